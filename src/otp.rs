@@ -1,0 +1,240 @@
+//! One-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238).
+//!
+//! totp-rs computes the HMAC over the moving factor; this module adds what a
+//! stored entry needs around it: HOTP as TOTP with a one-second step, and
+//! codes of up to 10 digits (totp-rs's `Token` stops at 9).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use totp_rs::Builder;
+use zeroize::Zeroizing;
+
+use crate::secret::Secret;
+
+/// The HMAC hash an entry uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Algorithm {
+    #[default]
+    SHA1,
+    SHA256,
+    SHA512,
+}
+
+impl Algorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::SHA1 => "SHA1",
+            Algorithm::SHA256 => "SHA256",
+            Algorithm::SHA512 => "SHA512",
+        }
+    }
+
+    fn to_totp_rs(self) -> totp_rs::Algorithm {
+        match self {
+            Algorithm::SHA1 => totp_rs::Algorithm::SHA1,
+            Algorithm::SHA256 => totp_rs::Algorithm::SHA256,
+            Algorithm::SHA512 => totp_rs::Algorithm::SHA512,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = ParamError;
+    /// Case-insensitive, with or without the hyphen (`sha-256`), as URIs in
+    /// the wild spell it both ways.
+    fn from_str(s: &str) -> Result<Self, ParamError> {
+        match s.to_ascii_uppercase().replace('-', "").as_str() {
+            "SHA1" => Ok(Algorithm::SHA1),
+            "SHA256" => Ok(Algorithm::SHA256),
+            "SHA512" => Ok(Algorithm::SHA512),
+            _ => Err(ParamError::Algorithm(s.to_string())),
+        }
+    }
+}
+
+/// How the moving factor is chosen. Steam is reserved in the model so that
+/// later imports keep such entries instead of dropping them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    Totp,
+    Hotp,
+    Steam,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Totp => "totp",
+            Kind::Hotp => "hotp",
+            Kind::Steam => "steam",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A parameter outside what otpvault can compute.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ParamError {
+    #[error("{0} digits is not supported: use 6 to 10 digits (most sites use 6)")]
+    Digits(u32),
+    #[error("a period of 0 seconds is not valid: use the site's period (usually 30)")]
+    PeriodZero,
+    #[error("unknown algorithm {0:?}: use SHA1, SHA256 or SHA512")]
+    Algorithm(String),
+    #[error("{0} codes cannot be computed yet: only TOTP and HOTP entries are supported")]
+    UnsupportedKind(Kind),
+}
+
+/// The code parameters of one entry, checked on construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Params {
+    pub kind: Kind,
+    pub algorithm: Algorithm,
+    pub digits: u8,
+    /// Seconds per TOTP step; unused for HOTP.
+    pub period: u32,
+    /// The next HOTP counter; unused for TOTP.
+    pub counter: u64,
+}
+
+pub const MIN_DIGITS: u32 = 6;
+pub const MAX_DIGITS: u32 = 10;
+
+impl Default for Params {
+    /// What Amazon, and most sites, use: TOTP, SHA-1, 6 digits, 30 seconds.
+    fn default() -> Self {
+        Params {
+            kind: Kind::Totp,
+            algorithm: Algorithm::SHA1,
+            digits: 6,
+            period: 30,
+            counter: 0,
+        }
+    }
+}
+
+impl Params {
+    /// Refuses digits outside 6..=10 and a zero period, the values for which
+    /// no code (or a meaningless one) could be computed.
+    pub fn validate(self) -> Result<Self, ParamError> {
+        if !(MIN_DIGITS..=MAX_DIGITS).contains(&u32::from(self.digits)) {
+            return Err(ParamError::Digits(self.digits.into()));
+        }
+        if self.period == 0 {
+            return Err(ParamError::PeriodZero);
+        }
+        Ok(self)
+    }
+
+    /// Seconds until the TOTP code shown at `time` changes.
+    pub fn remaining(&self, time: u64) -> u64 {
+        let period = u64::from(self.period.max(1));
+        period - time % period
+    }
+
+    /// The code at Unix time `time` (TOTP) or at the stored counter (HOTP).
+    pub fn code(&self, secret: &Secret, time: u64) -> Result<Code, ParamError> {
+        let params = self.validate()?;
+        match params.kind {
+            Kind::Totp => Ok(totp(secret, time, params.period.into(), params.algorithm, params.digits)),
+            Kind::Hotp => Ok(hotp(secret, params.counter, params.algorithm, params.digits)),
+            Kind::Steam => Err(ParamError::UnsupportedKind(Kind::Steam)),
+        }
+    }
+}
+
+/// A one-time code. Short-lived, but still wiped: it is a valid credential
+/// for up to a period.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Code(Zeroizing<String>);
+
+impl Code {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code(..)")
+    }
+}
+
+/// RFC 4226 HOTP: HMAC the counter, truncate dynamically, keep `digits`.
+/// `digits` must be 6..=10 (see [`Params::validate`]).
+pub fn hotp(secret: &Secret, counter: u64, algorithm: Algorithm, digits: u8) -> Code {
+    // A one-second step makes totp-rs's moving factor equal the counter.
+    let hmac = Builder::new()
+        .with_algorithm(algorithm.to_totp_rs())
+        .with_secret(secret.expose())
+        .with_step_duration(1)
+        .build_noncompliant();
+    let mac = hmac.sign(counter);
+    let mac = mac.as_ref();
+    let offset = usize::from(mac[mac.len() - 1] & 0x0f);
+    let word = [mac[offset], mac[offset + 1], mac[offset + 2], mac[offset + 3]];
+    let value = u64::from(u32::from_be_bytes(word) & 0x7fff_ffff);
+    let digits = u32::from(digits).clamp(1, MAX_DIGITS);
+    let width = digits as usize;
+    Code(Zeroizing::new(format!(
+        "{:0width$}",
+        value % 10u64.pow(digits)
+    )))
+}
+
+/// RFC 6238 TOTP: HOTP over the number of `period`-second steps since the
+/// Unix epoch.
+pub fn totp(secret: &Secret, time: u64, period: u64, algorithm: Algorithm, digits: u8) -> Code {
+    hotp(secret, time / period.max(1), algorithm, digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_bounds() {
+        let ok = Params::default();
+        assert!(ok.validate().is_ok());
+        for digits in [0, 5, 11, 255] {
+            let p = Params { digits, ..ok };
+            assert_eq!(p.validate(), Err(ParamError::Digits(digits.into())));
+        }
+        for digits in 6..=10 {
+            assert!(Params { digits, ..ok }.validate().is_ok());
+        }
+        let p = Params { period: 0, ..ok };
+        assert_eq!(p.validate(), Err(ParamError::PeriodZero));
+    }
+
+    #[test]
+    fn algorithm_names() {
+        assert_eq!("sha-256".parse::<Algorithm>(), Ok(Algorithm::SHA256));
+        assert_eq!("SHA512".parse::<Algorithm>(), Ok(Algorithm::SHA512));
+        assert!("MD5".parse::<Algorithm>().is_err());
+    }
+
+    #[test]
+    fn remaining_counts_down_to_one() {
+        let p = Params::default();
+        assert_eq!(p.remaining(0), 30);
+        assert_eq!(p.remaining(29), 1);
+        assert_eq!(p.remaining(30), 30);
+    }
+}

@@ -1,0 +1,262 @@
+//! `otpauth://` URIs, as in Google's Key Uri Format.
+//!
+//! `otpauth://TYPE/LABEL?PARAMETERS` where LABEL is `issuer:account` (or just
+//! `account`), percent-encoded. Google's text makes the `issuer` parameter
+//! the authority and the label prefix the fallback for when it is absent, so
+//! when the two disagree the parameter wins.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::entry::Entry;
+use crate::key::{self, KeyError};
+use crate::otp::{Algorithm, Kind, ParamError, Params};
+use crate::secret::Secret;
+
+/// Why a URI was refused. Never quotes the secret.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum UriError {
+    #[error("not an otpauth:// URI: paste the whole URI, starting with otpauth://")]
+    NotOtpauth,
+    #[error("unsupported OTP type {0:?} in the URI: otpvault reads totp and hotp")]
+    UnknownType(String),
+    #[error("the URI has no secret= parameter: copy the whole URI")]
+    MissingSecret,
+    #[error("the URI's secret is not valid: {0}")]
+    Secret(KeyError),
+    #[error("the URI's label is not valid UTF-8 after percent-decoding: copy the URI again")]
+    Label,
+    #[error("the URI's {name} parameter {value:?} is not valid: {reason}")]
+    Parameter {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("an hotp URI needs a counter= parameter: copy the whole URI")]
+    MissingCounter,
+}
+
+/// What a URI describes: everything an [`Entry`] needs but its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpAuth {
+    pub issuer: String,
+    pub account: String,
+    pub secret: Secret,
+    pub params: Params,
+}
+
+/// Parses one `otpauth://` URI (surrounding whitespace ignored).
+pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
+    let uri = uri.trim();
+    let rest = strip_prefix_ignore_case(uri, "otpauth://").ok_or(UriError::NotOtpauth)?;
+    let (kind, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    let kind = match kind.to_ascii_lowercase().as_str() {
+        "totp" => Kind::Totp,
+        "hotp" => Kind::Hotp,
+        other => return Err(UriError::UnknownType(other.to_string())),
+    };
+    let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let label = percent_decode_str(label)
+        .decode_utf8()
+        .map_err(|_| UriError::Label)?;
+    let (label_issuer, account) = match label.split_once(':') {
+        Some((issuer, account)) => (issuer.trim().to_string(), account.trim_start()),
+        None => (String::new(), label.as_ref()),
+    };
+
+    let mut params = Params {
+        kind,
+        ..Params::default()
+    };
+    let mut secret = None;
+    let mut issuer = None;
+    let mut counter = None;
+    // form_urlencoded reads `+` as a space, which issuers such as
+    // `issuer=Air+Canada` rely on.
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "secret" if secret.is_none() => {
+                let value = Zeroizing::new(value.into_owned());
+                secret = Some(key::parse(&value).map_err(UriError::Secret)?);
+            }
+            "issuer" if issuer.is_none() => issuer = Some(value.trim().to_string()),
+            "algorithm" => {
+                params.algorithm = value
+                    .parse::<Algorithm>()
+                    .map_err(|e| bad_parameter("algorithm", &value, e))?;
+            }
+            "digits" => params.digits = parse_number("digits", &value)?,
+            "period" => params.period = parse_number("period", &value)?,
+            "counter" => counter = Some(parse_number::<u64>("counter", &value)?),
+            _ => {}
+        }
+    }
+    let secret = secret.ok_or(UriError::MissingSecret)?;
+    if kind == Kind::Hotp {
+        params.counter = counter.ok_or(UriError::MissingCounter)?;
+    }
+    let params = params.validate().map_err(|e| match e {
+        ParamError::Digits(d) => bad_parameter("digits", &d.to_string(), e),
+        other => bad_parameter("period", "0", other),
+    })?;
+    Ok(OtpAuth {
+        issuer: issuer
+            .filter(|i| !i.is_empty())
+            .unwrap_or(label_issuer),
+        account: account.to_string(),
+        secret,
+        params,
+    })
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+fn bad_parameter(name: &'static str, value: &str, reason: impl ToString) -> UriError {
+    UriError::Parameter {
+        name,
+        value: value.chars().take(40).collect(),
+        reason: reason.to_string(),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, UriError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| bad_parameter(name, value, "expected a whole number"))
+}
+
+/// Characters left unescaped in a label or parameter: RFC 3986 unreserved.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The URI a phone app scans to get a copy of `entry`. It holds the secret:
+/// the caller decides where it may go.
+pub fn format(entry: &Entry) -> Zeroizing<String> {
+    let encode = |s: &str| utf8_percent_encode(s, COMPONENT).to_string();
+    let issuer = if entry.issuer.is_empty() {
+        &entry.name
+    } else {
+        &entry.issuer
+    };
+    let account = if entry.account.is_empty() {
+        &entry.name
+    } else {
+        &entry.account
+    };
+    let p = &entry.otp;
+    let mut uri = Zeroizing::new(format!(
+        "otpauth://{}/{}:{}?secret={}&issuer={}&algorithm={}&digits={}",
+        p.kind,
+        encode(issuer),
+        encode(account),
+        entry.secret.to_base32().as_str(),
+        encode(issuer),
+        p.algorithm,
+        p.digits,
+    ));
+    match p.kind {
+        Kind::Hotp => uri.push_str(&format!("&counter={}", p.counter)),
+        _ => uri.push_str(&format!("&period={}", p.period)),
+    }
+    uri
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AMAZON: &str = "otpauth://totp/Amazon%3Auser%40example.com?secret=N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA&issuer=Amazon";
+
+    #[test]
+    fn amazon_style_uri() {
+        let got = parse(AMAZON).unwrap();
+        assert_eq!(got.issuer, "Amazon");
+        assert_eq!(got.account, "user@example.com");
+        assert_eq!(got.secret.bits(), 256);
+        assert_eq!(got.params, Params::default());
+    }
+
+    #[test]
+    fn google_example_with_every_parameter() {
+        let got = parse("otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60").unwrap();
+        assert_eq!(got.issuer, "ACME Co");
+        assert_eq!(got.account, "john.doe@email.com");
+        assert_eq!(got.params.algorithm, Algorithm::SHA256);
+        assert_eq!(got.params.digits, 8);
+        assert_eq!(got.params.period, 60);
+    }
+
+    #[test]
+    fn issuer_parameter_wins_over_label_prefix() {
+        let got = parse("otpauth://totp/Old:alice?secret=JBSWY3DPEHPK3PXP&issuer=New").unwrap();
+        assert_eq!(got.issuer, "New");
+        assert_eq!(got.account, "alice");
+        let got = parse("otpauth://totp/Prefix:%20%20alice?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(got.issuer, "Prefix");
+        assert_eq!(got.account, "alice");
+        let got = parse("otpauth://totp/alice?secret=JBSWY3DPEHPK3PXP&issuer=Air+Canada").unwrap();
+        assert_eq!(got.issuer, "Air Canada");
+    }
+
+    #[test]
+    fn hotp_needs_a_counter() {
+        let got = parse("otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=7").unwrap();
+        assert_eq!(got.params.kind, Kind::Hotp);
+        assert_eq!(got.params.counter, 7);
+        assert_eq!(
+            parse("otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP"),
+            Err(UriError::MissingCounter)
+        );
+    }
+
+    #[test]
+    fn bad_uris_are_refused() {
+        assert_eq!(parse("https://example.com"), Err(UriError::NotOtpauth));
+        assert_eq!(parse("otpauth://totp/x?issuer=A"), Err(UriError::MissingSecret));
+        assert!(matches!(
+            parse("otpauth://totp/x?secret=AB0C"),
+            Err(UriError::Secret(KeyError::InvalidCharacter { ch: '0', .. }))
+        ));
+        assert!(matches!(
+            parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=12"),
+            Err(UriError::Parameter { name: "digits", .. })
+        ));
+        assert!(matches!(
+            parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=0"),
+            Err(UriError::Parameter { name: "period", .. })
+        ));
+        assert!(matches!(
+            parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=-5"),
+            Err(UriError::Parameter { name: "period", .. })
+        ));
+        assert_eq!(
+            parse("otpauth://push/x?secret=JBSWY3DPEHPK3PXP"),
+            Err(UriError::UnknownType("push".into()))
+        );
+        assert_eq!(parse("otpauth://totp/%FF?secret=JBSWY3DPEHPK3PXP"), Err(UriError::Label));
+    }
+
+    #[test]
+    fn format_then_parse_round_trips() {
+        let parsed = parse(AMAZON).unwrap();
+        let entry = Entry::new(
+            "Amazon".into(),
+            parsed.issuer.clone(),
+            parsed.account.clone(),
+            parsed.secret.clone(),
+            parsed.params,
+        )
+        .unwrap();
+        let again = parse(&format(&entry)).unwrap();
+        assert_eq!(again, parsed);
+    }
+}

@@ -1,0 +1,146 @@
+//! The vault's cryptography: Argon2id to stretch the passphrase, and
+//! XChaCha20-Poly1305 both to wrap the vault key and to seal the payload.
+//!
+//! Two keys, as in age and Aegis: a random vault key encrypts the entries and
+//! a passphrase-derived key encrypts (wraps) the vault key. Changing the
+//! passphrase re-wraps 32 bytes, and more unlock slots can be added later.
+
+use argon2::{Argon2, Params as Argon2Params, Version};
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use zeroize::Zeroizing;
+
+use thiserror::Error;
+
+use crate::secret::Passphrase;
+
+pub const KEY_LEN: usize = 32;
+pub const SALT_LEN: usize = 32;
+pub const NONCE_LEN: usize = 24;
+pub const TAG_LEN: usize = 16;
+pub const WRAPPED_KEY_LEN: usize = KEY_LEN + TAG_LEN;
+
+/// Argon2id cost, as stored in a passphrase slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+/// Bounds every stored cost must meet before anything is allocated, so that
+/// a hostile file cannot ask for terabytes of memory or hours of work.
+pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+pub const MAX_ITERATIONS: u32 = 64;
+pub const MAX_PARALLELISM: u32 = 64;
+/// Below this `init` warns: weaker than OWASP's and Bitwarden's floor.
+pub const RECOMMENDED_MIN_MEMORY_KIB: u32 = 64 * 1024;
+
+/// Argon2id parameters outside the bounds otpvault accepts.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum KdfError {
+    #[error("Argon2id memory of {memory_mib} MiB is over the limit of {limit_mib} MiB")]
+    TooCostly { memory_mib: u64, limit_mib: u64 },
+    #[error(
+        "Argon2id parameters (memory {} KiB, iterations {}, parallelism {}) are out of bounds: iterations and parallelism must be 1 to 64 and memory at least 8 KiB a lane",
+        .0.memory_kib, .0.iterations, .0.parallelism
+    )]
+    OutOfBounds(KdfParams),
+}
+
+impl Default for KdfParams {
+    /// 256 MiB, 3 passes, 4 lanes: about 0.35 s on two cores.
+    fn default() -> Self {
+        KdfParams {
+            memory_kib: 256 * 1024,
+            iterations: 3,
+            parallelism: 4,
+        }
+    }
+}
+
+impl KdfParams {
+    /// Checks the bounds; Argon2 itself needs at least 8 KiB per lane.
+    pub fn check(&self) -> Result<(), KdfError> {
+        if self.memory_kib > MAX_MEMORY_KIB {
+            return Err(KdfError::TooCostly {
+                memory_mib: u64::from(self.memory_kib) / 1024,
+                limit_mib: u64::from(MAX_MEMORY_KIB) / 1024,
+            });
+        }
+        let valid = (1..=MAX_ITERATIONS).contains(&self.iterations)
+            && (1..=MAX_PARALLELISM).contains(&self.parallelism)
+            && u64::from(self.memory_kib) >= 8 * u64::from(self.parallelism);
+        if valid {
+            Ok(())
+        } else {
+            Err(KdfError::OutOfBounds(*self))
+        }
+    }
+
+    /// Derives the key-encryption key. Call [`KdfParams::check`] first.
+    pub fn derive(&self, passphrase: &Passphrase, salt: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, KdfError> {
+        self.check()?;
+        let params = Argon2Params::new(self.memory_kib, self.iterations, self.parallelism, Some(KEY_LEN))
+            .map_err(|_| KdfError::OutOfBounds(*self))?;
+        let argon2 = Argon2::new(argon2::Algorithm::Argon2id, Version::V0x13, params);
+        let mut out = Zeroizing::new([0u8; KEY_LEN]);
+        argon2
+            .hash_password_into(passphrase.expose(), salt, out.as_mut())
+            .map_err(|_| KdfError::OutOfBounds(*self))?;
+        Ok(out)
+    }
+}
+
+/// Fills `buf` from the operating system's CSPRNG.
+///
+/// There is no safe way to go on without randomness (a repeated nonce
+/// breaks XChaCha20-Poly1305), so failure here aborts the process.
+pub fn fill_random(buf: &mut [u8]) {
+    if getrandom::fill(buf).is_err() {
+        std::process::abort();
+    }
+}
+
+pub fn random_key() -> Zeroizing<[u8; KEY_LEN]> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    fill_random(key.as_mut());
+    key
+}
+
+pub fn random_array<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    fill_random(&mut out);
+    out
+}
+
+/// Encrypts `plaintext` in place under `key`, binding `aad`: the buffer
+/// that held the plaintext comes back holding ciphertext and tag.
+pub fn seal(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    mut plaintext: Vec<u8>,
+) -> Result<Vec<u8>, SealError> {
+    let cipher = XChaCha20Poly1305::new(<&Key>::from(key));
+    cipher
+        .encrypt_in_place(<&XNonce>::from(nonce), aad, &mut plaintext)
+        .map_err(|_| SealError)?;
+    Ok(plaintext)
+}
+
+/// Encryption failed: only possible for a payload beyond the cipher's
+/// 256 GiB limit.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("encryption failed: the vault is too large to encrypt")]
+pub struct SealError;
+
+/// Decrypts and authenticates; `None` if the key or any byte is wrong.
+pub fn open(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN], aad: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let cipher = XChaCha20Poly1305::new(<&Key>::from(key));
+    let mut buf = Zeroizing::new(ciphertext.to_vec());
+    cipher
+        .decrypt_in_place(<&XNonce>::from(nonce), aad, &mut *buf)
+        .ok()?;
+    Some(buf)
+}
