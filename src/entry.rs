@@ -54,6 +54,12 @@ impl Entry {
         self.otp.code(&self.secret, time)
     }
 
+    /// Moves an HOTP entry to its next counter, once its code is shown.
+    pub fn advance_counter(&mut self) {
+        self.otp.counter = self.otp.counter.saturating_add(1);
+        self.touch();
+    }
+
     /// Marks the entry as changed now.
     pub fn touch(&mut self) {
         self.modified = now();

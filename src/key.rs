@@ -25,9 +25,7 @@ pub enum KeyError {
         lookalike_hint(*.ch)
     )]
     InvalidCharacter { ch: char, position: usize },
-    #[error(
-        "the key is too short to hold a single byte: copy the whole setup key from the site"
-    )]
+    #[error("the key is too short to hold a single byte: copy the whole setup key from the site")]
     TooShort,
 }
 
@@ -182,11 +180,17 @@ mod tests {
         assert_eq!(parse("A"), Err(KeyError::TooShort));
         assert_eq!(
             parse("AB=CD"),
-            Err(KeyError::InvalidCharacter { ch: '=', position: 3 })
+            Err(KeyError::InvalidCharacter {
+                ch: '=',
+                position: 3
+            })
         );
         assert_eq!(
             parse("ABCDé"),
-            Err(KeyError::InvalidCharacter { ch: 'é', position: 5 })
+            Err(KeyError::InvalidCharacter {
+                ch: 'é',
+                position: 5
+            })
         );
     }
 

@@ -1,1 +1,139 @@
-fn main(){}
+//! otp: TOTP codes in the terminal, from an encrypted vault.
+//!
+//! Usage:
+//!
+//! ```text
+//! otp add NAME [--issuer I] [--account A] [--key KEY | --uri URI]
+//!              [--algorithm SHA1|SHA256|SHA512] [--digits N] [--period S] [--hotp [--counter N]]
+//! otp code [QUERY] [--at TIME] [--json]
+//! otp list [--json]
+//! otp remove NAME
+//! otp rename OLD NEW
+//! otp backup FILE [--force]
+//! otp passwd
+//! otp init [--kdf-memory-mib N] [--kdf-iterations N] [--kdf-parallelism N]
+//! ```
+//!
+//! `add` stores a new account. With neither `--key` nor `--uri` it asks for
+//! the setup key on the terminal (without echo) or reads it, or an otpauth://
+//! URI, from standard input. Spaces, hyphens, lower case and `=` padding are
+//! fine. It prints the current code so the site's setup can be finished.
+//!
+//! `code` prints the current code of the one entry whose name, issuer or
+//! account contains QUERY (an exact name wins), and nothing else; with no
+//! QUERY, every entry's code, a line each.
+//!
+//! The vault is encrypted with a passphrase (Argon2id, XChaCha20-Poly1305),
+//! asked for on the terminal or taken from `--passphrase-file`,
+//! `--passphrase-command` or `OTP_PASSPHRASE`. The first `add` creates the
+//! vault.
+//!
+//! Enrolling Amazon's 2-Step Verification: on Amazon, Account → Login &
+//! security → 2-Step Verification → Authenticator App, click "Can't scan the
+//! barcode?" and copy the key shown there. Then:
+//!
+//! ```text
+//! $ otp add Amazon
+//! Setup key (input hidden): ********
+//! New passphrase: ********
+//! Repeat the new passphrase: ********
+//! otp: created the vault /home/you/.local/share/otpvault/vault.otpvault
+//! otp: added Amazon (TOTP, SHA1, 6 digits, 30 s). Type this code into Amazon:
+//! 428273 (valid 17 s more)
+//! $ otp code amazon
+//! Passphrase: ********
+//! 773698
+//! $ otp backup /media/usb/otp-backup.otpvault
+//! Passphrase: ********
+//! otp: backed up 1 entry to /media/usb/otp-backup.otpvault and checked that it opens
+//! ```
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use cli::commands;
+use cli::passphrase::Sources;
+
+#[derive(Parser, Debug)]
+#[command(name = "otp", version, about = "TOTP codes from an encrypted vault", long_about = None)]
+struct Cli {
+    /// The vault file [default: otpvault's folder in your data directory].
+    #[arg(long, global = true, env = "OTP_VAULT", hide_env_values = true)]
+    vault: Option<PathBuf>,
+    /// Read the passphrase from this file (one trailing newline dropped).
+    #[arg(
+        long,
+        global = true,
+        env = "OTP_PASSPHRASE_FILE",
+        hide_env_values = true
+    )]
+    passphrase_file: Option<PathBuf>,
+    /// Run this shell command and use its output as the passphrase.
+    #[arg(
+        long,
+        global = true,
+        env = "OTP_PASSPHRASE_COMMAND",
+        hide_env_values = true
+    )]
+    passphrase_command: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new, empty vault.
+    Init(commands::InitArgs),
+    /// Add an account from its setup key or otpauth:// URI, and print its code.
+    Add(commands::AddArgs),
+    /// Print the current code of one account, or of every account.
+    Code(commands::CodeArgs),
+    /// List the accounts (never their secrets).
+    List(ListArgs),
+    /// Remove the account with exactly this name.
+    Remove { name: String },
+    /// Rename an account.
+    Rename { old: String, new: String },
+    /// Write an encrypted copy of the vault and check that it opens.
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Change the vault's passphrase.
+    Passwd,
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let sources = Sources {
+        file: cli.passphrase_file,
+        command: cli.passphrase_command,
+    };
+    let ctx = match commands::Context::new(cli.vault, sources) {
+        Ok(ctx) => ctx,
+        Err(failure) => return cli::report(Err(failure)),
+    };
+    cli::report(match cli.command {
+        Command::Init(args) => commands::init(&ctx, args),
+        Command::Add(args) => commands::add(&ctx, args),
+        Command::Code(args) => commands::code(&ctx, args),
+        Command::List(args) => commands::list(&ctx, args.json),
+        Command::Remove { name } => commands::remove(&ctx, &name),
+        Command::Rename { old, new } => commands::rename(&ctx, &old, &new),
+        Command::Backup { file, force } => commands::backup(&ctx, &file, force),
+        Command::Passwd => commands::passwd(&ctx),
+    })
+}

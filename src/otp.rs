@@ -152,8 +152,19 @@ impl Params {
     pub fn code(&self, secret: &Secret, time: u64) -> Result<Code, ParamError> {
         let params = self.validate()?;
         match params.kind {
-            Kind::Totp => Ok(totp(secret, time, params.period.into(), params.algorithm, params.digits)),
-            Kind::Hotp => Ok(hotp(secret, params.counter, params.algorithm, params.digits)),
+            Kind::Totp => Ok(totp(
+                secret,
+                time,
+                params.period.into(),
+                params.algorithm,
+                params.digits,
+            )),
+            Kind::Hotp => Ok(hotp(
+                secret,
+                params.counter,
+                params.algorithm,
+                params.digits,
+            )),
             Kind::Steam => Err(ParamError::UnsupportedKind(Kind::Steam)),
         }
     }
@@ -188,7 +199,12 @@ pub fn hotp(secret: &Secret, counter: u64, algorithm: Algorithm, digits: u8) -> 
     let mac = hmac.sign(counter);
     let mac = mac.as_ref();
     let offset = usize::from(mac[mac.len() - 1] & 0x0f);
-    let word = [mac[offset], mac[offset + 1], mac[offset + 2], mac[offset + 3]];
+    let word = [
+        mac[offset],
+        mac[offset + 1],
+        mac[offset + 2],
+        mac[offset + 3],
+    ];
     let value = u64::from(u32::from_be_bytes(word) & 0x7fff_ffff);
     let digits = u32::from(digits).clamp(1, MAX_DIGITS);
     let width = digits as usize;

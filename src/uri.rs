@@ -101,9 +101,7 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
         other => bad_parameter("period", "0", other),
     })?;
     Ok(OtpAuth {
-        issuer: issuer
-            .filter(|i| !i.is_empty())
-            .unwrap_or(label_issuer),
+        issuer: issuer.filter(|i| !i.is_empty()).unwrap_or(label_issuer),
         account: account.to_string(),
         secret,
         params,
@@ -221,7 +219,10 @@ mod tests {
     #[test]
     fn bad_uris_are_refused() {
         assert_eq!(parse("https://example.com"), Err(UriError::NotOtpauth));
-        assert_eq!(parse("otpauth://totp/x?issuer=A"), Err(UriError::MissingSecret));
+        assert_eq!(
+            parse("otpauth://totp/x?issuer=A"),
+            Err(UriError::MissingSecret)
+        );
         assert!(matches!(
             parse("otpauth://totp/x?secret=AB0C"),
             Err(UriError::Secret(KeyError::InvalidCharacter { ch: '0', .. }))
@@ -242,7 +243,10 @@ mod tests {
             parse("otpauth://push/x?secret=JBSWY3DPEHPK3PXP"),
             Err(UriError::UnknownType("push".into()))
         );
-        assert_eq!(parse("otpauth://totp/%FF?secret=JBSWY3DPEHPK3PXP"), Err(UriError::Label));
+        assert_eq!(
+            parse("otpauth://totp/%FF?secret=JBSWY3DPEHPK3PXP"),
+            Err(UriError::Label)
+        );
     }
 
     #[test]

@@ -79,10 +79,19 @@ impl KdfParams {
     }
 
     /// Derives the key-encryption key. Call [`KdfParams::check`] first.
-    pub fn derive(&self, passphrase: &Passphrase, salt: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, KdfError> {
+    pub fn derive(
+        &self,
+        passphrase: &Passphrase,
+        salt: &[u8],
+    ) -> Result<Zeroizing<[u8; KEY_LEN]>, KdfError> {
         self.check()?;
-        let params = Argon2Params::new(self.memory_kib, self.iterations, self.parallelism, Some(KEY_LEN))
-            .map_err(|_| KdfError::OutOfBounds(*self))?;
+        let params = Argon2Params::new(
+            self.memory_kib,
+            self.iterations,
+            self.parallelism,
+            Some(KEY_LEN),
+        )
+        .map_err(|_| KdfError::OutOfBounds(*self))?;
         let argon2 = Argon2::new(argon2::Algorithm::Argon2id, Version::V0x13, params);
         let mut out = Zeroizing::new([0u8; KEY_LEN]);
         argon2
@@ -136,7 +145,12 @@ pub fn seal(
 pub struct SealError;
 
 /// Decrypts and authenticates; `None` if the key or any byte is wrong.
-pub fn open(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN], aad: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+pub fn open(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     let cipher = XChaCha20Poly1305::new(<&Key>::from(key));
     let mut buf = Zeroizing::new(ciphertext.to_vec());
     cipher

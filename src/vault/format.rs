@@ -118,6 +118,19 @@ pub fn assemble(header: &Header, ciphertext: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The stored checksum of a file (its last bytes), or zeros if too short.
+pub fn checksum_of(file: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let mut out = [0; CHECKSUM_LEN];
+    if let Some(tail) = file
+        .len()
+        .checked_sub(CHECKSUM_LEN)
+        .map(|start| &file[start..])
+    {
+        out.copy_from_slice(tail);
+    }
+    out
+}
+
 /// A parsed file: the header, its exact bytes (the payload's associated
 /// data) and the payload ciphertext.
 pub struct Parsed<'a> {
@@ -148,7 +161,10 @@ pub fn parse(file: &[u8]) -> Result<Parsed<'_>, Damage> {
     if Sha256::digest(body).as_slice() != checksum {
         return Err(Damage::ChecksumMismatch);
     }
-    let mut r = Reader { buf: body, pos: r.pos };
+    let mut r = Reader {
+        buf: body,
+        pos: r.pos,
+    };
     let count = usize::from(r.u8()?);
     if count == 0 || count > MAX_SLOTS {
         return Err(Damage::Malformed("slot count"));

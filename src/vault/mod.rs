@@ -36,9 +36,13 @@ pub enum Damage {
     Malformed(&'static str),
     #[error("it has no passphrase slot this otp can use; upgrade otpvault")]
     NoPassphraseSlot,
-    #[error("its KDF parameters are refused ({0}), so the file is damaged or hostile; restore it from a backup")]
+    #[error(
+        "its KDF parameters are refused ({0}), so the file is damaged or hostile; restore it from a backup"
+    )]
     Kdf(KdfError),
-    #[error("its encrypted entries fail authentication, so they were changed after writing; restore it from a backup")]
+    #[error(
+        "its encrypted entries fail authentication, so they were changed after writing; restore it from a backup"
+    )]
     PayloadAuthentication,
     #[error("its decrypted entries are not valid ({0}); restore it from a backup")]
     PayloadInvalid(String),
@@ -47,11 +51,15 @@ pub enum Damage {
 /// Why a vault operation failed.
 #[derive(Debug, Error)]
 pub enum VaultError {
-    #[error("no vault at {0}: create one with `otp init` or `otp add NAME`, or give the path with --vault")]
+    #[error(
+        "no vault at {0}: create one with `otp init` or `otp add NAME`, or give the path with --vault"
+    )]
     NotFound(PathBuf),
     #[error("{0} already exists: choose another path (or --force where offered)")]
     AlreadyExists(PathBuf),
-    #[error("wrong passphrase for {0}: try again; the passphrase cannot be recovered, but a backup may have an older one")]
+    #[error(
+        "wrong passphrase for {0}: try again; the passphrase cannot be recovered, but a backup may have an older one"
+    )]
     WrongPassphrase(PathBuf),
     #[error("cannot open {path}: {damage}")]
     Unreadable { path: PathBuf, damage: Damage },
@@ -59,11 +67,15 @@ pub enum VaultError {
     TooLarge(PathBuf),
     #[error("the vault {0} is busy: another otp is changing it; try again when it has finished")]
     Busy(PathBuf),
+    #[error("{0} was changed by another otp while this one had it open: run the command again")]
+    Changed(PathBuf),
     #[error("invalid KDF parameters: {0}")]
     Kdf(#[from] KdfError),
     #[error(transparent)]
     Seal(#[from] SealError),
-    #[error("the backup written to {0} did not read back the same: the disk may be failing; try another place")]
+    #[error(
+        "the backup written to {0} did not read back the same: the disk may be failing; try another place"
+    )]
     BackupMismatch(PathBuf),
     #[error("the backup must be a different file from the vault itself: choose another path")]
     BackupOverVault,
@@ -78,7 +90,9 @@ pub enum VaultError {
 /// Why an entry could not be found, added or changed.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum EntryError {
-    #[error("an entry named {0:?} already exists: choose another name, or remove or rename that one first")]
+    #[error(
+        "an entry named {0:?} already exists: choose another name, or remove or rename that one first"
+    )]
     NameExists(String),
     #[error("the name is empty: give the entry a name, such as Amazon")]
     EmptyName,
@@ -114,6 +128,9 @@ pub struct Vault {
     payload: Payload,
     /// Held from open to drop by vaults opened for update.
     lock: Option<store::Lock>,
+    /// The checksum of the file as last read or written, to detect a
+    /// change by another writer when this vault was opened without a lock.
+    file_checksum: [u8; format::CHECKSUM_LEN],
 }
 
 impl std::fmt::Debug for Vault {
@@ -127,7 +144,11 @@ impl std::fmt::Debug for Vault {
 
 impl Vault {
     /// Creates a new, empty vault at `path`; refuses to replace one.
-    pub fn create(path: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<Vault, VaultError> {
+    pub fn create(
+        path: &Path,
+        passphrase: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<Vault, VaultError> {
         kdf.check().map_err(VaultError::Kdf)?;
         let lock = store::lock(path, store::LOCK_TIMEOUT)?;
         if path.exists() {
@@ -144,9 +165,11 @@ impl Vault {
             key,
             payload: Payload::default(),
             lock: Some(lock),
+            file_checksum: [0; format::CHECKSUM_LEN],
         };
         let bytes = vault.seal()?;
         store::write_atomic(path, &bytes, false)?;
+        vault.file_checksum = format::checksum_of(&bytes);
         Ok(vault)
     }
 
@@ -206,6 +229,7 @@ impl Vault {
             key,
             payload,
             lock: None,
+            file_checksum: format::checksum_of(bytes),
         })
     }
 
@@ -217,23 +241,41 @@ impl Vault {
         serde_json::to_writer(&mut plaintext, &self.payload).unwrap_or_default();
         let header_bytes = self.header.to_bytes();
         // Encrypted in place: the plaintext buffer becomes the ciphertext.
-        let ciphertext = crypto::seal(&self.key, &self.header.payload_nonce, &header_bytes, plaintext)?;
+        let ciphertext = crypto::seal(
+            &self.key,
+            &self.header.payload_nonce,
+            &header_bytes,
+            plaintext,
+        )?;
         Ok(format::assemble(&self.header, &ciphertext))
     }
 
-    /// Writes the vault back to its file, atomically. Takes the writer's
-    /// lock first if this vault was opened read-only.
+    /// Writes the vault back to its file, atomically. A vault opened
+    /// read-only takes the writer's lock first and refuses to save over a
+    /// file another writer changed since it was read.
     pub fn save(&mut self) -> Result<(), VaultError> {
         if self.lock.is_none() {
-            self.lock = Some(store::lock(&self.path, store::LOCK_TIMEOUT)?);
+            let lock = store::lock(&self.path, store::LOCK_TIMEOUT)?;
+            let on_disk = store::read(&self.path)?;
+            if format::checksum_of(&on_disk) != self.file_checksum {
+                return Err(VaultError::Changed(self.path.clone()));
+            }
+            self.lock = Some(lock);
         }
         let bytes = self.seal()?;
-        store::write_atomic(&self.path, &bytes, true)
+        store::write_atomic(&self.path, &bytes, true)?;
+        self.file_checksum = format::checksum_of(&bytes);
+        Ok(())
     }
 
     /// Writes an encrypted copy to `dest` and checks that it opens with
     /// `passphrase` and holds the same entries.
-    pub fn backup(&mut self, dest: &Path, passphrase: &Passphrase, overwrite: bool) -> Result<(), VaultError> {
+    pub fn backup(
+        &mut self,
+        dest: &Path,
+        passphrase: &Passphrase,
+        overwrite: bool,
+    ) -> Result<(), VaultError> {
         if same_file(dest, &self.path) {
             return Err(VaultError::BackupOverVault);
         }
@@ -318,18 +360,12 @@ impl Vault {
 
     /// The one entry `query` designates; see [`Vault::search`].
     pub fn find(&self, query: &str) -> Result<&Entry, EntryError> {
-        self.find_index(query).map(|i| &self.payload.entries[i])
+        self.position(query).map(|i| &self.payload.entries[i])
     }
 
-    /// As [`Vault::find`], for changing the entry (an HOTP counter).
-    pub fn find_mut(&mut self, query: &str) -> Result<&mut Entry, EntryError> {
-        let i = self.find_index(query)?;
-        Ok(&mut self.payload.entries[i])
-    }
-
-    fn find_index(&self, query: &str) -> Result<usize, EntryError> {
-        let found = self.search(query);
-        match found.as_slice() {
+    /// The index in [`Vault::entries`] of the one entry `query` designates.
+    pub fn position(&self, query: &str) -> Result<usize, EntryError> {
+        match self.search(query).as_slice() {
             [] => Err(EntryError::NoMatch(query.to_string())),
             [one] => Ok(self
                 .payload
@@ -342,6 +378,11 @@ impl Vault {
                 names: many.iter().map(|e| e.name.clone()).collect(),
             }),
         }
+    }
+
+    /// For changes that keep names unique, such as an HOTP counter.
+    pub fn entries_mut(&mut self) -> &mut [Entry] {
+        &mut self.payload.entries
     }
 
     /// Removes the entry named exactly `name` (ignoring case) and leaves a
@@ -376,7 +417,11 @@ impl Vault {
 
 /// A passphrase slot holding `key`, wrapped under a key derived from
 /// `passphrase` with a fresh salt and nonce.
-fn wrap_key(key: &[u8; KEY_LEN], passphrase: &Passphrase, kdf: KdfParams) -> Result<PassphraseSlot, VaultError> {
+fn wrap_key(
+    key: &[u8; KEY_LEN],
+    passphrase: &Passphrase,
+    kdf: KdfParams,
+) -> Result<PassphraseSlot, VaultError> {
     let salt = crypto::random_array();
     let nonce = crypto::random_array();
     let kek = kdf.derive(passphrase, &salt)?;

@@ -73,16 +73,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Va
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(io_error("create a temporary file in", dir))?;
-    tmp.write_all(bytes).map_err(io_error("write", tmp.path()))?;
-    tmp.as_file().sync_all().map_err(io_error("flush", tmp.path()))?;
+    tmp.write_all(bytes)
+        .map_err(io_error("write", tmp.path()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_error("flush", tmp.path()))?;
     if overwrite {
         tmp.persist(path)
             .map_err(|e| io_error("replace", path)(e.error))?;
     } else {
-        tmp.persist_noclobber(path).map_err(|e| match e.error.kind() {
-            io::ErrorKind::AlreadyExists => VaultError::AlreadyExists(path.to_path_buf()),
-            _ => io_error("create", path)(e.error),
-        })?;
+        tmp.persist_noclobber(path)
+            .map_err(|e| match e.error.kind() {
+                io::ErrorKind::AlreadyExists => VaultError::AlreadyExists(path.to_path_buf()),
+                _ => io_error("create", path)(e.error),
+            })?;
     }
     // The rename is durable only once the directory entry is on disk.
     File::open(dir)

@@ -1,0 +1,85 @@
+//! The terminal side of `otp`: one function a command, plus how failures
+//! become one-line messages and exit codes. Only this module prints.
+
+pub mod commands;
+pub mod passphrase;
+
+use std::process::ExitCode;
+
+use otpvault::key::KeyError;
+use otpvault::otp::ParamError;
+use otpvault::uri::UriError;
+use otpvault::{EntryError, VaultError};
+use thiserror::Error;
+
+/// Exit codes, documented in the README; scripts rely on them.
+pub mod exit {
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const WRONG_PASSPHRASE: u8 = 3;
+    pub const DAMAGED: u8 = 4;
+    pub const NO_MATCH: u8 = 5;
+    pub const AMBIGUOUS: u8 = 6;
+    pub const BUSY: u8 = 7;
+    pub const NO_VAULT: u8 = 8;
+    pub const EXISTS: u8 = 9;
+}
+
+/// Everything a command can fail with.
+#[derive(Debug, Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Uri(#[from] UriError),
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    /// Bad or missing input that clap could not see: a passphrase, a time.
+    #[error("{0}")]
+    Input(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Vault(e) => match e {
+                VaultError::WrongPassphrase(_) => exit::WRONG_PASSPHRASE,
+                VaultError::Unreadable { .. } | VaultError::TooLarge(_) => exit::DAMAGED,
+                VaultError::Busy(_) | VaultError::Changed(_) => exit::BUSY,
+                VaultError::NotFound(_) => exit::NO_VAULT,
+                VaultError::AlreadyExists(_) => exit::EXISTS,
+                VaultError::Kdf(_) | VaultError::BackupOverVault => exit::USAGE,
+                _ => exit::FAILURE,
+            },
+            Failure::Entry(e) => match e {
+                EntryError::NoMatch(_) => exit::NO_MATCH,
+                EntryError::Ambiguous { .. } => exit::AMBIGUOUS,
+                EntryError::NameExists(_) => exit::EXISTS,
+                EntryError::EmptyName | EntryError::Params(_) => exit::USAGE,
+            },
+            Failure::Key(_) | Failure::Uri(_) | Failure::Params(_) | Failure::Input(_) => {
+                exit::USAGE
+            }
+        }
+    }
+}
+
+/// Prints a failure as one line on stderr and turns it into the exit code.
+pub fn report(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("otp: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// A warning on stderr, kept apart from the output scripts read.
+pub fn warn(message: &str) {
+    eprintln!("otp: warning: {message}");
+}
