@@ -1,0 +1,425 @@
+//! The `otp` command end to end, on temporary vaults with tiny KDF costs.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::*;
+
+/// The synthetic Amazon-shaped key in ../shared/fixtures (not a real key).
+const AMAZON_KEY: &str = "N4OP SGLF 7HZP EQ3R 4ZZK SWUM Y6PR 5TDG N7LX P4X7 SA7Z 2ECH 47XA";
+const EXIT_USAGE: i32 = 2;
+const EXIT_WRONG_PASSPHRASE: i32 = 3;
+const EXIT_DAMAGED: i32 = 4;
+const EXIT_NO_MATCH: i32 = 5;
+const EXIT_AMBIGUOUS: i32 = 6;
+const EXIT_NO_VAULT: i32 = 8;
+const EXIT_EXISTS: i32 = 9;
+
+#[test]
+fn amazon_key_pasted_with_spaces_and_lowercase_gives_oathtool_codes() {
+    let Some(fixtures) = fixtures() else { return };
+    let text = std::fs::read_to_string(fixtures.join("synthetic/amazon_shaped_key.synthetic.json"))
+        .unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = TestVault::new();
+    let pasted = format!("{}\n", fixture["key_lowercase_grouped"].as_str().unwrap());
+    let out = v.run(&["add", "Amazon"], Some(&pasted));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // add prints the current code and the seconds it has left.
+    let printed = stdout(&out);
+    let (code, rest) = printed.trim().split_once(' ').unwrap();
+    assert_eq!(code.len(), 6);
+    assert!(code.bytes().all(|b| b.is_ascii_digit()));
+    assert!(rest.contains(" s"), "{printed}");
+
+    let expected = fixture["totp_codes_at_unix_time"].as_object().unwrap();
+    assert!(!expected.is_empty());
+    for (time, code) in expected {
+        assert_eq!(
+            v.code_at("amazon", time.parse().unwrap()),
+            code.as_str().unwrap(),
+            "at {time}"
+        );
+    }
+}
+
+#[test]
+fn every_form_of_the_same_key_gives_the_same_codes() {
+    let v = TestVault::new();
+    let forms = [
+        AMAZON_KEY.to_string(),
+        AMAZON_KEY.to_lowercase(),
+        AMAZON_KEY.replace(' ', "-"),
+        format!("{}====\n", AMAZON_KEY.replace(' ', "")),
+    ];
+    for (i, form) in forms.iter().enumerate() {
+        v.add(&format!("form{i}"), form);
+    }
+    for time in [0, 59, 1_700_000_000] {
+        let first = v.code_at("form0", time);
+        for i in 1..forms.len() {
+            assert_eq!(v.code_at(&format!("form{i}"), time), first);
+        }
+    }
+}
+
+#[test]
+fn add_by_flag_and_uri_and_rfc3339_time() {
+    let v = TestVault::new();
+    let out = v.run(&["add", "Amazon", "--key", AMAZON_KEY], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("other users"),
+        "argv warning: {}",
+        stderr(&out)
+    );
+    let uri = "otpauth://totp/Amazon%3Auser%40example.com?secret=N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA&issuer=Amazon";
+    let out = v.run(&["add", "Amazon work"], Some(uri));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        v.code_at("Amazon", 1_234_567_890),
+        v.code_at("Amazon work", 1_234_567_890)
+    );
+    let at = v.run(
+        &["code", "Amazon work", "--at", "2009-02-13T23:31:30Z"],
+        None,
+    );
+    assert_eq!(stdout(&at).trim(), v.code_at("Amazon", 1_234_567_890));
+
+    let list = v.run(&["list", "--json"], None);
+    let items: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let work = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Amazon work")
+        .unwrap();
+    assert_eq!(work["issuer"], "Amazon");
+    assert_eq!(work["account"], "user@example.com");
+}
+
+#[test]
+fn code_json_has_the_contract_fields_and_no_secret() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    let out = v.run(&["code", "--json", "--at", "59"], None);
+    assert!(out.status.success());
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = &items[0];
+    for field in [
+        "name",
+        "issuer",
+        "account",
+        "kind",
+        "algorithm",
+        "digits",
+        "period",
+        "code",
+        "remaining",
+    ] {
+        assert!(!item[field].is_null(), "missing {field}: {item}");
+    }
+    assert_eq!(item["remaining"], 1);
+    assert_eq!(item["code"], v.code_at("Amazon", 59));
+    let text = stdout(&out) + &stdout(&v.run(&["list", "--json"], None));
+    assert!(!text.contains("N4OP"), "a secret was printed");
+}
+
+#[test]
+fn wrong_passphrase_is_told_apart_and_changes_nothing() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    let before = v.bytes();
+    for args in [
+        vec!["code", "amazon"],
+        vec!["add", "Other"],
+        vec!["remove", "Amazon"],
+    ] {
+        let out = run_with_stdin(
+            {
+                let mut cmd = v.command(&args);
+                cmd.env("OTP_PASSPHRASE", "not the passphrase");
+                cmd
+            },
+            Some(AMAZON_KEY),
+        );
+        assert_eq!(
+            code(&out),
+            EXIT_WRONG_PASSPHRASE,
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains("wrong passphrase"));
+        assert_eq!(stderr(&out).lines().count(), 1, "one-line error");
+    }
+    assert_eq!(v.bytes(), before, "the vault changed");
+}
+
+#[test]
+fn no_passphrase_and_no_terminal_fails_at_once() {
+    let v = TestVault::new();
+    let mut cmd = v.command(&["code"]);
+    cmd.env_remove("OTP_PASSPHRASE");
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no terminal"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_keys_are_refused_with_position_and_hint() {
+    let v = TestVault::new();
+    let before = v.bytes();
+    for (key, expect) in [
+        ("N4OP SGLF 0HZP", "position 11"),
+        ("N4OP SGLF 0HZP", "letter O"),
+        ("1BSWY3DPEHPK3PXP", "letter I"),
+        ("JBSWY3DPEHPK3PX8", "letter B"),
+        ("", "empty"),
+        ("   \n", "empty"),
+        ("J", "too short"),
+        ("JBSW Y3DP!", "'!'"),
+    ] {
+        let out = v.run(&["add", "Bad"], Some(key));
+        assert_eq!(code(&out), EXIT_USAGE, "{key:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expect), "{key:?}: {}", stderr(&out));
+    }
+    assert_eq!(v.bytes(), before);
+}
+
+#[test]
+fn bad_parameters_are_refused() {
+    let v = TestVault::new();
+    for args in [
+        vec!["add", "X", "--digits", "5"],
+        vec!["add", "X", "--digits", "11"],
+        vec!["add", "X", "--period", "0"],
+        vec!["add", "X", "--algorithm", "MD5"],
+    ] {
+        let out = v.run(&args, Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"));
+        assert_eq!(code(&out), EXIT_USAGE, "{args:?}: {}", stderr(&out));
+    }
+    let out = v.run(
+        &["add", "X", "--digits", "10"],
+        Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(v.code_at("X", 59).len(), 10);
+}
+
+#[test]
+fn short_secret_is_accepted_with_a_warning() {
+    let v = TestVault::new();
+    let out = v.run(&["add", "Old"], Some("JBSWY3DPEHPK3PXP"));
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("80 bits"), "{}", stderr(&out));
+}
+
+#[test]
+fn names_are_unique_and_queries_resolve() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    v.add("Amazon AWS", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+    v.add("GitHub", "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ");
+
+    let out = v.run(&["add", "amazon"], Some(AMAZON_KEY));
+    assert_eq!(code(&out), EXIT_EXISTS, "{}", stderr(&out));
+
+    // An exact name wins over a partial match of another entry.
+    assert_eq!(v.code_at("amazon", 59), v.code_at("Amazon", 59));
+    let out = v.run(&["code", "ama"], None);
+    assert_eq!(code(&out), EXIT_AMBIGUOUS);
+    assert!(stderr(&out).contains("Amazon AWS"), "{}", stderr(&out));
+    let out = v.run(&["code", "paypal"], None);
+    assert_eq!(code(&out), EXIT_NO_MATCH);
+
+    let all = stdout(&v.run(&["code", "--at", "59"], None));
+    assert_eq!(all.lines().count(), 3, "{all}");
+}
+
+#[test]
+fn rename_and_remove() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    v.add("GitHub", "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ");
+    let before = v.code_at("Amazon", 59);
+    assert!(v.run(&["rename", "Amazon", "Shop"], None).status.success());
+    assert_eq!(v.code_at("Shop", 59), before);
+    assert_eq!(
+        code(&v.run(&["rename", "Shop", "github"], None)),
+        EXIT_EXISTS
+    );
+    assert_eq!(code(&v.run(&["rename", "Nope", "X"], None)), EXIT_NO_MATCH);
+    // Removal takes an exact name only.
+    assert_eq!(code(&v.run(&["remove", "Sho"], None)), EXIT_NO_MATCH);
+    assert!(v.run(&["remove", "shop"], None).status.success());
+    assert_eq!(code(&v.run(&["code", "Shop"], None)), EXIT_NO_MATCH);
+    assert_eq!(v.code_at("GitHub", 59).len(), 6);
+}
+
+#[test]
+fn backup_opens_as_a_vault_and_is_not_overwritten_silently() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    let backup = v.dir.path().join("backup.otpvault");
+    let backup_str = backup.to_str().unwrap();
+    let out = v.run(&["backup", backup_str], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let out = v.run(
+        &["--vault", backup_str, "code", "amazon", "--at", "59"],
+        None,
+    );
+    assert_eq!(stdout(&out).trim(), v.code_at("amazon", 59));
+
+    assert_eq!(code(&v.run(&["backup", backup_str], None)), EXIT_EXISTS);
+    assert!(
+        v.run(&["backup", backup_str, "--force"], None)
+            .status
+            .success()
+    );
+    let own = v.path.to_str().unwrap();
+    assert_eq!(code(&v.run(&["backup", own, "--force"], None)), EXIT_USAGE);
+}
+
+#[test]
+fn passwd_changes_the_passphrase_and_keeps_the_entries() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    let before = v.code_at("Amazon", 59);
+    let mut cmd = v.command(&["passwd"]);
+    cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase");
+    let out = run_with_stdin(cmd, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        code(&v.run(&["code", "Amazon"], None)),
+        EXIT_WRONG_PASSPHRASE
+    );
+    let mut cmd = v.command(&["code", "Amazon", "--at", "59"]);
+    cmd.env("OTP_PASSPHRASE", "a new passphrase");
+    assert_eq!(stdout(&run_with_stdin(cmd, None)).trim(), before);
+}
+
+#[test]
+fn passphrase_file_and_command_sources() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    let file = v.dir.path().join("pass");
+    std::fs::write(&file, format!("{PASSPHRASE}\n")).unwrap();
+    let mut cmd = v.command(&["code", "Amazon", "--at", "59"]);
+    cmd.env("OTP_PASSPHRASE", "wrong")
+        .env("OTP_PASSPHRASE_FILE", &file);
+    let out = run_with_stdin(cmd, None);
+    assert!(
+        out.status.success(),
+        "file wins over OTP_PASSPHRASE: {}",
+        stderr(&out)
+    );
+
+    let mut cmd = v.command(&[
+        "code",
+        "Amazon",
+        "--at",
+        "59",
+        "--passphrase-command",
+        &format!("printf '%s\\n' '{PASSPHRASE}'"),
+    ]);
+    cmd.env("OTP_PASSPHRASE", "wrong");
+    let out = run_with_stdin(cmd, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let mut cmd = v.command(&["code", "Amazon", "--passphrase-command", "exit 3"]);
+    cmd.env_remove("OTP_PASSPHRASE");
+    assert_eq!(code(&run_with_stdin(cmd, None)), EXIT_USAGE);
+}
+
+#[test]
+fn first_add_creates_the_vault_private() {
+    let v = TestVault::empty();
+    assert_eq!(code(&v.run(&["code", "x"], None)), EXIT_NO_VAULT);
+    let mut cmd = v.command(&["add", "Amazon"]);
+    cmd.env("OTP_NEW_PASSPHRASE", PASSPHRASE);
+    let out = run_with_stdin(cmd, Some(AMAZON_KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&v.path), 0o600);
+    assert_eq!(mode(v.path.parent().unwrap()), 0o700);
+    assert_eq!(v.code_at("Amazon", 59).len(), 6);
+    let out = v.run(&["init"], None);
+    assert_eq!(
+        code(&out),
+        EXIT_EXISTS,
+        "init must not overwrite: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn vault_file_holds_no_plaintext() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    let out = v.run(
+        &["add", "GitHub", "--account", "octocat@example.com"],
+        Some("HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ"),
+    );
+    assert!(out.status.success());
+    let bytes = v.bytes();
+    let secret = otpvault::key::parse(AMAZON_KEY).unwrap();
+    let needles: [&[u8]; 6] = [
+        b"N4OPSGLF",
+        b"n4opsglf",
+        &secret.expose()[..8],
+        b"Amazon",
+        b"octocat",
+        b"HXDMVJEC",
+    ];
+    for needle in needles {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "found {needle:?} in the vault file"
+        );
+    }
+}
+
+#[test]
+fn damaged_vaults_get_their_own_exit_code() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    let good = v.bytes();
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    let damaged: [(&str, Vec<u8>); 4] = [
+        ("flipped", flipped),
+        ("truncated", good[..good.len() - 10].to_vec()),
+        ("empty", Vec::new()),
+        ("not a vault", b"just some text file\n".to_vec()),
+    ];
+    for (what, bytes) in damaged {
+        std::fs::write(&v.path, &bytes).unwrap();
+        let out = v.run(&["code", "Amazon"], None);
+        assert_eq!(code(&out), EXIT_DAMAGED, "{what}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{what}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn hotp_counter_advances_on_every_code() {
+    let v = TestVault::new();
+    // RFC 4226 appendix D's key, "12345678901234567890".
+    let out = v.run(
+        &["add", "Bank", "--hotp"],
+        Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = v.code_at("Bank", 0);
+    let second = v.code_at("Bank", 0);
+    assert_ne!(first, second);
+    let list = v.run(&["list", "--json"], None);
+    let items: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(items[0]["counter"], 2);
+}

@@ -1,0 +1,133 @@
+//! Running the real `otp` binary on a temporary vault.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A temporary directory holding one vault, and the `otp` binary aimed at it.
+pub struct TestVault {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl TestVault {
+    /// An empty directory; the vault does not exist yet.
+    pub fn empty() -> TestVault {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vaults").join("test.otpvault");
+        TestVault { dir, path }
+    }
+
+    /// A vault created with tiny KDF parameters, so that tests are fast.
+    pub fn new() -> TestVault {
+        let v = TestVault::empty();
+        let out = v.run(
+            &[
+                "init",
+                "--kdf-memory-mib",
+                "1",
+                "--kdf-iterations",
+                "1",
+                "--kdf-parallelism",
+                "1",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "init failed: {}", stderr(&out));
+        v
+    }
+
+    /// `otp` with this vault and the test passphrase in the environment,
+    /// detached from any terminal.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = otp_command();
+        cmd.env("OTP_VAULT", &self.path)
+            .env("OTP_PASSPHRASE", PASSPHRASE)
+            .args(args);
+        cmd
+    }
+
+    /// Runs `otp args`, feeding `stdin` if given (else an empty stdin).
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        run_with_stdin(self.command(args), stdin)
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        std::fs::read(&self.path).unwrap()
+    }
+
+    /// Adds an entry from a key on stdin and checks that it worked.
+    pub fn add(&self, name: &str, key: &str) {
+        let out = self.run(&["add", name], Some(key));
+        assert!(out.status.success(), "add {name}: {}", stderr(&out));
+    }
+
+    /// The code of `query` at `time`, asserting success and a single line.
+    pub fn code_at(&self, query: &str, time: u64) -> String {
+        let out = self.run(&["code", query, "--at", &time.to_string()], None);
+        assert!(out.status.success(), "code {query}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert_eq!(text.lines().count(), 1, "one line expected: {text:?}");
+        text.trim_end().to_string()
+    }
+}
+
+/// The `otp` binary with every OTP_ variable of the caller's environment
+/// removed, in a new session so that it has no controlling terminal.
+pub fn otp_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_otp"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("OTP_") {
+            cmd.env_remove(key);
+        }
+    }
+    // SAFETY: setsid is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    cmd
+}
+
+pub fn run_with_stdin(mut cmd: Command, stdin: Option<&str>) -> Output {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// `../shared/fixtures`, or None (with a notice) where it is absent.
+pub fn fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("SKIPPED: ../shared/fixtures is absent; fixture checks did not run");
+        None
+    }
+}
