@@ -11,6 +11,7 @@
 //! otp rename OLD NEW
 //! otp backup FILE [--force]
 //! otp passwd
+//! otp restore [FILE]
 //! otp init [--kdf-memory-mib N] [--kdf-iterations N] [--kdf-parallelism N]
 //! ```
 //!
@@ -80,6 +81,15 @@ struct Cli {
         hide_env_values = true
     )]
     passphrase_command: Option<String>,
+    /// How many earlier versions of the vault each change keeps in VAULT.backups/.
+    #[arg(
+        long,
+        global = true,
+        env = "OTP_KEEP_BACKUPS",
+        default_value_t = 10,
+        value_name = "N"
+    )]
+    keep_backups: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -107,6 +117,9 @@ enum Command {
     },
     /// Change the vault's passphrase.
     Passwd,
+    /// Put a backup back in place of the vault (which is kept); without FILE,
+    /// list the automatic backups.
+    Restore { file: Option<PathBuf> },
 }
 
 #[derive(Args, Debug)]
@@ -117,12 +130,13 @@ struct ListArgs {
 }
 
 fn main() -> ExitCode {
+    cli::harden_process();
     let cli = Cli::parse();
     let sources = Sources {
         file: cli.passphrase_file,
         command: cli.passphrase_command,
     };
-    let ctx = match commands::Context::new(cli.vault, sources) {
+    let ctx = match commands::Context::new(cli.vault, sources, cli.keep_backups) {
         Ok(ctx) => ctx,
         Err(failure) => return cli::report(Err(failure)),
     };
@@ -135,5 +149,6 @@ fn main() -> ExitCode {
         Command::Rename { old, new } => commands::rename(&ctx, &old, &new),
         Command::Backup { file, force } => commands::backup(&ctx, &file, force),
         Command::Passwd => commands::passwd(&ctx),
+        Command::Restore { file } => commands::restore(&ctx, file.as_deref()),
     })
 }

@@ -21,15 +21,24 @@ use super::{Failure, warn};
 pub struct Context {
     vault: PathBuf,
     sources: Sources,
+    keep_backups: usize,
 }
 
 impl Context {
-    pub fn new(vault: Option<PathBuf>, sources: Sources) -> Result<Context, Failure> {
+    pub fn new(
+        vault: Option<PathBuf>,
+        sources: Sources,
+        keep_backups: usize,
+    ) -> Result<Context, Failure> {
         let vault = match vault {
             Some(path) => path,
             None => default_vault_path()?,
         };
-        Ok(Context { vault, sources })
+        Ok(Context {
+            vault,
+            sources,
+            keep_backups,
+        })
     }
 
     fn passphrase(&self) -> Result<Passphrase, Failure> {
@@ -39,12 +48,16 @@ impl Context {
 
     fn open(&self) -> Result<(Vault, Passphrase), Failure> {
         let passphrase = self.passphrase()?;
-        Ok((Vault::open(&self.vault, &passphrase)?, passphrase))
+        let mut vault = Vault::open(&self.vault, &passphrase)?;
+        vault.set_keep_backups(self.keep_backups);
+        Ok((vault, passphrase))
     }
 
     fn open_for_update(&self) -> Result<Vault, Failure> {
         let passphrase = self.passphrase()?;
-        Ok(Vault::open_for_update(&self.vault, &passphrase)?)
+        let mut vault = Vault::open_for_update(&self.vault, &passphrase)?;
+        vault.set_keep_backups(self.keep_backups);
+        Ok(vault)
     }
 
     /// Opens the vault for update, or creates it (default KDF) if missing:
@@ -54,9 +67,16 @@ impl Context {
             return self.open_for_update();
         }
         let passphrase = self.sources.new_passphrase(true)?;
-        let vault = Vault::create(&self.vault, &passphrase, KdfParams::default())?;
-        eprintln!("otp: created the vault {}", self.vault.display());
-        Ok(vault)
+        match Vault::create(&self.vault, &passphrase, KdfParams::default()) {
+            Ok(mut vault) => {
+                eprintln!("otp: created the vault {}", self.vault.display());
+                vault.set_keep_backups(self.keep_backups);
+                Ok(vault)
+            }
+            // Another otp created it first: use theirs.
+            Err(VaultError::AlreadyExists(_)) => self.open_for_update(),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -491,5 +511,33 @@ pub fn passwd(ctx: &Context) -> Result<(), Failure> {
     vault.change_passphrase(&new)?;
     vault.save()?;
     eprintln!("otp: changed the passphrase of {}", vault.path().display());
+    Ok(())
+}
+
+pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
+    let Some(file) = file else {
+        let backups = otpvault::vault::store::list_backups(&ctx.vault)?;
+        if backups.is_empty() {
+            eprintln!("otp: no automatic backups of {} yet", ctx.vault.display());
+        }
+        for path in backups.iter().rev() {
+            println!("{}", path.display());
+        }
+        if !backups.is_empty() {
+            eprintln!("otp: newest first; put one back with `otp restore FILE`");
+        }
+        return Ok(());
+    };
+    let passphrase = ctx
+        .sources
+        .current(&format!("Passphrase for {}: ", file.display()))?;
+    let vault = Vault::restore(&ctx.vault, file, &passphrase, ctx.keep_backups)?;
+    eprintln!(
+        "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",
+        ctx.vault.display(),
+        vault.entries().len(),
+        file.display(),
+        otpvault::vault::store::backups_dir(&ctx.vault).display()
+    );
     Ok(())
 }

@@ -79,6 +79,23 @@ pub fn report(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
+/// Keeps secrets out of core dumps: no core file, and (on Linux) not
+/// dumpable, which also stops other processes of the same user from
+/// attaching a debugger to read the unlocked vault.
+pub fn harden_process() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on process attributes; they touch no Rust
+    // memory. Failure leaves the defaults, which is no worse than not trying.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        #[cfg(target_os = "linux")]
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
 /// A warning on stderr, kept apart from the output scripts read.
 pub fn warn(message: &str) {
     eprintln!("otp: warning: {message}");

@@ -131,6 +131,8 @@ pub struct Vault {
     /// The checksum of the file as last read or written, to detect a
     /// change by another writer when this vault was opened without a lock.
     file_checksum: [u8; format::CHECKSUM_LEN],
+    /// How many automatic backups [`Vault::save`] keeps.
+    keep_backups: usize,
 }
 
 impl std::fmt::Debug for Vault {
@@ -166,6 +168,7 @@ impl Vault {
             payload: Payload::default(),
             lock: Some(lock),
             file_checksum: [0; format::CHECKSUM_LEN],
+            keep_backups: store::DEFAULT_KEEP_BACKUPS,
         };
         let bytes = vault.seal()?;
         store::write_atomic(path, &bytes, false)?;
@@ -230,6 +233,7 @@ impl Vault {
             payload,
             lock: None,
             file_checksum: format::checksum_of(bytes),
+            keep_backups: store::DEFAULT_KEEP_BACKUPS,
         })
     }
 
@@ -263,9 +267,43 @@ impl Vault {
             self.lock = Some(lock);
         }
         let bytes = self.seal()?;
+        store::remove_stale_temps(&self.path);
+        store::keep_previous(&self.path, self.keep_backups)?;
         store::write_atomic(&self.path, &bytes, true)?;
         self.file_checksum = format::checksum_of(&bytes);
         Ok(())
+    }
+
+    /// How many automatic backups of the previous file each save keeps
+    /// (default 10; 0 keeps none).
+    pub fn set_keep_backups(&mut self, keep: usize) {
+        self.keep_backups = keep;
+    }
+
+    /// Replaces the vault at `vault` with the vault file `from` (a backup),
+    /// after checking that `from` opens with `passphrase`, and keeps the
+    /// current file, damaged or not, as an automatic backup first. Returns
+    /// the restored vault.
+    pub fn restore(
+        vault: &Path,
+        from: &Path,
+        passphrase: &Passphrase,
+        keep: usize,
+    ) -> Result<Vault, VaultError> {
+        if same_file(vault, from) {
+            return Err(VaultError::BackupOverVault);
+        }
+        let bytes = store::read(from)?;
+        let mut restored = Self::unlock(from, &bytes, passphrase)?;
+        let lock = store::lock(vault, store::LOCK_TIMEOUT)?;
+        // One more than usual, so that restoring never rotates away a
+        // backup, not even `from` itself.
+        store::keep_previous(vault, keep + 1)?;
+        store::write_atomic(vault, &bytes, true)?;
+        restored.path = vault.to_path_buf();
+        restored.lock = Some(lock);
+        restored.keep_backups = keep;
+        Ok(restored)
     }
 
     /// Writes an encrypted copy to `dest` and checks that it opens with

@@ -4,7 +4,9 @@
 //! the old one, then flushes the directory: a crash leaves the old vault or
 //! the new one, never a mix. Writers take an exclusive lock on a companion
 //! `.lock` file (the vault itself is replaced on every save, so it cannot
-//! carry the lock) for the whole read-modify-write.
+//! carry the lock) for the whole read-modify-write. Before a save replaces
+//! the vault, the old file is kept in `<vault>.backups/` (the last ten by
+//! default), still encrypted, so that no change is ever without a way back.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -12,6 +14,8 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
 
 use super::VaultError;
 use super::format::MAX_FILE_LEN;
@@ -62,13 +66,22 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// Temporary files for `path` are named `.<file name>.<random>.tmp`.
+fn temp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    format!(".{name}.")
+}
+
 /// Atomically replaces (or creates) `path` with `bytes`, mode 0600.
 /// With `overwrite` false an existing file is left alone and reported.
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), VaultError> {
     let dir = parent_dir(path);
     ensure_private_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".otpvault-")
+        .prefix(&temp_prefix(path))
         .suffix(".tmp")
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
@@ -132,3 +145,85 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<Lock, VaultError> {
         }
     }
 }
+
+/// Deletes temporary files a killed writer of `path` left behind. Call only
+/// while holding the lock, when no other writer can be mid-save.
+pub fn remove_stale_temps(path: &Path) {
+    let prefix = temp_prefix(path);
+    let Ok(dir) = fs::read_dir(parent_dir(path)) else {
+        return;
+    };
+    for item in dir.flatten() {
+        let name = item.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            // Best effort: a leftover is encrypted and harmless.
+            let _ = fs::remove_file(item.path());
+        }
+    }
+}
+
+/// How many automatic backups are kept unless configured otherwise.
+pub const DEFAULT_KEEP_BACKUPS: usize = 10;
+
+/// The folder that holds the automatic backups of `vault`.
+pub fn backups_dir(vault: &Path) -> PathBuf {
+    let mut name = vault.as_os_str().to_owned();
+    name.push(".backups");
+    PathBuf::from(name)
+}
+
+/// The automatic backups of `vault`, oldest first.
+pub fn list_backups(vault: &Path) -> Result<Vec<PathBuf>, VaultError> {
+    let dir = backups_dir(vault);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error("list", &dir)(e)),
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "otpvault"))
+        .collect();
+    // Names start with a UTC timestamp, so names sort by age.
+    found.sort();
+    Ok(found)
+}
+
+/// Keeps the file now at `vault` as its newest automatic backup, then
+/// deletes the oldest beyond `keep`. A hard link keeps the old file without
+/// copying it (the save's rename then only moves the vault's name); where
+/// links are not possible the bytes are copied. Nothing to do for `keep` 0
+/// or a vault not yet on disk.
+pub fn keep_previous(vault: &Path, keep: usize) -> Result<Option<PathBuf>, VaultError> {
+    if keep == 0 || !vault.exists() {
+        return Ok(None);
+    }
+    let dir = backups_dir(vault);
+    ensure_private_dir(&dir)?;
+    let stamp = OffsetDateTime::now_utc()
+        .format(BACKUP_STAMP)
+        .unwrap_or_else(|_| "backup".into());
+    let mut target = dir.join(format!("{stamp}.otpvault"));
+    let mut n = 1;
+    while target.exists() {
+        target = dir.join(format!("{stamp}-{n}.otpvault"));
+        n += 1;
+    }
+    if fs::hard_link(vault, &target).is_err() {
+        let bytes = read(vault)?;
+        write_atomic(&target, &bytes, false)?;
+    }
+    let all = list_backups(vault)?;
+    for old in &all[..all.len().saturating_sub(keep)] {
+        fs::remove_file(old).map_err(io_error("remove the old backup", old))?;
+    }
+    Ok(Some(target))
+}
+
+/// `2026-11-25T01-36-12.123456789Z`: sortable, and valid in file names on
+/// every system.
+const BACKUP_STAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]-[minute]-[second].[subsecond digits:9]Z"
+);

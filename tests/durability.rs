@@ -1,0 +1,207 @@
+//! The vault never loses a secret: killed saves, concurrent writers, the
+//! automatic backups and restoring them.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const KEY: &str = "N4OP SGLF 7HZP EQ3R 4ZZK SWUM Y6PR 5TDG N7LX P4X7 SA7Z 2ECH 47XA";
+const EXIT_DAMAGED: i32 = 4;
+const EXIT_BUSY: i32 = 7;
+
+fn names(v: &TestVault) -> BTreeSet<String> {
+    let out = v.run(&["list", "--json"], None);
+    assert!(
+        out.status.success(),
+        "the vault must open: {}",
+        stderr(&out)
+    );
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn backups(v: &TestVault) -> Vec<String> {
+    let out = v.run(&["restore"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).lines().map(str::to_string).collect()
+}
+
+fn random_below(n: u64) -> u64 {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    u64::from_le_bytes(b) % n
+}
+
+#[test]
+fn killed_saves_leave_the_old_or_the_new_vault() {
+    let v = TestVault::new();
+    let start = Instant::now();
+    v.add("first", KEY);
+    // Kill times spread over a whole add (start-up, unlock, save) and a
+    // little past it, so that some adds finish.
+    let span = (start.elapsed().as_micros() as u64 * 5 / 4).max(1);
+    let mut committed = BTreeSet::from(["first".to_string()]);
+    let mut killed = 0;
+    for i in 0..60 {
+        let name = format!("entry{i}");
+        let mut cmd = v.command(&["add", &name]);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            let _ = stdin.write_all(KEY.as_bytes());
+        }
+        std::thread::sleep(Duration::from_micros(random_below(span)));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.success() {
+            committed.insert(name.clone());
+        } else {
+            killed += 1;
+        }
+        let now = names(&v);
+        assert!(
+            committed.is_subset(&now),
+            "lost entries after {name}: {committed:?} vs {now:?}"
+        );
+    }
+    println!("{killed} of 60 adds were killed");
+    // A later save cleans any temporary file a killed save left.
+    v.add("last", KEY);
+    let leftovers: Vec<_> = std::fs::read_dir(v.path.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn concurrent_writers_all_land() {
+    let v = TestVault::new();
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let mut cmd = v.command(&["add", &format!("writer{i}")]);
+            cmd.stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(KEY.as_bytes())
+                    .unwrap();
+            }
+            (format!("writer{i}"), child)
+        })
+        .collect();
+    let mut succeeded = BTreeSet::new();
+    for (name, child) in children {
+        let out = child.wait_with_output().unwrap();
+        match out.status.code() {
+            Some(0) => {
+                succeeded.insert(name);
+            }
+            Some(EXIT_BUSY) => {}
+            other => panic!("{name}: exit {other:?}: {}", stderr(&out)),
+        }
+    }
+    assert!(!succeeded.is_empty());
+    assert!(
+        succeeded.is_subset(&names(&v)),
+        "a reported success is missing"
+    );
+}
+
+#[test]
+fn a_held_lock_makes_writers_wait_then_fail_busy() {
+    let v = TestVault::new();
+    let lock = File::options()
+        .write(true)
+        .open(format!("{}.lock", v.path.display()))
+        .unwrap();
+    lock.lock().unwrap();
+    let before = v.bytes();
+    let start = Instant::now();
+    let out = v.run(&["add", "blocked"], Some(KEY));
+    assert_eq!(code(&out), EXIT_BUSY, "{}", stderr(&out));
+    assert!(
+        start.elapsed() >= Duration::from_secs(9),
+        "gave up too early"
+    );
+    assert!(stderr(&out).contains("busy"));
+    assert_eq!(v.bytes(), before);
+    // Readers do not need the lock.
+    assert!(v.run(&["list"], None).status.success());
+    drop(lock);
+    v.add("unblocked", KEY);
+}
+
+#[test]
+fn each_change_keeps_the_previous_vault_up_to_n() {
+    let v = TestVault::new();
+    for i in 0..6 {
+        let out = v.run(&["--keep-backups", "3", "add", &format!("e{i}")], Some(KEY));
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let kept = backups(&v);
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    // Newest first: the vault as it was before the last add (e0..e4).
+    let out = v.run(&["--vault", &kept[0], "list", "--json"], None);
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 5);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&kept[0]).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn restore_puts_a_backup_back_and_keeps_the_damaged_vault() {
+    let v = TestVault::new();
+    v.add("Amazon", KEY);
+    v.add("GitHub", "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ");
+    let code_before = v.code_at("Amazon", 59);
+    // Damage the vault.
+    let mut bytes = v.bytes();
+    let n = bytes.len();
+    bytes.truncate(n / 2);
+    std::fs::write(&v.path, &bytes).unwrap();
+    assert_eq!(code(&v.run(&["code", "Amazon"], None)), EXIT_DAMAGED);
+
+    let newest = backups(&v)[0].clone();
+    let out = v.run(&["restore", &newest], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The newest backup is the vault before GitHub was added.
+    assert_eq!(names(&v), BTreeSet::from(["Amazon".to_string()]));
+    assert_eq!(v.code_at("Amazon", 59), code_before);
+    // The damaged file was kept, not destroyed.
+    let kept = backups(&v);
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), bytes);
+}
+
+#[test]
+fn a_failed_change_leaves_no_backup_and_no_change() {
+    let v = TestVault::new();
+    v.add("Amazon", KEY);
+    let before = (v.bytes(), backups(&v));
+    let out = v.run(&["add", "amazon"], Some(KEY));
+    assert!(!out.status.success());
+    assert_eq!((v.bytes(), backups(&v)), before);
+}
