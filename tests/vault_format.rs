@@ -40,7 +40,7 @@ fn small_vault() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
 }
 
 /// Replaces the checksum so that only the later checks can catch a change.
-fn rechecksum(bytes: &mut Vec<u8>) {
+fn rechecksum(bytes: &mut [u8]) {
     let body = bytes.len() - format::CHECKSUM_LEN;
     let sum = Sha256::digest(&bytes[..body]);
     bytes[body..].copy_from_slice(&sum);
