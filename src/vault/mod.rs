@@ -191,6 +191,12 @@ impl Vault {
         Ok(vault)
     }
 
+    /// Decrypts a vault file already in memory; `path` names it in errors
+    /// and is where [`Vault::save`] would write.
+    pub fn from_bytes(path: &Path, bytes: &[u8], passphrase: &Passphrase) -> Result<Vault, VaultError> {
+        Self::unlock(path, bytes, passphrase)
+    }
+
     /// Decrypts `bytes` read from `path`.
     fn unlock(path: &Path, bytes: &[u8], passphrase: &Passphrase) -> Result<Vault, VaultError> {
         let unreadable = |damage| VaultError::Unreadable {
