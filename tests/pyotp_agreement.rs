@@ -51,7 +51,7 @@ fn pyotp_codes(cases: &serde_json::Value) -> Option<Vec<String>> {
     const SCRIPT: &str = r#"
 import hashlib, json, sys, pyotp
 # Newer pyotp refuses keys under 112 bits; real sites use 80-bit keys.
-pyotp.TOTP.min_secret_length_bits = 0
+pyotp.OTP.min_secret_length_bits = 0
 out = []
 for c in json.load(sys.stdin):
     digest = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}[c["algorithm"]]

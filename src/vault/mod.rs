@@ -193,7 +193,11 @@ impl Vault {
 
     /// Decrypts a vault file already in memory; `path` names it in errors
     /// and is where [`Vault::save`] would write.
-    pub fn from_bytes(path: &Path, bytes: &[u8], passphrase: &Passphrase) -> Result<Vault, VaultError> {
+    pub fn from_bytes(
+        path: &Path,
+        bytes: &[u8],
+        passphrase: &Passphrase,
+    ) -> Result<Vault, VaultError> {
         Self::unlock(path, bytes, passphrase)
     }
 
