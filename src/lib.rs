@@ -5,6 +5,16 @@
 //! ([`key`], [`uri`]) and the vault ([`vault`]). It never prints and never
 //! exits; every failure is a typed error whose message says what was wrong
 //! and what to do. The `otp` binary is a thin layer over it.
+//!
+//! ```
+//! // A setup key as Amazon shows it, pasted in lower case.
+//! let secret = otpvault::key::parse("n4op sglf 7hzp eq3r 4zzk swum y6pr 5tdg n7lx p4x7 sa7z 2ech 47xa")?;
+//! let params = otpvault::Params::default(); // TOTP, SHA-1, 6 digits, 30 s
+//! let code = params.code(&secret, 1_234_567_890)?;
+//! assert_eq!(code.as_str().len(), 6);
+//! assert_eq!(params.remaining(1_234_567_890), 30);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod entry;
 pub mod key;
