@@ -74,6 +74,31 @@ impl Entry {
     }
 }
 
+/// An account as a URI or another app's export describes it: everything an
+/// [`Entry`] needs but the name the user calls it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub issuer: String,
+    pub account: String,
+    pub secret: Secret,
+    pub params: Params,
+}
+
+impl Account {
+    /// A name for the entry when none is given: the issuer, else the account.
+    pub fn default_name(&self) -> String {
+        match (self.issuer.is_empty(), self.account.is_empty()) {
+            (false, _) => self.issuer.clone(),
+            (true, false) => self.account.clone(),
+            (true, true) => "unnamed".to_string(),
+        }
+    }
+
+    pub fn into_entry(self, name: String) -> Result<Entry, ParamError> {
+        Entry::new(name, self.issuer, self.account, self.secret, self.params)
+    }
+}
+
 /// Seconds since the Unix epoch; a clock before 1970 reads as 0.
 pub fn now() -> i64 {
     SystemTime::now()

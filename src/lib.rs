@@ -17,13 +17,16 @@
 //! ```
 
 pub mod entry;
+pub mod formats;
+pub mod import;
 pub mod key;
 pub mod otp;
+pub mod qr;
 pub mod secret;
 pub mod uri;
 pub mod vault;
 
-pub use entry::Entry;
+pub use entry::{Account, Entry};
 pub use otp::{Algorithm, Code, Kind, Params};
 pub use secret::{Passphrase, Secret};
 pub use vault::crypto::KdfParams;

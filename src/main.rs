@@ -3,7 +3,7 @@
 //! Usage:
 //!
 //! ```text
-//! otp add NAME [--issuer I] [--account A] [--key KEY | --uri URI]
+//! otp add NAME [--issuer I] [--account A] [--key KEY | --uri URI | --qr IMAGE]
 //!              [--algorithm SHA1|SHA256|SHA512] [--digits N] [--period S] [--hotp [--counter N]]
 //! otp code [QUERY] [--at TIME] [--json]
 //! otp list [--json]
@@ -12,6 +12,9 @@
 //! otp backup FILE [--force]
 //! otp passwd
 //! otp restore [FILE]
+//! otp import FILE|- [--format auto|uri|google|aegis|2fas]
+//! otp export [--format uri|google|aegis] [--qr] [--output FILE]
+//! otp show NAME --uri|--qr
 //! otp init [--kdf-memory-mib N] [--kdf-iterations N] [--kdf-parallelism N]
 //! ```
 //!
@@ -56,8 +59,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use cli::commands;
 use cli::passphrase::Sources;
+use cli::{commands, transfer};
 
 #[derive(Parser, Debug)]
 #[command(name = "otp", version, about = "TOTP codes from an encrypted vault", long_about = None)]
@@ -117,6 +120,12 @@ enum Command {
     },
     /// Change the vault's passphrase.
     Passwd,
+    /// Import accounts from another authenticator's export (or a QR screenshot).
+    Import(transfer::ImportArgs),
+    /// Export every account for another authenticator or a phone.
+    Export(transfer::ExportArgs),
+    /// Show one account's secret as a URI or QR code, to add it to a phone.
+    Show(transfer::ShowArgs),
     /// Put a backup back in place of the vault (which is kept); without FILE,
     /// list the automatic backups.
     Restore { file: Option<PathBuf> },
@@ -150,5 +159,8 @@ fn main() -> ExitCode {
         Command::Backup { file, force } => commands::backup(&ctx, &file, force),
         Command::Passwd => commands::passwd(&ctx),
         Command::Restore { file } => commands::restore(&ctx, file.as_deref()),
+        Command::Import(args) => transfer::import(&ctx, args),
+        Command::Export(args) => transfer::export(&ctx, args),
+        Command::Show(args) => transfer::show(&ctx, args),
     })
 }

@@ -2,7 +2,8 @@
 //!
 //! totp-rs computes the HMAC over the moving factor; this module adds what a
 //! stored entry needs around it: HOTP as TOTP with a one-second step, and
-//! codes of up to 10 digits (totp-rs's `Token` stops at 9).
+//! codes of up to 10 digits (totp-rs's `Token` stops at 9). Steam Guard
+//! codes (TOTP rendered in a 26-letter alphabet) come from totp-rs as they are.
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,8 +62,7 @@ impl FromStr for Algorithm {
     }
 }
 
-/// How the moving factor is chosen. Steam is reserved in the model so that
-/// later imports keep such entries instead of dropping them.
+/// How the moving factor is chosen and the code rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -97,8 +97,8 @@ pub enum ParamError {
     PeriodZero,
     #[error("unknown algorithm {0:?}: use SHA1, SHA256 or SHA512")]
     Algorithm(String),
-    #[error("{0} codes cannot be computed yet: only TOTP and HOTP entries are supported")]
-    UnsupportedKind(Kind),
+    #[error("Steam Guard codes have 5 characters, not {0}")]
+    SteamDigits(u32),
 }
 
 /// The code parameters of one entry, checked on construction.
@@ -115,6 +115,7 @@ pub struct Params {
 
 pub const MIN_DIGITS: u32 = 6;
 pub const MAX_DIGITS: u32 = 10;
+pub const STEAM_DIGITS: u8 = 5;
 
 impl Default for Params {
     /// What Amazon, and most sites, use: TOTP, SHA-1, 6 digits, 30 seconds.
@@ -133,7 +134,11 @@ impl Params {
     /// Refuses digits outside 6..=10 and a zero period, the values for which
     /// no code (or a meaningless one) could be computed.
     pub fn validate(self) -> Result<Self, ParamError> {
-        if !(MIN_DIGITS..=MAX_DIGITS).contains(&u32::from(self.digits)) {
+        if self.kind == Kind::Steam {
+            if self.digits != STEAM_DIGITS {
+                return Err(ParamError::SteamDigits(self.digits.into()));
+            }
+        } else if !(MIN_DIGITS..=MAX_DIGITS).contains(&u32::from(self.digits)) {
             return Err(ParamError::Digits(self.digits.into()));
         }
         if self.period == 0 {
@@ -165,7 +170,16 @@ impl Params {
                 params.algorithm,
                 params.digits,
             )),
-            Kind::Steam => Err(ParamError::UnsupportedKind(Kind::Steam)),
+            Kind::Steam => Ok(steam(secret, time, params.period.into())),
+        }
+    }
+
+    /// Steam Guard's parameters: SHA-1, 5 characters, 30 seconds.
+    pub fn steam() -> Params {
+        Params {
+            kind: Kind::Steam,
+            digits: STEAM_DIGITS,
+            ..Params::default()
         }
     }
 }
@@ -218,6 +232,18 @@ pub fn hotp(secret: &Secret, counter: u64, algorithm: Algorithm, digits: u8) -> 
 /// Unix epoch.
 pub fn totp(secret: &Secret, time: u64, period: u64, algorithm: Algorithm, digits: u8) -> Code {
     hotp(secret, time / period.max(1), algorithm, digits)
+}
+
+/// Steam Guard: TOTP over SHA-1 whose code is written in Steam's
+/// 26-character alphabet, 5 characters long.
+pub fn steam(secret: &Secret, time: u64, period: u64) -> Code {
+    let totp = Builder::new()
+        .with_algorithm(totp_rs::Algorithm::Steam)
+        .with_digits(STEAM_DIGITS)
+        .with_secret(secret.expose())
+        .with_step_duration(period.max(1))
+        .build_noncompliant();
+    Code(Zeroizing::new(totp.generate(time).to_string()))
 }
 
 #[cfg(test)]

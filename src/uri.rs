@@ -9,17 +9,16 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-use crate::entry::Entry;
+use crate::entry::{Account, Entry};
 use crate::key::{self, KeyError};
 use crate::otp::{Algorithm, Kind, ParamError, Params};
-use crate::secret::Secret;
 
 /// Why a URI was refused. Never quotes the secret.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum UriError {
     #[error("not an otpauth:// URI: paste the whole URI, starting with otpauth://")]
     NotOtpauth,
-    #[error("unsupported OTP type {0:?} in the URI: otpvault reads totp and hotp")]
+    #[error("unsupported OTP type {0:?} in the URI: otpvault reads totp, hotp and steam")]
     UnknownType(String),
     #[error("the URI has no secret= parameter: copy the whole URI")]
     MissingSecret,
@@ -37,23 +36,16 @@ pub enum UriError {
     MissingCounter,
 }
 
-/// What a URI describes: everything an [`Entry`] needs but its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtpAuth {
-    pub issuer: String,
-    pub account: String,
-    pub secret: Secret,
-    pub params: Params,
-}
-
 /// Parses one `otpauth://` URI (surrounding whitespace ignored).
-pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
+pub fn parse(uri: &str) -> Result<Account, UriError> {
     let uri = uri.trim();
     let rest = strip_prefix_ignore_case(uri, "otpauth://").ok_or(UriError::NotOtpauth)?;
     let (kind, rest) = rest.split_once('/').unwrap_or((rest, ""));
     let kind = match kind.to_ascii_lowercase().as_str() {
         "totp" => Kind::Totp,
         "hotp" => Kind::Hotp,
+        // Aegis and others write Steam Guard entries this way.
+        "steam" => Kind::Steam,
         other => return Err(UriError::UnknownType(other.to_string())),
     };
     let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -65,9 +57,12 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
         None => (String::new(), label.as_ref()),
     };
 
-    let mut params = Params {
-        kind,
-        ..Params::default()
+    let mut params = match kind {
+        Kind::Steam => Params::steam(),
+        kind => Params {
+            kind,
+            ..Params::default()
+        },
     };
     let mut secret = None;
     let mut issuer = None;
@@ -97,10 +92,12 @@ pub fn parse(uri: &str) -> Result<OtpAuth, UriError> {
         params.counter = counter.ok_or(UriError::MissingCounter)?;
     }
     let params = params.validate().map_err(|e| match e {
-        ParamError::Digits(d) => bad_parameter("digits", &d.to_string(), e),
+        ParamError::Digits(d) | ParamError::SteamDigits(d) => {
+            bad_parameter("digits", &d.to_string(), e)
+        }
         other => bad_parameter("period", "0", other),
     })?;
-    Ok(OtpAuth {
+    Ok(Account {
         issuer: issuer.filter(|i| !i.is_empty()).unwrap_or(label_issuer),
         account: account.to_string(),
         secret,

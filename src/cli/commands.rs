@@ -46,7 +46,7 @@ impl Context {
             .current(&format!("Passphrase for {}: ", self.vault.display()))
     }
 
-    fn open(&self) -> Result<(Vault, Passphrase), Failure> {
+    pub fn open(&self) -> Result<(Vault, Passphrase), Failure> {
         let passphrase = self.passphrase()?;
         let mut vault = Vault::open(&self.vault, &passphrase)?;
         vault.set_keep_backups(self.keep_backups);
@@ -62,7 +62,7 @@ impl Context {
 
     /// Opens the vault for update, or creates it (default KDF) if missing:
     /// the first `add` needs no separate `init`.
-    fn open_or_create(&self) -> Result<Vault, Failure> {
+    pub fn open_or_create(&self) -> Result<Vault, Failure> {
         if self.vault.exists() {
             return self.open_for_update();
         }
@@ -150,8 +150,11 @@ pub struct AddArgs {
     #[arg(long, conflicts_with = "uri")]
     key: Option<String>,
     /// An otpauth:// URI (visible to other local users in `ps`: prefer stdin).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "qr")]
     uri: Option<String>,
+    /// A PNG or JPEG screenshot of the site's QR code.
+    #[arg(long, value_name = "IMAGE", conflicts_with = "key")]
+    qr: Option<PathBuf>,
     /// HMAC algorithm [default: SHA1, or the URI's].
     #[arg(long, value_parser = parse_algorithm)]
     algorithm: Option<Algorithm>,
@@ -199,10 +202,11 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
             "a key on the command line can be read by other users of this machine and stays in shell history; next time run `otp add NAME` and paste it at the prompt or pipe it on stdin",
         );
     }
-    let input = match (args.key, args.uri) {
-        (Some(key), _) => KeyInput::Key(Zeroizing::new(key)),
-        (None, Some(uri)) => KeyInput::Uri(Zeroizing::new(uri)),
-        (None, None) => {
+    let input = match (args.key, args.uri, args.qr) {
+        (Some(key), _, _) => KeyInput::Key(Zeroizing::new(key)),
+        (None, Some(uri), _) => KeyInput::Uri(Zeroizing::new(uri)),
+        (None, None, Some(image)) => KeyInput::Qr(super::transfer::account_from_qr(&image)?),
+        (None, None, None) => {
             let text = read_key_input()?;
             if text
                 .trim_start()
@@ -227,6 +231,12 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
                 Some(parsed.account),
             )
         }
+        KeyInput::Qr(parsed) => (
+            parsed.secret,
+            parsed.params,
+            Some(parsed.issuer),
+            Some(parsed.account),
+        ),
     };
     if let Some(algorithm) = args.algorithm {
         params.algorithm = algorithm;
@@ -286,6 +296,7 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
 enum KeyInput {
     Key(Zeroizing<String>),
     Uri(Zeroizing<String>),
+    Qr(otpvault::Account),
 }
 
 fn warn_if_short(secret: &Secret) {

@@ -3,9 +3,12 @@
 
 pub mod commands;
 pub mod passphrase;
+pub mod transfer;
 
 use std::process::ExitCode;
 
+use otpvault::formats::FormatError;
+use otpvault::import::ImportError;
 use otpvault::key::KeyError;
 use otpvault::otp::ParamError;
 use otpvault::uri::UriError;
@@ -38,6 +41,8 @@ pub enum Failure {
     Uri(#[from] UriError),
     #[error(transparent)]
     Params(#[from] ParamError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
     /// Bad or missing input that clap could not see: a passphrase, a time.
     #[error("{0}")]
     Input(String),
@@ -61,9 +66,14 @@ impl Failure {
                 EntryError::NameExists(_) => exit::EXISTS,
                 EntryError::EmptyName | EntryError::Params(_) => exit::USAGE,
             },
-            Failure::Key(_) | Failure::Uri(_) | Failure::Params(_) | Failure::Input(_) => {
-                exit::USAGE
+            Failure::Import(ImportError::Format(FormatError::WrongPassword)) => {
+                exit::WRONG_PASSPHRASE
             }
+            Failure::Key(_)
+            | Failure::Uri(_)
+            | Failure::Params(_)
+            | Failure::Import(_)
+            | Failure::Input(_) => exit::USAGE,
         }
     }
 }

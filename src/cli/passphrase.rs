@@ -57,22 +57,45 @@ impl Sources {
         if reuse_current && self.any() {
             return nonempty(self.current("")?);
         }
-        let first = prompt_terminal("New passphrase: ")?;
-        let first = nonempty(first)?;
-        let second = prompt_terminal("Repeat the new passphrase: ")?;
-        if first != second {
-            return Err(Failure::Input(
-                "the two passphrases differ: run the command again and type the same passphrase twice".into(),
-            ));
-        }
-        Ok(first)
+        prompt_twice("New passphrase: ", "Repeat the new passphrase: ")
     }
+}
+
+/// A password for another app's file: the environment variable `var`, else
+/// the terminal (typed twice when `confirm`, as for a file being written).
+pub fn other_password(var: &str, prompt: &str, confirm: bool) -> Result<Passphrase, Failure> {
+    if let Some(value) = std::env::var_os(var) {
+        return nonempty(Passphrase::new(value.into_encoded_bytes()));
+    }
+    let typed = if confirm {
+        prompt_twice(prompt, "Repeat it: ")
+    } else {
+        prompt_terminal(prompt)
+    };
+    typed.map_err(|e| match e {
+        Failure::Input(m) if m.starts_with("no passphrase") => Failure::Input(format!(
+            "no password: there is no terminal to ask on; set {var}"
+        )),
+        other => other,
+    })
+}
+
+fn prompt_twice(first_prompt: &str, second_prompt: &str) -> Result<Passphrase, Failure> {
+    let first = nonempty(prompt_terminal(first_prompt)?)?;
+    let second = prompt_terminal(second_prompt)?;
+    if first != second {
+        return Err(Failure::Input(
+            "the two passphrases differ: run the command again and type the same passphrase twice"
+                .into(),
+        ));
+    }
+    Ok(first)
 }
 
 fn nonempty(p: Passphrase) -> Result<Passphrase, Failure> {
     if p.is_empty() {
         Err(Failure::Input(
-            "the new passphrase is empty: choose a passphrase (a few random words is good)".into(),
+            "the passphrase is empty: choose a passphrase (a few random words is good)".into(),
         ))
     } else {
         Ok(p)

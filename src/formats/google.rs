@@ -1,0 +1,227 @@
+//! Google Authenticator's "Transfer accounts" QR codes:
+//! `otpauth-migration://offline?data=BASE64` where the data is a protobuf
+//! `MigrationPayload` (the schema below, as published by the projects that
+//! read these exports). Decoded with prost; no protoc needed.
+
+use data_encoding::{BASE64, Encoding, Specification};
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use prost::Message;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::FormatError;
+use crate::entry::{Account, Entry};
+use crate::otp::{Algorithm, Kind, Params};
+use crate::secret::Secret;
+
+pub const PREFIX: &str = "otpauth-migration://";
+
+#[derive(Clone, PartialEq, Message)]
+struct MigrationPayload {
+    #[prost(message, repeated, tag = "1")]
+    otp_parameters: Vec<OtpParameters>,
+    #[prost(int32, tag = "2")]
+    version: i32,
+    #[prost(int32, tag = "3")]
+    batch_size: i32,
+    #[prost(int32, tag = "4")]
+    batch_index: i32,
+    #[prost(int32, tag = "5")]
+    batch_id: i32,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct OtpParameters {
+    #[prost(bytes = "vec", tag = "1")]
+    secret: Vec<u8>,
+    #[prost(string, tag = "2")]
+    name: String,
+    #[prost(string, tag = "3")]
+    issuer: String,
+    /// 0 unspecified, 1 SHA1, 2 SHA256, 3 SHA512, 4 MD5.
+    #[prost(int32, tag = "4")]
+    algorithm: i32,
+    /// 0 unspecified, 1 six, 2 eight.
+    #[prost(int32, tag = "5")]
+    digits: i32,
+    /// 0 unspecified, 1 HOTP, 2 TOTP.
+    #[prost(int32, tag = "6")]
+    otp_type: i32,
+    #[prost(int64, tag = "7")]
+    counter: i64,
+}
+
+impl Drop for OtpParameters {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+    }
+}
+
+/// Base64 as Google writes it, with or without padding.
+fn lenient_base64() -> Encoding {
+    let mut spec = Specification::new();
+    spec.symbols.push_str(&BASE64.specification().symbols);
+    spec.check_trailing_bits = false;
+    spec.encoding().unwrap_or_else(|_| BASE64.clone())
+}
+
+/// The accounts in one `otpauth-migration://` URI.
+pub fn parse(uri: &str) -> Result<Vec<Account>, FormatError> {
+    let uri = uri.trim();
+    let rest = uri
+        .get(..PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(PREFIX))
+        .map(|_| &uri[PREFIX.len()..])
+        .ok_or(FormatError::Invalid("not an otpauth-migration:// URI"))?;
+    let query = rest.split_once('?').map(|(_, q)| q).unwrap_or("");
+    // Only percent-decoding: a raw `+` in the data is base64, not a space.
+    let data = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("data="))
+        .ok_or(FormatError::Invalid(
+            "the migration URI has no data= parameter",
+        ))?;
+    let data = Zeroizing::new(percent_decode_str(data).collect::<Vec<u8>>());
+    let trimmed: &[u8] = data
+        .strip_suffix(b"==")
+        .or_else(|| data.strip_suffix(b"="))
+        .unwrap_or(&data);
+    let bytes = Zeroizing::new(
+        lenient_base64()
+            .decode(trimmed)
+            .map_err(|_| FormatError::Invalid("the migration data is not base64"))?,
+    );
+    let payload = MigrationPayload::decode(bytes.as_slice()).map_err(|_| {
+        FormatError::Invalid("the migration data is not a Google Authenticator export")
+    })?;
+    payload.otp_parameters.iter().map(account).collect()
+}
+
+fn account(p: &OtpParameters) -> Result<Account, FormatError> {
+    let algorithm = match p.algorithm {
+        0 | 1 => Algorithm::SHA1,
+        2 => Algorithm::SHA256,
+        3 => Algorithm::SHA512,
+        _ => {
+            return Err(FormatError::Unsupported(format!(
+                "algorithm {} (MD5?) in {:?}",
+                p.algorithm, p.name
+            )));
+        }
+    };
+    let digits = match p.digits {
+        0 | 1 => 6,
+        2 => 8,
+        d => {
+            return Err(FormatError::Unsupported(format!(
+                "digit count {d} in {:?}",
+                p.name
+            )));
+        }
+    };
+    let (kind, counter) = match p.otp_type {
+        1 => (Kind::Hotp, u64::try_from(p.counter).unwrap_or(0)),
+        0 | 2 => (Kind::Totp, 0),
+        t => {
+            return Err(FormatError::Unsupported(format!(
+                "OTP type {t} in {:?}",
+                p.name
+            )));
+        }
+    };
+    if p.secret.is_empty() {
+        return Err(FormatError::Invalid(
+            "an account in the export has an empty secret",
+        ));
+    }
+    // Google puts `Issuer:account` in the name; the issuer field wins.
+    let (prefix, account) = match p.name.split_once(':') {
+        Some((prefix, account)) => (prefix.trim(), account.trim_start()),
+        None => ("", p.name.as_str()),
+    };
+    let issuer = if p.issuer.is_empty() {
+        prefix
+    } else {
+        p.issuer.as_str()
+    };
+    let params = Params {
+        kind,
+        algorithm,
+        digits,
+        period: 30,
+        counter,
+    };
+    Ok(Account {
+        issuer: issuer.to_string(),
+        account: account.to_string(),
+        secret: Secret::new(p.secret.clone()),
+        params,
+    })
+}
+
+/// Why an entry cannot travel in a Google Authenticator export.
+pub fn unsupported(entry: &Entry) -> Option<&'static str> {
+    let p = &entry.otp;
+    if p.kind == Kind::Steam {
+        Some("Google Authenticator has no Steam codes")
+    } else if p.digits != 6 && p.digits != 8 {
+        Some("Google Authenticator shows only 6 or 8 digits")
+    } else if p.kind == Kind::Totp && p.period != 30 {
+        Some("Google Authenticator uses only 30-second codes")
+    } else {
+        None
+    }
+}
+
+/// How many accounts go in one QR code: small enough for a phone camera.
+pub const BATCH: usize = 8;
+
+/// `entries` as migration URIs of at most [`BATCH`] accounts each. Entries
+/// that [`unsupported`] names must be left out by the caller.
+pub fn format(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
+    let chunks: Vec<&[&Entry]> = entries.chunks(BATCH).collect();
+    let batch_id = i32::from_le_bytes(crate::vault::crypto::random_array()) & 0x7fff_ffff;
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(index, chunk)| {
+            let payload = MigrationPayload {
+                otp_parameters: chunk.iter().map(|e| parameters(e)).collect(),
+                version: 1,
+                batch_size: chunks.len() as i32,
+                batch_index: index as i32,
+                batch_id,
+            };
+            let bytes = Zeroizing::new(payload.encode_to_vec());
+            let data = Zeroizing::new(BASE64.encode(&bytes));
+            Zeroizing::new(format!(
+                "{PREFIX}offline?data={}",
+                utf8_percent_encode(&data, NON_ALPHANUMERIC)
+            ))
+        })
+        .collect()
+}
+
+fn parameters(e: &Entry) -> OtpParameters {
+    let name = if e.account.is_empty() {
+        &e.name
+    } else {
+        &e.account
+    };
+    OtpParameters {
+        secret: e.secret.expose().to_vec(),
+        name: if e.issuer.is_empty() {
+            name.clone()
+        } else {
+            format!("{}:{}", e.issuer, name)
+        },
+        issuer: e.issuer.clone(),
+        algorithm: match e.otp.algorithm {
+            Algorithm::SHA1 => 1,
+            Algorithm::SHA256 => 2,
+            Algorithm::SHA512 => 3,
+        },
+        digits: if e.otp.digits == 8 { 2 } else { 1 },
+        otp_type: if e.otp.kind == Kind::Hotp { 1 } else { 2 },
+        counter: i64::try_from(e.otp.counter).unwrap_or(i64::MAX),
+    }
+}

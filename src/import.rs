@@ -1,0 +1,219 @@
+//! Reading other apps' exports into the vault: which format a file is, the
+//! accounts in it, and merging them without duplicates.
+//!
+//! Everything is read and checked before the vault changes, so an import
+//! adds all of a file's new accounts or none.
+
+use std::str::FromStr;
+
+use thiserror::Error;
+
+use crate::entry::Account;
+use crate::formats::{FormatError, aegis, google, twofas};
+use crate::qr::{self, QrError};
+use crate::secret::Passphrase;
+use crate::uri::{self, UriError};
+use crate::vault::{EntryError, Vault};
+
+/// The formats `otp import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Decide from the content.
+    Auto,
+    /// `otpauth://` URIs, one a line (Aegis, ente Auth and others export these).
+    Uri,
+    /// Google Authenticator `otpauth-migration://` lines, or its QR screenshots.
+    Google,
+    /// An Aegis vault export, plain or encrypted.
+    Aegis,
+    /// A 2FAS backup, plain or encrypted.
+    TwoFas,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Format::Auto),
+            "uri" => Ok(Format::Uri),
+            "google" => Ok(Format::Google),
+            "aegis" => Ok(Format::Aegis),
+            "2fas" => Ok(Format::TwoFas),
+            _ => Err(format!(
+                "unknown format {s:?}: use auto, uri, google, aegis or 2fas"
+            )),
+        }
+    }
+}
+
+/// Why a file could not be imported. Nothing was changed.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ImportError {
+    #[error("the file is empty: export the accounts again")]
+    Empty,
+    #[error(
+        "no accounts found: the file is not an export otpvault reads (otpauth:// URIs, Google Authenticator, Aegis or 2FAS)"
+    )]
+    NotAnExport,
+    #[error("line {line}: {source}")]
+    Uri { line: usize, source: UriError },
+    #[error("line {line}: {source}")]
+    Migration { line: usize, source: FormatError },
+    #[error("line {line} is not an otpauth:// or otpauth-migration:// URI")]
+    NotAUri { line: usize },
+    #[error("this is not a {0} export: check the file, or use --format auto")]
+    WrongFormat(&'static str),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Qr(#[from] QrError),
+}
+
+/// The accounts in an export file. `password` is asked only if the file
+/// turns out to be encrypted; `None` means no password can be had.
+pub fn read(
+    bytes: &[u8],
+    format: Format,
+    password: &dyn Fn() -> Option<Passphrase>,
+) -> Result<Vec<Account>, ImportError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ImportError::Empty);
+    }
+    if qr::is_image(bytes) {
+        if !matches!(format, Format::Auto | Format::Google | Format::Uri) {
+            return Err(ImportError::WrongFormat(format_name(format)));
+        }
+        let texts = qr::decode(bytes)?;
+        let joined = zeroize::Zeroizing::new(
+            texts
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        return read_lines(&joined, format);
+    }
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first == Some(b'{') {
+        let json: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|_| ImportError::NotAnExport)?;
+        let with_password = |encrypted: bool| if encrypted { password() } else { None };
+        let accounts = match format {
+            Format::Auto | Format::Aegis if aegis::detect(&json) => {
+                aegis::parse(bytes, with_password(aegis::is_encrypted(&json)).as_ref())?
+            }
+            Format::Auto | Format::TwoFas if twofas::detect(&json) => {
+                twofas::parse(bytes, with_password(twofas::is_encrypted(&json)).as_ref())?
+            }
+            Format::Auto => return Err(ImportError::NotAnExport),
+            other => return Err(ImportError::WrongFormat(format_name(other))),
+        };
+        return nonempty(accounts);
+    }
+    if matches!(format, Format::Aegis | Format::TwoFas) {
+        return Err(ImportError::WrongFormat(format_name(format)));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotAnExport)?;
+    read_lines(text, format)
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Auto => "known",
+        Format::Uri => "otpauth URI",
+        Format::Google => "Google Authenticator",
+        Format::Aegis => "Aegis",
+        Format::TwoFas => "2FAS",
+    }
+}
+
+fn nonempty(accounts: Vec<Account>) -> Result<Vec<Account>, ImportError> {
+    if accounts.is_empty() {
+        Err(ImportError::NotAnExport)
+    } else {
+        Ok(accounts)
+    }
+}
+
+/// Lines of URIs; blank lines and `#` comments are skipped.
+fn read_lines(text: &str, format: Format) -> Result<Vec<Account>, ImportError> {
+    let mut accounts = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        let n = i + 1;
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let lower = line
+            .get(..google::PREFIX.len())
+            .unwrap_or(line)
+            .to_ascii_lowercase();
+        if lower.starts_with(google::PREFIX) && format != Format::Uri {
+            accounts.extend(
+                google::parse(line).map_err(|source| ImportError::Migration { line: n, source })?,
+            );
+        } else if lower.starts_with("otpauth://") && format != Format::Google {
+            accounts.push(uri::parse(line).map_err(|source| ImportError::Uri { line: n, source })?);
+        } else {
+            return Err(ImportError::NotAUri { line: n });
+        }
+    }
+    nonempty(accounts)
+}
+
+/// What an import did, for the summary.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Names of the entries added.
+    pub added: Vec<String>,
+    /// (what the skipped account would have been called, the entry that
+    /// already has its secret).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Adds `accounts` to `vault`, skipping any whose secret is already there
+/// (or earlier in the same file), and naming the rest after their issuer,
+/// made unique. Call [`Vault::save`] afterwards to keep them.
+pub fn merge(vault: &mut Vault, accounts: Vec<Account>) -> Result<Report, EntryError> {
+    let mut report = Report::default();
+    for account in accounts {
+        let wanted = account.default_name();
+        if let Some(existing) = vault
+            .entries()
+            .iter()
+            .find(|e| e.secret == account.secret && e.otp.kind == account.params.kind)
+        {
+            report.skipped.push((wanted, existing.name.clone()));
+            continue;
+        }
+        let name = unique_name(vault, &account, wanted);
+        vault.add(account.into_entry(name.clone())?)?;
+        report.added.push(name);
+    }
+    Ok(report)
+}
+
+/// `Issuer`, else `Issuer (account)`, else `Issuer (account) 2`, 3, ...
+fn unique_name(vault: &Vault, account: &Account, wanted: String) -> String {
+    let taken = |name: &str| {
+        vault
+            .entries()
+            .iter()
+            .any(|e| e.name.to_lowercase() == name.to_lowercase())
+    };
+    if !taken(&wanted) {
+        return wanted;
+    }
+    let base = if account.account.is_empty() || wanted == account.account {
+        wanted
+    } else {
+        format!("{wanted} ({})", account.account)
+    };
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base} {n}"))
+        .find(|name| !taken(name))
+        .unwrap_or(base)
+}

@@ -1,0 +1,350 @@
+//! Real exports from other authenticators (../shared/fixtures, described in
+//! its SOURCES.md): every field read right, codes equal to the independently
+//! computed ones, broken files refused with the vault unchanged.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use otpvault::import::{self, Format, ImportError};
+use otpvault::otp::Kind;
+use otpvault::{Account, Passphrase, key};
+use serde_json::Value;
+
+fn read(path: &Path, password: Option<&str>) -> Result<Vec<Account>, ImportError> {
+    let bytes = std::fs::read(path).unwrap();
+    let password = password.map(|p| p.to_string());
+    import::read(&bytes, Format::Auto, &|| {
+        password.clone().map(Passphrase::from)
+    })
+}
+
+/// The Aegis vector table with codes computed (and cross-checked with
+/// oathtool) for this project.
+fn vectors(fixtures: &Path) -> Vec<Value> {
+    let text =
+        std::fs::read_to_string(fixtures.join("aegis/EXPECTED_CODES.computed.json")).unwrap();
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Checks one imported account against its vector: every field and codes.
+fn check_against_vector(account: &Account, vector: &Value, what: &str) {
+    assert_eq!(account.issuer, vector["issuer"].as_str().unwrap(), "{what}");
+    assert_eq!(account.account, vector["name"].as_str().unwrap(), "{what}");
+    assert_eq!(
+        account.params.kind.as_str(),
+        vector["type"].as_str().unwrap(),
+        "{what}"
+    );
+    assert_eq!(
+        account.params.algorithm.as_str(),
+        vector["algo"].as_str().unwrap(),
+        "{what}"
+    );
+    assert_eq!(
+        u64::from(account.params.digits),
+        vector["digits"].as_u64().unwrap(),
+        "{what}"
+    );
+    if let Some(codes) = vector["codes_at_unix_time"].as_object() {
+        assert_eq!(
+            u64::from(account.params.period),
+            vector["period"].as_u64().unwrap(),
+            "{what}"
+        );
+        for (time, code) in codes {
+            let got = account
+                .params
+                .code(&account.secret, time.parse().unwrap())
+                .unwrap();
+            assert_eq!(got.as_str(), code.as_str().unwrap(), "{what} at {time}");
+        }
+    }
+    if let Some(codes) = vector["codes_by_counter"].as_object() {
+        assert_eq!(
+            account.params.counter,
+            vector["counter"].as_u64().unwrap(),
+            "{what}"
+        );
+        for (counter, code) in codes {
+            let params = otpvault::Params {
+                counter: counter.parse().unwrap(),
+                ..account.params
+            };
+            assert_eq!(
+                params.code(&account.secret, 0).unwrap().as_str(),
+                code.as_str().unwrap(),
+                "{what} at {counter}"
+            );
+        }
+    }
+}
+
+#[test]
+fn exact_exports_match_the_vectors() {
+    let Some(fixtures) = fixtures() else { return };
+    let vectors = vectors(&fixtures);
+    let dir = fixtures.join("aegis");
+    // (file, password, how many of the vectors it holds)
+    let cases = [
+        ("importers/aegis_plain.json", None, 7),
+        ("importers/aegis_encrypted.json", Some("test"), 7),
+        ("vault/aegis_plain_grouped_v2.json", None, 7),
+        ("importers/plain.txt", None, 7),
+        ("importers/ente_auth.txt", None, 7),
+        ("importers/2fas_authenticator_plain_v3.2fas", None, 6),
+        (
+            "importers/2fas_authenticator_encrypted_v3.2fas",
+            Some("test"),
+            6,
+        ),
+        ("importers/2fas_authenticator_plain_v4.2fas", None, 5),
+        (
+            "importers/2fas_authenticator_encrypted_v4.2fas",
+            Some("test"),
+            5,
+        ),
+    ];
+    for (file, password, count) in cases {
+        let accounts = read(&dir.join(file), password).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(accounts.len(), count, "{file}");
+        for account in &accounts {
+            let vector = vectors
+                .iter()
+                .find(|v| key::parse(v["secret"].as_str().unwrap()).unwrap() == account.secret)
+                .unwrap_or_else(|| panic!("{file}: an account with an unknown secret"));
+            check_against_vector(account, vector, file);
+        }
+    }
+}
+
+#[test]
+fn old_2fas_schemas_import_as_totp() {
+    let Some(fixtures) = fixtures() else { return };
+    let dir = fixtures.join("aegis/importers");
+    // Schema 1 has no parameters: everything is TOTP SHA1/6/30.
+    let v1 = read(&dir.join("2fas_authenticator.json"), None).unwrap();
+    assert_eq!(v1.len(), 6);
+    for a in &v1 {
+        assert_eq!(
+            (a.params.kind, a.params.digits, a.params.period),
+            (Kind::Totp, 6, 30),
+            "{a:?}"
+        );
+    }
+    // Schema 2 has parameters but no token type: HOTP entries become TOTP
+    // with their algorithm and digits.
+    for (file, password) in [
+        ("2fas_authenticator_plain.2fas", None),
+        ("2fas_authenticator_encrypted.2fas", Some("test")),
+    ] {
+        let v2 = read(&dir.join(file), password).unwrap();
+        let names: Vec<&str> = v2.iter().map(|a| a.issuer.as_str()).collect();
+        assert_eq!(names, ["Deno", "Airbnb", "Issuu", "WWE"], "{file}");
+        let wwe = &v2[3];
+        assert_eq!((wwe.params.kind, wwe.params.digits), (Kind::Totp, 8));
+        assert_eq!(wwe.params.algorithm.as_str(), "SHA512");
+    }
+}
+
+#[test]
+fn google_migration_text_and_screenshot() {
+    let Some(fixtures) = fixtures() else { return };
+    let dir = fixtures.join("extract_otp_secrets");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("example_output.json")).unwrap())
+            .unwrap();
+    let accounts = read(&dir.join("example_export.txt"), None).unwrap();
+    let expected = expected.as_array().unwrap();
+    assert_eq!(accounts.len(), expected.len());
+    for (account, want) in accounts.iter().zip(expected) {
+        assert_eq!(
+            account.secret,
+            key::parse(want["secret"].as_str().unwrap()).unwrap()
+        );
+        assert_eq!(account.params.kind.as_str(), want["type"].as_str().unwrap());
+        // The source's name is "Issuer:account" or "account".
+        let name = want["name"].as_str().unwrap();
+        assert!(
+            name.ends_with(&account.account),
+            "{name} vs {}",
+            account.account
+        );
+        if let Some(counter) = want["counter"].as_u64() {
+            assert_eq!(account.params.counter, counter);
+        }
+    }
+    assert_eq!(accounts[0].issuer, "raspberrypi");
+    assert_eq!(accounts[0].account, "pi@raspberrypi");
+
+    // Raw `+` in the data is base64, not a space.
+    let plus = read(&dir.join("tests_data/test_plus_problem_export.txt"), None).unwrap();
+    let secrets: Vec<String> = plus
+        .iter()
+        .map(|a| a.secret.to_base32().to_string())
+        .collect();
+    assert_eq!(
+        secrets,
+        [
+            "A4RFDYMF4GSLUIBQV4ZP67OJEZ2XUQVM",
+            "SCDDZ7PW5MOZLE3PQCAZM7L4S35K3UDX",
+            "TR76272RVYO6EAEY2FX7W7R7KUDEGPJ4",
+            "N2ILWSXSJUQUB7S6NONPJSC62NPG7EXN"
+        ]
+    );
+    assert!(plus.iter().all(|a| a.issuer == "SerenityLabs"));
+
+    // The screenshot of Google Authenticator's export QR.
+    let shot = read(&dir.join("example_export.png"), None).unwrap();
+    let got: Vec<(String, String, String)> = shot
+        .iter()
+        .map(|a| {
+            (
+                a.issuer.clone(),
+                a.account.clone(),
+                a.secret.to_base32().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Test1".into(),
+                "test1@example1.com".into(),
+                "JBSWY3DPEHPK3PXP".into()
+            ),
+            (
+                "Test2".into(),
+                "test2@example2.com".into(),
+                "JBSWY3DPEHPK3PXQ".into()
+            ),
+            (
+                "Test3".into(),
+                "test3@example3.com".into(),
+                "JBSWY3DPEHPK3PXR".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn broken_files_are_refused_and_the_vault_is_unchanged() {
+    let Some(fixtures) = fixtures() else { return };
+    let v = TestVault::new();
+    v.add(
+        "Amazon",
+        "N4OP SGLF 7HZP EQ3R 4ZZK SWUM Y6PR 5TDG N7LX P4X7 SA7Z 2ECH 47XA",
+    );
+    let before = v.bytes();
+    let data = fixtures.join("extract_otp_secrets/tests_data");
+    let aegis = fixtures.join("aegis/importers");
+    let cases = [
+        (
+            data.join("test_export_wrong_data.txt"),
+            "not a Google Authenticator export",
+            2,
+        ),
+        (
+            data.join("test_export_wrong_content.txt"),
+            "not an otpauth",
+            2,
+        ),
+        (
+            data.join("test_export_wrong_prefix.txt"),
+            "not an otpauth",
+            2,
+        ),
+        (data.join("only_comments.txt"), "no accounts", 2),
+        (data.join("empty_file.txt"), "empty", 2),
+        (data.join("qr_but_without_otp.png"), "not an otpauth", 2),
+        (data.join("text_masquerading_as_image.jpeg"), "", 2),
+        (aegis.join("aegis_encrypted.json"), "wrong password", 3),
+        (
+            aegis.join("2fas_authenticator_encrypted_v4.2fas"),
+            "wrong password",
+            3,
+        ),
+    ];
+    for (path, message, exit) in cases {
+        let mut cmd = v.command(&["import", path.to_str().unwrap()]);
+        cmd.env("OTP_IMPORT_PASSPHRASE", "not the password");
+        let out = run_with_stdin(cmd, None);
+        assert_eq!(code(&out), exit, "{}: {}", path.display(), stderr(&out));
+        assert!(
+            stderr(&out).contains(message),
+            "{}: {}",
+            path.display(),
+            stderr(&out)
+        );
+        assert_eq!(
+            stderr(&out).lines().count(),
+            1,
+            "{}: {}",
+            path.display(),
+            stderr(&out)
+        );
+        assert_eq!(v.bytes(), before, "{} changed the vault", path.display());
+    }
+}
+
+#[test]
+fn import_by_cli_skips_known_secrets_and_reports() {
+    let Some(fixtures) = fixtures() else { return };
+    let v = TestVault::new();
+    let plain = fixtures.join("aegis/importers/aegis_plain.json");
+    let out = v.run(&["import", plain.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("imported 7 accounts"),
+        "{}",
+        stderr(&out)
+    );
+    // The same accounts again, in another app's format: all skipped.
+    let uris = fixtures.join("aegis/importers/plain.txt");
+    let out = v.run(&["import", uris.to_str().unwrap()], None);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("imported 0 accounts"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stderr(&out).matches("skipped").count(),
+        7,
+        "{}",
+        stderr(&out)
+    );
+    // Codes through the binary equal the vectors.
+    for vector in vectors(&fixtures)
+        .iter()
+        .filter(|v| v["type"] == "totp" && v["issuer"] != "Battle.net")
+    {
+        let name = vector["issuer"].as_str().unwrap();
+        for (time, want) in vector["codes_at_unix_time"].as_object().unwrap() {
+            assert_eq!(
+                v.code_at(name, time.parse().unwrap()),
+                want.as_str().unwrap(),
+                "{name} at {time}"
+            );
+        }
+    }
+    // HOTP: each code advances the counter.
+    let wwe = vectors(&fixtures)
+        .into_iter()
+        .find(|v| v["issuer"] == "WWE")
+        .unwrap();
+    let codes: Vec<String> = wwe["codes_by_counter"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(v.code_at("WWE", 0), codes[0]);
+    assert_eq!(v.code_at("WWE", 0), codes[1]);
+}
