@@ -39,6 +39,19 @@ struct Grey {
     pixels: Vec<u8>,
 }
 
+impl Grey {
+    fn new(width: usize, height: usize, pixels: Vec<u8>) -> Result<Grey, QrError> {
+        if pixels.len() != width * height {
+            return Err(QrError::BadImage("truncated pixel data".into()));
+        }
+        Ok(Grey {
+            width,
+            height,
+            pixels,
+        })
+    }
+}
+
 /// True if `bytes` start like a PNG or JPEG file.
 pub fn is_image(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xff, 0xd8, 0xff])
@@ -112,14 +125,7 @@ fn decode_png(bytes: &[u8]) -> Result<Grey, QrError> {
             });
         }
     }
-    if pixels.len() != width * height {
-        return Err(QrError::BadImage("truncated pixel data".into()));
-    }
-    Ok(Grey {
-        width,
-        height,
-        pixels,
-    })
+    Grey::new(width, height, pixels)
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Grey, QrError> {
@@ -145,14 +151,7 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Grey, QrError> {
             .map(|p| luma(255 - p[0], 255 - p[1], 255 - p[2]).saturating_sub(p[3]))
             .collect(),
     };
-    if pixels.len() != width * height {
-        return Err(QrError::BadImage("truncated pixel data".into()));
-    }
-    Ok(Grey {
-        width,
-        height,
-        pixels,
-    })
+    Grey::new(width, height, pixels)
 }
 
 fn encode(text: &str) -> Result<QrCode, QrError> {

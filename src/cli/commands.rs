@@ -204,8 +204,8 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
     }
     let input = match (args.key, args.uri, args.qr) {
         (Some(key), _, _) => KeyInput::Key(Zeroizing::new(key)),
-        (None, Some(uri), _) => KeyInput::Uri(Zeroizing::new(uri)),
-        (None, None, Some(image)) => KeyInput::Qr(super::transfer::account_from_qr(&image)?),
+        (None, Some(text), _) => KeyInput::Account(uri::parse(&text)?),
+        (None, None, Some(image)) => KeyInput::Account(super::transfer::account_from_qr(&image)?),
         (None, None, None) => {
             let text = read_key_input()?;
             if text
@@ -213,7 +213,7 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
                 .to_ascii_lowercase()
                 .starts_with("otpauth:")
             {
-                KeyInput::Uri(text)
+                KeyInput::Account(uri::parse(&text)?)
             } else {
                 KeyInput::Key(text)
             }
@@ -222,21 +222,7 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
     // Everything about the key is checked before the slow unlock.
     let (secret, mut params, issuer, account) = match input {
         KeyInput::Key(text) => (key::parse(&text)?, Params::default(), None, None),
-        KeyInput::Uri(text) => {
-            let parsed = uri::parse(&text)?;
-            (
-                parsed.secret,
-                parsed.params,
-                Some(parsed.issuer),
-                Some(parsed.account),
-            )
-        }
-        KeyInput::Qr(parsed) => (
-            parsed.secret,
-            parsed.params,
-            Some(parsed.issuer),
-            Some(parsed.account),
-        ),
+        KeyInput::Account(a) => (a.secret, a.params, Some(a.issuer), Some(a.account)),
     };
     if let Some(algorithm) = args.algorithm {
         params.algorithm = algorithm;
@@ -293,10 +279,10 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A bare setup key, or a whole account from a URI or QR code.
 enum KeyInput {
     Key(Zeroizing<String>),
-    Uri(Zeroizing<String>),
-    Qr(otpvault::Account),
+    Account(otpvault::Account),
 }
 
 fn warn_if_short(secret: &Secret) {
