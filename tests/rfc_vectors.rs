@@ -62,3 +62,55 @@ fn rfc6238_appendix_b() {
         );
     }
 }
+
+/// Argon2id through otpvault's KDF path equals the reference C
+/// implementation (Debian's `argon2` command, installed by CI).
+#[test]
+fn argon2id_matches_the_reference_implementation() {
+    use otpvault::KdfParams;
+    use std::process::{Command, Stdio};
+    let params = KdfParams {
+        memory_kib: 256,
+        iterations: 2,
+        parallelism: 2,
+    };
+    let mut child = match Command::new("argon2")
+        .args([
+            "somesaltsomesalt",
+            "-id",
+            "-t",
+            "2",
+            "-k",
+            "256",
+            "-p",
+            "2",
+            "-l",
+            "32",
+            "-r",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(_) => {
+            println!(
+                "SKIPPED: the argon2 command is not installed; reference Argon2id check did not run"
+            );
+            return;
+        }
+    };
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"password").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let reference = String::from_utf8(out.stdout).unwrap();
+    let ours = params
+        .derive(
+            &otpvault::Passphrase::new(b"password".to_vec()),
+            b"somesaltsomesalt",
+        )
+        .unwrap();
+    let hex: String = ours.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, reference.trim());
+}

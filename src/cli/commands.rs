@@ -103,6 +103,32 @@ pub struct InitArgs {
     /// Argon2id lanes (default 4).
     #[arg(long, value_name = "N")]
     kdf_parallelism: Option<u32>,
+    /// Choose the memory by measuring: the most (from the default up) that
+    /// unlocks within --target-ms on this machine.
+    #[arg(long, conflicts_with = "kdf_memory_mib")]
+    kdf_calibrate: bool,
+    /// The unlock time --kdf-calibrate aims at.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 500,
+        requires = "kdf_calibrate"
+    )]
+    target_ms: u64,
+}
+
+/// Half the machine's memory in KiB: calibration must leave room for the
+/// rest of the system on every machine that unlocks the vault.
+fn half_of_memory_kib() -> u32 {
+    // SAFETY: sysconf only reads system configuration.
+    let (pages, page_size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let kib = (pages.max(0) as u64).saturating_mul(page_size.max(0) as u64) / 1024 / 2;
+    u32::try_from(kib).unwrap_or(u32::MAX)
 }
 
 pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
@@ -118,6 +144,31 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
         parallelism: args.kdf_parallelism.unwrap_or(default.parallelism),
     };
     kdf.check().map_err(VaultError::from)?;
+    let kdf = if args.kdf_calibrate {
+        let target = std::time::Duration::from_millis(args.target_ms);
+        eprintln!(
+            "otp: measuring Argon2id on this machine (target {} ms)...",
+            args.target_ms
+        );
+        let (chosen, took) = kdf
+            .calibrate(target, half_of_memory_kib())
+            .map_err(VaultError::from)?;
+        eprintln!(
+            "otp: chose {} MiB ({} iterations, {} lanes): {} ms here{}",
+            chosen.memory_kib / 1024,
+            chosen.iterations,
+            chosen.parallelism,
+            took.as_millis(),
+            if took > target {
+                "; that is over the target, but calibration never goes below the default (give --kdf-memory-mib for a weaker vault)"
+            } else {
+                ""
+            }
+        );
+        chosen
+    } else {
+        kdf
+    };
     if kdf.memory_kib < RECOMMENDED_MIN_MEMORY_KIB {
         warn(&format!(
             "{} MiB of Argon2id memory makes each passphrase guess cheap; 64 MiB or more is recommended",
