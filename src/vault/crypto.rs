@@ -138,10 +138,7 @@ impl KdfParams {
         };
         let mut best = (self, measure(self)?);
         let limit = max_memory_kib.min(MAX_MEMORY_KIB);
-        loop {
-            let Some(memory_kib) = best.0.memory_kib.checked_mul(2).filter(|m| *m <= limit) else {
-                break;
-            };
+        while let Some(memory_kib) = best.0.memory_kib.checked_mul(2).filter(|m| *m <= limit) {
             // Time grows with memory: skip a step that cannot fit.
             if best.1 * 2 > target + target / 10 {
                 break;
