@@ -18,7 +18,7 @@ use otpvault::otp::{Algorithm, totp};
 use otpvault::vault::crypto::{self, KdfParams};
 use otpvault::{Entry, Params, Passphrase, Secret, Vault};
 
-const RUNS: usize = 7;
+const RUNS: usize = 11;
 
 /// One benchmarked command, run against a given vault.
 type VaultCommand = Box<dyn FnMut(&Path)>;
@@ -120,9 +120,38 @@ fn main() {
     // 1. The KDF against the reference implementation.
     let pass = Passphrase::from(PASSPHRASE.to_string());
     let salt = [7u8; 32];
-    let ours = time(RUNS, || {
+    let ours = || {
         kdf.derive(&pass, &salt).unwrap();
-    });
+    };
+    // The same crate allocating its own memory (zeroed, faulted in lazily,
+    // never wiped): what otpvault's working memory replaces.
+    let crate_alloc = || {
+        let params =
+            argon2::Params::new(kdf.memory_kib, kdf.iterations, kdf.parallelism, Some(32)).unwrap();
+        let mut out = [0u8; 32];
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password_into(PASSPHRASE.as_bytes(), &salt, &mut out)
+            .unwrap();
+    };
+    let reference = || {
+        let script = format!(
+            "printf %s '{PASSPHRASE}' | argon2 saltsaltsaltsalt -id -t {} -k {} -p {} -l 32 -r",
+            kdf.iterations, kdf.memory_kib, kdf.parallelism
+        );
+        run_ok(Command::new("sh").args(["-c", &script]));
+    };
+    // Interleaved, so that the machine's drift affects all three alike.
+    let with_reference = have("argon2");
+    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..RUNS {
+        samples[0].push(time(1, ours));
+        samples[1].push(time(1, crate_alloc));
+        if with_reference {
+            samples[2].push(time(1, reference));
+        }
+    }
+    let [ours, crate_alloc, reference] = samples.map(|s| (!s.is_empty()).then(|| median(s)));
+    let (ours, crate_alloc) = (ours.unwrap(), crate_alloc.unwrap());
     println!(
         "## Argon2id, {} MiB, t={}, p={}\n",
         kdf.memory_kib / 1024,
@@ -130,34 +159,26 @@ fn main() {
         kdf.parallelism
     );
     println!("| implementation | median | ratio to reference |\n|---|---|---|");
-    let reference = have("argon2").then(|| {
-        time(RUNS, || {
-            let script = format!(
-                "printf %s '{PASSPHRASE}' | argon2 saltsaltsaltsalt -id -t {} -k {} -p {} -l 32 -r",
-                kdf.iterations, kdf.memory_kib, kdf.parallelism
-            );
-            run_ok(Command::new("sh").args(["-c", &script]));
-        })
-    });
+    let ratio = |d: Duration| match reference {
+        Some(r) => format!("{:.2}", d.as_secs_f64() / r.as_secs_f64()),
+        None => "-".to_string(),
+    };
+    println!(
+        "| otpvault (argon2 crate, parallel lanes, own memory, wiped) | {} | {} |",
+        ms(ours),
+        ratio(ours)
+    );
+    println!(
+        "| argon2 crate, parallel lanes, its own allocation | {} | {} |",
+        ms(crate_alloc),
+        ratio(crate_alloc)
+    );
     match reference {
-        Some(r) => {
-            println!(
-                "| otpvault (argon2 crate, parallel lanes, own memory) | {} | {:.2} |",
-                ms(ours),
-                ours.as_secs_f64() / r.as_secs_f64()
-            );
-            println!(
-                "| Debian `argon2` (reference C, as a process) | {} | 1.00 |",
-                ms(r)
-            );
-        }
-        None => {
-            println!(
-                "| otpvault (argon2 crate, parallel lanes, own memory) | {} | - |",
-                ms(ours)
-            );
-            println!("| Debian `argon2` | not installed (apt-get install argon2) | - |");
-        }
+        Some(r) => println!(
+            "| Debian `argon2` (reference C, as a process) | {} | 1.00 |",
+            ms(r)
+        ),
+        None => println!("| Debian `argon2` | not installed (apt-get install argon2) | - |"),
     }
 
     // 2. `otp code` end to end and its parts, on the 1-entry vault.
