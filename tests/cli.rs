@@ -423,3 +423,21 @@ fn hotp_counter_advances_on_every_code() {
     let items: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(items[0]["counter"], 2);
 }
+
+#[test]
+fn the_process_allows_no_core_dump() {
+    let v = TestVault::new();
+    let limits = v.dir.path().join("limits");
+    // The passphrase command runs as otp's child: $PPID is otp itself.
+    let command = format!(
+        "grep 'Max core file size' /proc/$PPID/limits > '{}'; printf %s '{PASSPHRASE}'",
+        limits.display()
+    );
+    let mut cmd = v.command(&["list", "--passphrase-command", &command]);
+    cmd.env_remove("OTP_PASSPHRASE");
+    let out = run_with_stdin(cmd, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = std::fs::read_to_string(&limits).unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields[4..6], ["0", "0"], "{line}");
+}
