@@ -205,3 +205,26 @@ fn a_failed_change_leaves_no_backup_and_no_change() {
     assert!(!out.status.success());
     assert_eq!((v.bytes(), backups(&v)), before);
 }
+
+#[test]
+fn a_symlinked_vault_stays_a_link_to_the_saved_file() {
+    let v = TestVault::new();
+    let synced = v.dir.path().join("synced");
+    std::fs::create_dir(&synced).unwrap();
+    let target = synced.join("vault.otpvault");
+    std::fs::rename(&v.path, &target).unwrap();
+    std::os::unix::fs::symlink(&target, &v.path).unwrap();
+    v.add("Amazon", KEY);
+    assert!(
+        std::fs::symlink_metadata(&v.path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(names(&v), BTreeSet::from(["Amazon".to_string()]));
+    let out = v.run(&["--vault", target.to_str().unwrap(), "list"], None);
+    assert!(
+        stdout(&out).contains("Amazon"),
+        "the save must land in the linked file"
+    );
+}

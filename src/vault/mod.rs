@@ -178,15 +178,17 @@ impl Vault {
 
     /// Opens a vault to read it. Use [`Vault::open_for_update`] to change it.
     pub fn open(path: &Path, passphrase: &Passphrase) -> Result<Vault, VaultError> {
-        let bytes = store::read(path)?;
-        Self::unlock(path, &bytes, passphrase)
+        let path = store::resolve(path);
+        let bytes = store::read(&path)?;
+        Self::unlock(&path, &bytes, passphrase)
     }
 
     /// Opens a vault and holds its writer's lock until the value is dropped,
     /// so that no other writer's change is lost between read and save.
     pub fn open_for_update(path: &Path, passphrase: &Passphrase) -> Result<Vault, VaultError> {
-        let lock = store::lock(path, store::LOCK_TIMEOUT)?;
-        let mut vault = Self::open(path, passphrase)?;
+        let path = store::resolve(path);
+        let lock = store::lock(&path, store::LOCK_TIMEOUT)?;
+        let mut vault = Self::open(&path, passphrase)?;
         vault.lock = Some(lock);
         Ok(vault)
     }
@@ -303,6 +305,7 @@ impl Vault {
         if same_file(vault, from) {
             return Err(VaultError::BackupOverVault);
         }
+        let vault = &store::resolve(vault);
         let bytes = store::read(from)?;
         let mut restored = Self::unlock(from, &bytes, passphrase)?;
         let lock = store::lock(vault, store::LOCK_TIMEOUT)?;

@@ -31,6 +31,18 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) 
     }
 }
 
+/// The file a vault path names: a symbolic link (say, into a synced
+/// folder) is followed, so that saves replace the file it points to rather
+/// than the link.
+pub fn resolve(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
 /// Reads a whole vault file, refusing one larger than any real vault.
 pub fn read(path: &Path) -> Result<Vec<u8>, VaultError> {
     let file = File::open(path).map_err(|e| match e.kind() {
