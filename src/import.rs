@@ -9,7 +9,7 @@ use std::str::FromStr;
 use thiserror::Error;
 
 use crate::entry::Account;
-use crate::formats::{FormatError, aegis, google, twofas};
+use crate::formats::{FormatError, aegis, google, proton, twofas};
 use crate::qr::{self, QrError};
 use crate::secret::Passphrase;
 use crate::uri::{self, UriError};
@@ -28,6 +28,8 @@ pub enum Format {
     Aegis,
     /// A 2FAS backup, plain or encrypted.
     TwoFas,
+    /// A Proton Authenticator export, plain or encrypted.
+    Proton,
 }
 
 impl FromStr for Format {
@@ -52,7 +54,7 @@ pub enum ImportError {
     #[error("the file is empty: export the accounts again")]
     Empty,
     #[error(
-        "no accounts found: the file is not an export otpvault reads (otpauth:// URIs, Google Authenticator, Aegis or 2FAS)"
+        "no accounts found: the file is not an export otpvault reads (otpauth:// URIs, Google Authenticator, Aegis, 2FAS or Proton Authenticator)"
     )]
     NotAnExport,
     #[error("line {line}: {source}")]
@@ -105,12 +107,15 @@ pub fn read(
             Format::Auto | Format::TwoFas if twofas::detect(&json) => {
                 twofas::parse(bytes, with_password(twofas::is_encrypted(&json)).as_ref())?
             }
+            Format::Auto | Format::Proton if proton::detect(&json) => {
+                proton::parse(bytes, with_password(proton::is_encrypted(&json)).as_ref())?
+            }
             Format::Auto => return Err(ImportError::NotAnExport),
             other => return Err(ImportError::WrongFormat(format_name(other))),
         };
         return nonempty(accounts);
     }
-    if matches!(format, Format::Aegis | Format::TwoFas) {
+    if matches!(format, Format::Aegis | Format::TwoFas | Format::Proton) {
         return Err(ImportError::WrongFormat(format_name(format)));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotAnExport)?;
@@ -124,6 +129,7 @@ fn format_name(format: Format) -> &'static str {
         Format::Google => "Google Authenticator",
         Format::Aegis => "Aegis",
         Format::TwoFas => "2FAS",
+        Format::Proton => "Proton Authenticator",
     }
 }
 

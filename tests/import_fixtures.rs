@@ -153,6 +153,53 @@ fn old_2fas_schemas_import_as_totp() {
 }
 
 #[test]
+fn proton_exports_plain_and_encrypted() {
+    let Some(fixtures) = fixtures() else { return };
+    let dir = fixtures.join("ente_auth");
+    // As SOURCES.md states them; `/e/` has an empty issuer prefix in its
+    // label (`:cool@ente.com`) and its issuer in the parameter.
+    let expected = [
+        (
+            ".env",
+            "example@ente.io",
+            "MI4GCOJSGIZTKLJSGMZWKLJUGEZDQLJYG5STILJSMUYDIYTCMQ3TSOJRGI",
+        ),
+        ("/e/", "cool@ente.com", "554VBDOGJRLDG2JV"),
+        ("ente", "simple@ente.sh", "PIBTGMBYQYVSLN5PVZYQUTKYHOBRYYT7"),
+        ("reddit", "r@ente.com", "J4YFC3TZKVYWCVCNIVBWIV2GHFAXUNDF"),
+    ];
+    for (file, password) in [
+        ("proton_authenticator_backup.json", None),
+        (
+            "proton_authenticator_backup_encrypted_1231246.json",
+            Some("1231246"),
+        ),
+    ] {
+        let accounts = read(&dir.join(file), password).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let got: Vec<(String, String, String)> = accounts
+            .iter()
+            .map(|a| {
+                (
+                    a.issuer.clone(),
+                    a.account.clone(),
+                    a.secret.to_base32().to_string(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String, String)> = expected
+            .iter()
+            .map(|(i, a, s)| (i.to_string(), a.to_string(), s.to_string()))
+            .collect();
+        assert_eq!(got, want, "{file}");
+        assert!(
+            accounts
+                .iter()
+                .all(|a| a.params == otpvault::Params::default())
+        );
+    }
+}
+
+#[test]
 fn google_migration_text_and_screenshot() {
     let Some(fixtures) = fixtures() else { return };
     let dir = fixtures.join("extract_otp_secrets");

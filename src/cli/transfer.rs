@@ -50,7 +50,7 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, Failure> {
 pub struct ImportArgs {
     /// The export file, or - for standard input.
     file: PathBuf,
-    /// auto, uri, google, aegis or 2fas.
+    /// auto, uri, google, aegis, 2fas or proton.
     #[arg(long, default_value = "auto", value_parser = |s: &str| s.parse::<Format>())]
     format: Format,
 }

@@ -193,6 +193,7 @@ fn decrypt(
         let opened = aes_gcm_open(
             kek.as_ref(),
             &hex(&slot.key_params.nonce)?,
+            &[],
             &hex(&slot.key)?,
             &hex(&slot.key_params.tag)?,
         );
@@ -213,6 +214,7 @@ fn decrypt(
     aes_gcm_open(
         &master,
         &hex(&params.nonce)?,
+        &[],
         &ciphertext,
         &hex(&params.tag)?,
     )

@@ -3,6 +3,7 @@
 
 pub mod aegis;
 pub mod google;
+pub mod proton;
 pub mod twofas;
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
@@ -29,10 +30,11 @@ pub enum FormatError {
     PasswordNeeded,
 }
 
-/// AES-256-GCM with the tag stored apart, as Aegis and 2FAS write it.
+/// AES-256-GCM with the tag stored apart, as Aegis, 2FAS and Proton write it.
 pub(crate) fn aes_gcm_open(
     key: &[u8],
     nonce: &[u8],
+    aad: &[u8],
     ciphertext: &[u8],
     tag: &[u8],
 ) -> Option<Zeroizing<Vec<u8>>> {
@@ -41,7 +43,7 @@ pub(crate) fn aes_gcm_open(
     let tag = <&Tag<aes_gcm::aead::consts::U16>>::try_from(tag).ok()?;
     let mut buf = Zeroizing::new(ciphertext.to_vec());
     Aes256Gcm::new(key)
-        .decrypt_inout_detached(nonce, &[], buf.as_mut_slice().into(), tag)
+        .decrypt_inout_detached(nonce, aad, buf.as_mut_slice().into(), tag)
         .ok()?;
     Some(buf)
 }

@@ -110,7 +110,7 @@ fn decrypt(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<u8>>, For
     let (ciphertext, tag) = data.split_at(data.len() - 16);
     let mut key = Zeroizing::new([0u8; 32]);
     pbkdf2::pbkdf2_hmac::<Sha256>(password.expose(), &salt, PBKDF2_ROUNDS, key.as_mut());
-    aes_gcm_open(key.as_ref(), &iv, ciphertext, tag).ok_or(FormatError::WrongPassword)
+    aes_gcm_open(key.as_ref(), &iv, &[], ciphertext, tag).ok_or(FormatError::WrongPassword)
 }
 
 fn account(s: &Service) -> Result<Account, FormatError> {
