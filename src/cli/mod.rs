@@ -12,6 +12,7 @@ use otpvault::import::ImportError;
 use otpvault::key::KeyError;
 use otpvault::otp::ParamError;
 use otpvault::uri::UriError;
+use otpvault::vault::crypto::KdfError;
 use otpvault::{EntryError, VaultError};
 use thiserror::Error;
 
@@ -57,6 +58,7 @@ impl Failure {
                 VaultError::Busy(_) | VaultError::Changed(_) => exit::BUSY,
                 VaultError::NotFound(_) => exit::NO_VAULT,
                 VaultError::AlreadyExists(_) => exit::EXISTS,
+                VaultError::Kdf(KdfError::OutOfMemory(_)) => exit::FAILURE,
                 VaultError::Kdf(_) | VaultError::BackupOverVault => exit::USAGE,
                 _ => exit::FAILURE,
             },

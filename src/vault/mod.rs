@@ -73,6 +73,8 @@ pub enum VaultError {
     Kdf(#[from] KdfError),
     #[error(transparent)]
     Seal(#[from] SealError),
+    #[error("cannot serialise the entries ({0}): nothing was written; please report this")]
+    Serialize(String),
     #[error(
         "the backup written to {0} did not read back the same: the disk may be failing; try another place"
     )]
@@ -219,7 +221,10 @@ impl Vault {
         let kek = slot
             .kdf
             .derive(passphrase, &slot.salt)
-            .map_err(|e| unreadable(Damage::Kdf(e)))?;
+            .map_err(|e| match e {
+                KdfError::OutOfMemory(_) => VaultError::Kdf(e),
+                e => unreadable(Damage::Kdf(e)),
+            })?;
         // The checksum has passed, so a failure to unwrap means the key
         // derived from the passphrase is not the one that wrapped it.
         let key = crypto::open(&kek, &slot.nonce, &slot.aad(), &slot.wrapped_key)
@@ -250,11 +255,11 @@ impl Vault {
     }
 
     /// Encrypts the current entries under a fresh nonce; returns the file.
-    fn seal(&mut self) -> Result<Vec<u8>, SealError> {
+    fn seal(&mut self) -> Result<Vec<u8>, VaultError> {
         self.header.payload_nonce = crypto::random_array();
         let mut plaintext = Vec::with_capacity(1024 + 512 * self.payload.entries.len());
-        // Serialising plain structs into a Vec cannot fail.
-        serde_json::to_writer(&mut plaintext, &self.payload).unwrap_or_default();
+        serde_json::to_writer(&mut plaintext, &self.payload)
+            .map_err(|e| VaultError::Serialize(e.to_string()))?;
         let header_bytes = self.header.to_bytes();
         // Encrypted in place: the plaintext buffer becomes the ciphertext.
         let ciphertext = crypto::seal(
