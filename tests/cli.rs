@@ -8,13 +8,6 @@ use common::*;
 
 /// The synthetic Amazon-shaped key in ../shared/fixtures (not a real key).
 const AMAZON_KEY: &str = "N4OP SGLF 7HZP EQ3R 4ZZK SWUM Y6PR 5TDG N7LX P4X7 SA7Z 2ECH 47XA";
-const EXIT_USAGE: i32 = 2;
-const EXIT_WRONG_PASSPHRASE: i32 = 3;
-const EXIT_DAMAGED: i32 = 4;
-const EXIT_NO_MATCH: i32 = 5;
-const EXIT_AMBIGUOUS: i32 = 6;
-const EXIT_NO_VAULT: i32 = 8;
-const EXIT_EXISTS: i32 = 9;
 
 #[test]
 fn amazon_key_pasted_with_spaces_and_lowercase_gives_oathtool_codes() {
@@ -341,6 +334,12 @@ fn passphrase_file_and_command_sources() {
 fn first_add_creates_the_vault_private() {
     let v = TestVault::empty();
     assert_eq!(code(&v.run(&["code", "x"], None)), EXIT_NO_VAULT);
+    // A missing vault is named before any passphrase is asked for.
+    let mut cmd = v.command(&["code", "x"]);
+    cmd.env_remove("OTP_PASSPHRASE");
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), EXIT_NO_VAULT, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no vault at"), "{}", stderr(&out));
     let mut cmd = v.command(&["add", "Amazon"]);
     cmd.env("OTP_NEW_PASSPHRASE", PASSPHRASE);
     let out = run_with_stdin(cmd, Some(AMAZON_KEY));

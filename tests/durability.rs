@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 use common::*;
 
 const KEY: &str = "N4OP SGLF 7HZP EQ3R 4ZZK SWUM Y6PR 5TDG N7LX P4X7 SA7Z 2ECH 47XA";
-const EXIT_DAMAGED: i32 = 4;
-const EXIT_BUSY: i32 = 7;
 
 fn names(v: &TestVault) -> BTreeSet<String> {
     let out = v.run(&["list", "--json"], None);

@@ -41,7 +41,12 @@ impl Context {
         })
     }
 
+    /// The passphrase of the existing vault. A missing vault is reported
+    /// before anyone is asked to type a passphrase for it.
     fn passphrase(&self) -> Result<Passphrase, Failure> {
+        if !self.vault.exists() {
+            return Err(VaultError::NotFound(self.vault.clone()).into());
+        }
         self.sources
             .current(&format!("Passphrase for {}: ", self.vault.display()))
     }

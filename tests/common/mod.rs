@@ -8,6 +8,16 @@ use std::process::{Command, Output, Stdio};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
+/// The exit codes the README documents.
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_WRONG_PASSPHRASE: i32 = 3;
+pub const EXIT_DAMAGED: i32 = 4;
+pub const EXIT_NO_MATCH: i32 = 5;
+pub const EXIT_AMBIGUOUS: i32 = 6;
+pub const EXIT_BUSY: i32 = 7;
+pub const EXIT_NO_VAULT: i32 = 8;
+pub const EXIT_EXISTS: i32 = 9;
+
 /// A temporary directory holding one vault, and the `otp` binary aimed at it.
 pub struct TestVault {
     pub dir: tempfile::TempDir,
