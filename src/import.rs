@@ -41,8 +41,9 @@ impl FromStr for Format {
             "google" => Ok(Format::Google),
             "aegis" => Ok(Format::Aegis),
             "2fas" => Ok(Format::TwoFas),
+            "proton" => Ok(Format::Proton),
             _ => Err(format!(
-                "unknown format {s:?}: use auto, uri, google, aegis or 2fas"
+                "unknown format {s:?}: use auto, uri, google, aegis, 2fas or proton"
             )),
         }
     }
@@ -63,7 +64,7 @@ pub enum ImportError {
     Migration { line: usize, source: FormatError },
     #[error("line {line} is not an otpauth:// or otpauth-migration:// URI")]
     NotAUri { line: usize },
-    #[error("this is not a {0} export: check the file, or use --format auto")]
+    #[error("the file is not in the {0} format: check the file, or use --format auto")]
     WrongFormat(&'static str),
     #[error(transparent)]
     Format(#[from] FormatError),
@@ -141,27 +142,58 @@ fn nonempty(accounts: Vec<Account>) -> Result<Vec<Account>, ImportError> {
     }
 }
 
-/// Lines of URIs; blank lines and `#` comments are skipped.
+/// What a line of a text export holds.
+enum Line {
+    Skip,
+    Migration,
+    Otpauth,
+    Other,
+}
+
+fn classify(line: &str) -> Line {
+    if line.is_empty() || line.starts_with('#') {
+        return Line::Skip;
+    }
+    let head = line
+        .get(..google::PREFIX.len())
+        .unwrap_or(line)
+        .to_ascii_lowercase();
+    if head.starts_with(google::PREFIX) {
+        Line::Migration
+    } else if head.starts_with("otpauth://") {
+        Line::Otpauth
+    } else {
+        Line::Other
+    }
+}
+
+/// Lines of URIs; blank lines and `#` comments are skipped. A file without
+/// a single URI line is some other app's format, not a list with a bad line.
 fn read_lines(text: &str, format: Format) -> Result<Vec<Account>, ImportError> {
+    let lines: Vec<(usize, &str, Line)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim(), classify(line.trim())))
+        .collect();
+    if lines
+        .iter()
+        .all(|(_, _, kind)| matches!(kind, Line::Skip | Line::Other))
+    {
+        return Err(ImportError::NotAnExport);
+    }
     let mut accounts = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        let n = i + 1;
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let lower = line
-            .get(..google::PREFIX.len())
-            .unwrap_or(line)
-            .to_ascii_lowercase();
-        if lower.starts_with(google::PREFIX) && format != Format::Uri {
-            accounts.extend(
+    for (n, line, kind) in lines {
+        match kind {
+            Line::Skip => {}
+            Line::Migration if format != Format::Uri => accounts.extend(
                 google::parse(line).map_err(|source| ImportError::Migration { line: n, source })?,
-            );
-        } else if lower.starts_with("otpauth://") && format != Format::Google {
-            accounts.push(uri::parse(line).map_err(|source| ImportError::Uri { line: n, source })?);
-        } else {
-            return Err(ImportError::NotAUri { line: n });
+            ),
+            Line::Otpauth if format != Format::Google => accounts
+                .push(uri::parse(line).map_err(|source| ImportError::Uri { line: n, source })?),
+            Line::Migration | Line::Otpauth => {
+                return Err(ImportError::WrongFormat(format_name(format)));
+            }
+            Line::Other => return Err(ImportError::NotAUri { line: n }),
         }
     }
     nonempty(accounts)

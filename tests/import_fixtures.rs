@@ -104,6 +104,7 @@ fn exact_exports_match_the_vectors() {
             6,
         ),
         ("importers/2fas_authenticator_plain_v4.2fas", None, 5),
+        ("importers/proton_authenticator.json", None, 3),
         (
             "importers/2fas_authenticator_encrypted_v4.2fas",
             Some("test"),
@@ -297,20 +298,22 @@ fn broken_files_are_refused_and_the_vault_is_unchanged() {
             "not a Google Authenticator export",
             2,
         ),
-        (
-            data.join("test_export_wrong_content.txt"),
-            "not an otpauth",
-            2,
-        ),
-        (
-            data.join("test_export_wrong_prefix.txt"),
-            "not an otpauth",
-            2,
-        ),
+        (data.join("test_export_wrong_content.txt"), "no accounts", 2),
+        (data.join("test_export_wrong_prefix.txt"), "no accounts", 2),
         (data.join("only_comments.txt"), "no accounts", 2),
         (data.join("empty_file.txt"), "empty", 2),
-        (data.join("qr_but_without_otp.png"), "not an otpauth", 2),
-        (data.join("text_masquerading_as_image.jpeg"), "", 2),
+        (data.join("qr_but_without_otp.png"), "no accounts", 2),
+        (
+            data.join("text_masquerading_as_image.jpeg"),
+            "no accounts",
+            2,
+        ),
+        // Other apps' formats that otpvault does not read: named as such,
+        // not as a URI list with a bad first line.
+        (aegis.join("andotp_plain.json"), "no accounts", 2),
+        (aegis.join("bitwarden.csv"), "no accounts", 2),
+        (aegis.join("freeotp.xml"), "no accounts", 2),
+        (aegis.join("google_authenticator.sqlite"), "no accounts", 2),
         (aegis.join("aegis_encrypted.json"), "wrong password", 3),
         (
             aegis.join("2fas_authenticator_encrypted_v4.2fas"),
@@ -394,4 +397,58 @@ fn import_by_cli_skips_known_secrets_and_reports() {
         .collect();
     assert_eq!(v.code_at("WWE", 0), codes[0]);
     assert_eq!(v.code_at("WWE", 0), codes[1]);
+}
+
+#[test]
+fn a_named_format_is_read_or_refused_as_that_format() {
+    let Some(fixtures) = fixtures() else { return };
+    let v = TestVault::new();
+    let before = v.bytes();
+    let aegis = fixtures.join("aegis/importers");
+    let google = fixtures.join("extract_otp_secrets/example_export.txt");
+    // Each file under a format it is not: refused, vault unchanged.
+    for (path, format) in [
+        (aegis.join("aegis_plain.json"), "2fas"),
+        (aegis.join("2fas_authenticator_plain_v4.2fas"), "proton"),
+        (aegis.join("plain.txt"), "google"),
+        (google.clone(), "uri"),
+        (aegis.join("plain.txt"), "aegis"),
+    ] {
+        let out = v.run(
+            &["import", path.to_str().unwrap(), "--format", format],
+            None,
+        );
+        assert_eq!(code(&out), EXIT_USAGE, "{format}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--format auto"),
+            "{format}: {}",
+            stderr(&out)
+        );
+        assert_eq!(v.bytes(), before);
+    }
+    // And under its own name, every format that --format offers.
+    for (path, format) in [
+        (
+            fixtures.join("ente_auth/proton_authenticator_backup.json"),
+            "proton",
+        ),
+        (aegis.join("aegis_plain.json"), "aegis"),
+        (aegis.join("2fas_authenticator_plain_v3.2fas"), "2fas"),
+        (google, "google"),
+        (aegis.join("plain.txt"), "uri"),
+    ] {
+        let out = v.run(
+            &["import", path.to_str().unwrap(), "--format", format],
+            None,
+        );
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("imported"),
+            "{format}: {}",
+            stderr(&out)
+        );
+    }
+    let out = v.run(&["import", "-", "--format", "andotp"], Some("x"));
+    assert_eq!(code(&out), EXIT_USAGE);
+    assert!(stderr(&out).contains("proton"), "{}", stderr(&out));
 }
