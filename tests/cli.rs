@@ -348,6 +348,13 @@ fn first_add_creates_the_vault_private() {
     assert_eq!(mode(&v.path), 0o600);
     assert_eq!(mode(v.path.parent().unwrap()), 0o700);
     assert_eq!(v.code_at("Amazon", 59).len(), 6);
+    let bytes = v.bytes();
+    let header = otpvault::vault::format::parse(&bytes).unwrap().header;
+    assert_eq!(
+        header.passphrase_slot().unwrap().kdf,
+        otpvault::KdfParams::default(),
+        "the first add uses the default KDF cost"
+    );
     let out = v.run(&["init"], None);
     assert_eq!(
         code(&out),
@@ -439,4 +446,47 @@ fn the_process_allows_no_core_dump() {
     let line = std::fs::read_to_string(&limits).unwrap();
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(fields[4..6], ["0", "0"], "{line}");
+}
+
+#[test]
+fn init_warns_below_64_mib_and_three_passes() {
+    for (memory, iterations, warns) in [
+        ("8", "3", true),
+        ("64", "1", true),
+        ("64", "3", false),
+        ("128", "2", false),
+    ] {
+        let v = TestVault::empty();
+        let args = [
+            "init",
+            "--kdf-memory-mib",
+            memory,
+            "--kdf-iterations",
+            iterations,
+            "--kdf-parallelism",
+            "1",
+        ];
+        let out = v.run(&args, None);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).contains("guess cheap"),
+            warns,
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        let bytes = v.bytes();
+        let kdf = otpvault::vault::format::parse(&bytes)
+            .unwrap()
+            .header
+            .passphrase_slot()
+            .unwrap()
+            .kdf;
+        assert_eq!(
+            (kdf.memory_kib, kdf.iterations),
+            (
+                memory.parse::<u32>().unwrap() * 1024,
+                iterations.parse().unwrap()
+            )
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use otpvault::otp::{self, Algorithm, Kind, Params};
-use otpvault::vault::crypto::RECOMMENDED_MIN_MEMORY_KIB;
+use otpvault::vault::crypto::FLOOR;
 use otpvault::{Entry, KdfParams, Passphrase, Secret, Vault, VaultError, key, uri};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -99,10 +99,10 @@ fn default_vault_path() -> Result<PathBuf, Failure> {
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// Argon2id memory in MiB (default 256).
+    /// Argon2id memory in MiB (default 512).
     #[arg(long, value_name = "MIB")]
     kdf_memory_mib: Option<u32>,
-    /// Argon2id passes over the memory (default 3).
+    /// Argon2id passes over the memory (default 2).
     #[arg(long, value_name = "N")]
     kdf_iterations: Option<u32>,
     /// Argon2id lanes (default 4).
@@ -174,10 +174,13 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
     } else {
         kdf
     };
-    if kdf.memory_kib < RECOMMENDED_MIN_MEMORY_KIB {
+    if kdf.below_floor() {
         warn(&format!(
-            "{} MiB of Argon2id memory makes each passphrase guess cheap; 64 MiB or more is recommended",
-            kdf.memory_kib / 1024
+            "Argon2id with {} MiB and {} passes makes each passphrase guess cheap; at least {} MiB and {} passes are recommended",
+            kdf.memory_kib / 1024,
+            kdf.iterations,
+            FLOOR.memory_kib / 1024,
+            FLOOR.iterations
         ));
     }
     let passphrase = ctx.sources.new_passphrase(true)?;

@@ -36,8 +36,13 @@ pub struct KdfParams {
 pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
 pub const MAX_ITERATIONS: u32 = 64;
 pub const MAX_PARALLELISM: u32 = 64;
-/// Below this `init` warns: weaker than OWASP's and Bitwarden's floor.
-pub const RECOMMENDED_MIN_MEMORY_KIB: u32 = 64 * 1024;
+/// The floor below which `init` warns: Argon2id 64 MiB with 3 passes,
+/// Bitwarden's default and about OWASP's minimum.
+pub const FLOOR: KdfParams = KdfParams {
+    memory_kib: 64 * 1024,
+    iterations: 3,
+    parallelism: 1,
+};
 
 /// Argon2id parameters outside the bounds otpvault accepts.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -54,11 +59,12 @@ pub enum KdfError {
 }
 
 impl Default for KdfParams {
-    /// 256 MiB, 3 passes, 4 lanes: about 0.35 s on two cores.
+    /// 512 MiB, 2 passes, 4 lanes: about half a second on two cores, and
+    /// 8 times Bitwarden's memory per guess (docs/performance.md).
     fn default() -> Self {
         KdfParams {
-            memory_kib: 256 * 1024,
-            iterations: 3,
+            memory_kib: 512 * 1024,
+            iterations: 2,
             parallelism: 4,
         }
     }
@@ -81,6 +87,13 @@ impl KdfParams {
         } else {
             Err(KdfError::OutOfBounds(*self))
         }
+    }
+
+    /// True if a guess costs less than [`FLOOR`]: less memory, or fewer
+    /// passes over the memory in all (memory × passes), than 64 MiB × 3.
+    pub fn below_floor(&self) -> bool {
+        let work = |p: &KdfParams| u64::from(p.memory_kib) * u64::from(p.iterations);
+        self.memory_kib < FLOOR.memory_kib || work(self) < work(&FLOOR)
     }
 
     /// Derives the key-encryption key; the bounds are checked first.
@@ -245,6 +258,34 @@ mod tests {
         iterations: 1,
         parallelism: 1,
     };
+
+    #[test]
+    fn the_floor_is_64_mib_three_passes() {
+        assert!(!KdfParams::default().below_floor());
+        assert!(!FLOOR.below_floor());
+        for weaker in [
+            KdfParams {
+                memory_kib: 32 * 1024,
+                ..FLOOR
+            },
+            KdfParams {
+                iterations: 2,
+                ..FLOOR
+            },
+            SMALL,
+        ] {
+            assert!(weaker.below_floor(), "{weaker:?}");
+        }
+        // Less time, more memory: as costly a guess.
+        assert!(
+            !KdfParams {
+                memory_kib: 128 * 1024,
+                iterations: 2,
+                parallelism: 4
+            }
+            .below_floor()
+        );
+    }
 
     #[test]
     fn calibration_never_goes_below_the_start() {
