@@ -83,15 +83,13 @@ fn secret(i: u32) -> Secret {
     Secret::new(bytes.to_vec())
 }
 
-/// A vault of `n` entries at the default KDF cost, named `site00000`...
-fn make_vault(dir: &Path, n: u32) -> PathBuf {
-    let path = dir.join(format!("vault-{n}.otpvault"));
-    let mut vault = Vault::create(
-        &path,
-        &Passphrase::from(PASSPHRASE.to_string()),
-        KdfParams::default(),
-    )
-    .unwrap();
+/// A vault of `n` entries at KDF cost `kdf`, named `site00000`...
+fn make_vault(dir: &Path, n: u32, kdf: KdfParams) -> PathBuf {
+    let path = dir.join(format!(
+        "vault-{n}-{}k-t{}.otpvault",
+        kdf.memory_kib, kdf.iterations
+    ));
+    let mut vault = Vault::create(&path, &Passphrase::from(PASSPHRASE.to_string()), kdf).unwrap();
     for i in 0..n {
         let name = format!("site{i:05}");
         let entry = Entry::new(
@@ -109,6 +107,40 @@ fn make_vault(dir: &Path, n: u32) -> PathBuf {
     path
 }
 
+/// Runs each of `variants` variants (`run(i)` runs variant `i`) `runs`
+/// times, interleaved run by run so that the machine's drift affects them
+/// alike, and returns their medians.
+fn interleaved(runs: usize, variants: usize, mut run: impl FnMut(usize)) -> Vec<Duration> {
+    let mut samples = vec![Vec::new(); variants];
+    for _ in 0..runs {
+        for (i, s) in samples.iter_mut().enumerate() {
+            s.push(time(1, || run(i)));
+        }
+    }
+    samples.into_iter().map(median).collect()
+}
+
+/// A reference `argon2` command (Debian's, or one built from source) at
+/// `kdf`, reading the passphrase on stdin as the command does.
+fn reference_argon2(binary: &str, kdf: KdfParams) -> impl FnMut() {
+    let script = format!(
+        "printf %s '{PASSPHRASE}' | {binary} saltsaltsaltsalt -id -t {} -k {} -p {} -l 32 -r",
+        kdf.iterations, kdf.memory_kib, kdf.parallelism
+    );
+    move || run_ok(Command::new("sh").args(["-c", &script]))
+}
+
+fn otp_code(vault: &Path) -> impl FnMut() + '_ {
+    move || run_ok(&mut otp(vault, &["code", "site00000"]))
+}
+
+fn percent_added(base: Duration, more: Duration) -> String {
+    format!(
+        "{:+.1}%",
+        (more.as_secs_f64() / base.as_secs_f64() - 1.0) * 100.0
+    )
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let kdf = KdfParams::default();
@@ -117,15 +149,16 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 
-    // 1. The KDF against the reference implementation.
+    // 1. The KDF and `otp code` against the reference implementations.
     let pass = Passphrase::from(PASSPHRASE.to_string());
     let salt = [7u8; 32];
-    let ours = || {
+    let one = make_vault(dir.path(), 1, kdf);
+    let mut ours = || {
         kdf.derive(&pass, &salt).unwrap();
     };
     // The same crate allocating its own memory (zeroed, faulted in lazily,
     // never wiped): what otpvault's working memory replaces.
-    let crate_alloc = || {
+    let mut crate_alloc = || {
         let params =
             argon2::Params::new(kdf.memory_kib, kdf.iterations, kdf.parallelism, Some(32)).unwrap();
         let mut out = [0u8; 32];
@@ -133,58 +166,95 @@ fn main() {
             .hash_password_into(PASSPHRASE.as_bytes(), &salt, &mut out)
             .unwrap();
     };
-    let reference = || {
-        let script = format!(
-            "printf %s '{PASSPHRASE}' | argon2 saltsaltsaltsalt -id -t {} -k {} -p {} -l 32 -r",
-            kdf.iterations, kdf.memory_kib, kdf.parallelism
-        );
-        run_ok(Command::new("sh").args(["-c", &script]));
-    };
-    // Interleaved, so that the machine's drift affects all three alike.
-    let with_reference = have("argon2");
-    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
-    for _ in 0..RUNS {
-        samples[0].push(time(1, ours));
-        samples[1].push(time(1, crate_alloc));
-        if with_reference {
-            samples[2].push(time(1, reference));
-        }
+    let mut code_one = otp_code(&one);
+    let mut rows: Vec<(&str, &mut dyn FnMut())> = vec![
+        (
+            "otpvault KDF (argon2 crate, parallel lanes, own memory, wiped)",
+            &mut ours,
+        ),
+        (
+            "argon2 crate, parallel lanes, its own allocation",
+            &mut crate_alloc,
+        ),
+        (
+            "`otp code` on a 1-entry vault (whole process)",
+            &mut code_one,
+        ),
+    ];
+    let mut debian = reference_argon2("argon2", kdf);
+    let with_debian = have("argon2");
+    if with_debian {
+        rows.push((
+            "Debian `argon2` (reference C, generic build, as a process)",
+            &mut debian,
+        ));
     }
-    let [ours, crate_alloc, reference] = samples.map(|s| (!s.is_empty()).then(|| median(s)));
-    let (ours, crate_alloc) = (ours.unwrap(), crate_alloc.unwrap());
+    // A reference built from source with -march=native (SIMD) and threads,
+    // if ARGON2_NATIVE names it; see docs/performance.md.
+    let native_path = std::env::var("ARGON2_NATIVE").ok();
+    let mut native = reference_argon2(native_path.as_deref().unwrap_or("false"), kdf);
+    if native_path.is_some() {
+        rows.push((
+            "reference C built with -march=native (SIMD), as a process",
+            &mut native,
+        ));
+    }
+    let medians = interleaved(RUNS, rows.len(), |i| (rows[i].1)());
+    let ratio_to =
+        |i: usize, d: Duration| format!("{:.2}", d.as_secs_f64() / medians[i].as_secs_f64());
+    let native_at = native_path.is_some().then(|| medians.len() - 1);
+    let debian_at = with_debian.then_some(3);
     println!(
-        "## Argon2id, {} MiB, t={}, p={}\n",
+        "## Argon2id at the default cost: {} MiB, t={}, p={}\n",
         kdf.memory_kib / 1024,
         kdf.iterations,
         kdf.parallelism
     );
-    println!("| implementation | median | ratio to reference |\n|---|---|---|");
-    let ratio = |d: Duration| match reference {
-        Some(r) => format!("{:.2}", d.as_secs_f64() / r.as_secs_f64()),
-        None => "-".to_string(),
-    };
     println!(
-        "| otpvault (argon2 crate, parallel lanes, own memory, wiped) | {} | {} |",
-        ms(ours),
-        ratio(ours)
+        "| implementation | median | ratio to Debian `argon2` | ratio to native build |\n|---|---|---|---|"
     );
-    println!(
-        "| argon2 crate, parallel lanes, its own allocation | {} | {} |",
-        ms(crate_alloc),
-        ratio(crate_alloc)
-    );
-    match reference {
-        Some(r) => println!(
-            "| Debian `argon2` (reference C, as a process) | {} | 1.00 |",
-            ms(r)
-        ),
-        None => println!("| Debian `argon2` | not installed (apt-get install argon2) | - |"),
+    for ((name, _), d) in rows.iter().zip(&medians) {
+        println!(
+            "| {name} | {} | {} | {} |",
+            ms(*d),
+            debian_at.map_or("-".into(), |i| ratio_to(i, *d)),
+            native_at.map_or("-".into(), |i| ratio_to(i, *d)),
+        );
+    }
+    if !with_debian {
+        println!("\nDebian's `argon2` is not installed (apt-get install argon2).");
+    }
+    if native_path.is_none() {
+        println!(
+            "\nNo native build: set ARGON2_NATIVE to the path of a reference `argon2` built with `make`."
+        );
     }
 
-    // 2. `otp code` end to end and its parts, on the 1-entry vault.
-    let one = make_vault(dir.path(), 1);
-    let big = make_vault(dir.path(), 10_000);
-    let code_one = time(RUNS, || run_ok(&mut otp(&one, &["code", "site00000"])));
+    // 2. `otp code` at the default cost and at the former one.
+    let former = KdfParams {
+        memory_kib: 256 * 1024,
+        iterations: 3,
+        parallelism: 4,
+    };
+    let one_former = make_vault(dir.path(), 1, former);
+    let vaults = [&one, &one_former];
+    let costs = interleaved(RUNS, 2, |i| otp_code(vaults[i])());
+    println!("\n## `otp code` by KDF cost (1-entry vault, whole process)\n");
+    println!("| Argon2id cost | memory per guess | median |\n|---|---|---|");
+    for (p, d) in [kdf, former].iter().zip(&costs) {
+        println!(
+            "| {} MiB, t={}, p={}{} | {} MiB | {} |",
+            p.memory_kib / 1024,
+            p.iterations,
+            p.parallelism,
+            if *p == kdf { " (default)" } else { "" },
+            p.memory_kib / 1024,
+            ms(*d)
+        );
+    }
+
+    // 3. The parts of `otp code` besides the KDF, on a 10,000-entry vault.
+    let big = make_vault(dir.path(), 10_000, kdf);
     let bytes = std::fs::read(&big).unwrap();
     let parsed = otpvault::vault::format::parse(&bytes).unwrap();
     let key = crypto::random_key();
@@ -196,6 +266,9 @@ fn main() {
         vec![0u8; parsed.ciphertext.len() - 16],
     )
     .unwrap();
+    let check = time(RUNS, || {
+        otpvault::vault::format::parse(&bytes).unwrap();
+    });
     let decrypt = time(RUNS, || {
         crypto::open(&key, &nonce, parsed.header_bytes, &sealed).unwrap();
     });
@@ -208,26 +281,36 @@ fn main() {
     let one_code = time(RUNS, || {
         entry.code(1_700_000_000).unwrap();
     });
-    println!("\n## `otp code` on a 1-entry vault, and its parts\n");
+    println!("\n## The parts of `otp code`\n");
     println!("| part | median |\n|---|---|");
+    println!("| KDF (section 1) | {} |", ms(medians[0]));
     println!(
-        "| whole command (process start to exit) | {} |",
-        ms(code_one)
+        "| check the header and checksum of a 10,000-entry vault ({} KiB) | {} |",
+        bytes.len() / 1024,
+        ms(check)
     );
-    println!("| KDF (above) | {} |", ms(ours));
-    println!(
-        "| decrypt the payload of a 10,000-entry vault ({} KiB) | {} |",
-        parsed.ciphertext.len() / 1024,
-        ms(decrypt)
-    );
-    println!("| parse 10,000 entries | {} |", ms(parse));
+    println!("| decrypt its payload | {} |", ms(decrypt));
+    println!("| parse its 10,000 entries | {} |", ms(parse));
     println!("| one code | {:.1} µs |", one_code.as_secs_f64() * 1e6);
 
-    // 3. A 10,000-entry vault against a 1-entry one.
+    // 4. A 10,000-entry vault against a 1-entry one: whole commands at the
+    // default cost, and at a tiny cost, where the KDF's noise does not hide
+    // what the entries add.
+    let tiny = KdfParams {
+        memory_kib: 8,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let (one_tiny, big_tiny) = (
+        make_vault(dir.path(), 1, tiny),
+        make_vault(dir.path(), 10_000, tiny),
+    );
     println!("\n## 10,000 entries against 1 (whole commands)\n");
-    println!("| command | 1 entry | 10,000 entries | added |\n|---|---|---|---|");
+    println!(
+        "| command | 1 entry | 10,000 entries | added | added at a tiny KDF cost | that, as a share of `otp code` |\n|---|---|---|---|---|---|"
+    );
     let mut add_n = 0;
-    let mut rows: Vec<(&str, VaultCommand)> = vec![
+    let mut commands: Vec<(&str, VaultCommand)> = vec![
         (
             "otp code site00000",
             Box::new(|v: &Path| run_ok(&mut otp(v, &["code", "site00000"]))),
@@ -256,23 +339,26 @@ fn main() {
             }),
         ),
     ];
-    for (name, f) in rows.iter_mut() {
-        // Interleaved, so that the machine's drift affects both alike.
-        let (mut small, mut large) = (Vec::new(), Vec::new());
-        for _ in 0..2 * RUNS + 1 {
-            small.push(time(1, || f(&one)));
-            large.push(time(1, || f(&big)));
-        }
-        let (small, large) = (median(small), median(large));
+    for (name, f) in commands.iter_mut() {
+        let pair = |a: &Path, b: &Path, runs, f: &mut VaultCommand| {
+            let vaults = [a, b];
+            let m = interleaved(runs, 2, |i| f(vaults[i]));
+            (m[0], m[1])
+        };
+        let (small, large) = pair(&one, &big, 2 * RUNS + 1, f);
+        let (small_tiny, large_tiny) = pair(&one_tiny, &big_tiny, 4 * RUNS + 1, f);
+        let added = large_tiny.saturating_sub(small_tiny);
         println!(
-            "| `{name}` | {} | {} | {:+.1}% |",
+            "| `{name}` | {} | {} | {} | {} | {:.1}% |",
             ms(small),
             ms(large),
-            (large.as_secs_f64() / small.as_secs_f64() - 1.0) * 100.0
+            percent_added(small, large),
+            ms(added),
+            added.as_secs_f64() / medians[2].as_secs_f64() * 100.0
         );
     }
 
-    // 4. Codes per second.
+    // 5. Codes per second.
     println!("\n## TOTP codes per second (SHA-1, 6 digits, one core)\n");
     println!("| implementation | codes/s |\n|---|---|");
     let key20 = secret(1);
