@@ -40,22 +40,33 @@ pub enum UriError {
 pub fn parse(uri: &str) -> Result<Account, UriError> {
     let uri = uri.trim();
     let rest = strip_prefix_ignore_case(uri, "otpauth://").ok_or(UriError::NotOtpauth)?;
-    let (kind, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    // The type ends at the label's `/`, or at the `?` of a URI without a
+    // label; never let the query (and its secret) become part of it.
+    let (kind, rest) = match rest.find(['/', '?']) {
+        Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], &rest[i + 1..]),
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
     let kind = match kind.to_ascii_lowercase().as_str() {
         "totp" => Kind::Totp,
         "hotp" => Kind::Hotp,
         // Aegis and others write Steam Guard entries this way.
         "steam" => Kind::Steam,
-        other => return Err(UriError::UnknownType(other.to_string())),
+        // Quoted only as far as it looks like a type name.
+        other => {
+            return Err(UriError::UnknownType(
+                other
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .take(16)
+                    .collect(),
+            ));
+        }
     };
     let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
     let label = percent_decode_str(label)
         .decode_utf8()
         .map_err(|_| UriError::Label)?;
-    let (label_issuer, account) = match label.split_once(':') {
-        Some((issuer, account)) => (issuer.trim().to_string(), account.trim_start()),
-        None => (String::new(), label.as_ref()),
-    };
 
     let mut params = match kind {
         Kind::Steam => Params::steam(),
@@ -88,6 +99,8 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         }
     }
     let secret = secret.ok_or(UriError::MissingSecret)?;
+    let issuer = issuer.filter(|i| !i.is_empty());
+    let (label_issuer, account) = split_label(&label, issuer.as_deref());
     if kind == Kind::Hotp {
         params.counter = counter.ok_or(UriError::MissingCounter)?;
     }
@@ -98,11 +111,27 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         other => bad_parameter("period", "0", other),
     })?;
     Ok(Account {
-        issuer: issuer.filter(|i| !i.is_empty()).unwrap_or(label_issuer),
+        issuer: issuer.unwrap_or_else(|| label_issuer.to_string()),
         account: account.to_string(),
         secret,
         params,
     })
+}
+
+/// Splits a decoded label into its issuer prefix and the account. The
+/// prefix ends at the first colon, unless the `issuer` parameter, which
+/// may itself hold a colon (`Ex: Corp`), is the label's prefix.
+fn split_label<'a>(label: &'a str, issuer: Option<&str>) -> (&'a str, &'a str) {
+    let (prefix, account) = match issuer.and_then(|i| {
+        label
+            .strip_prefix(i)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(|rest| (i.len(), rest))
+    }) {
+        Some((len, rest)) => (&label[..len], rest),
+        None => label.split_once(':').unwrap_or(("", label)),
+    };
+    (prefix.trim(), account.trim_start())
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -148,11 +177,17 @@ pub fn format(entry: &Entry) -> Zeroizing<String> {
         &entry.account
     };
     let p = &entry.otp;
+    // An issuer with a colon cannot be told from the account in a label;
+    // the issuer parameter carries it alone.
+    let label = if issuer.contains(':') {
+        encode(account)
+    } else {
+        format!("{}:{}", encode(issuer), encode(account))
+    };
     let mut uri = Zeroizing::new(format!(
-        "otpauth://{}/{}:{}?secret={}&issuer={}&algorithm={}&digits={}",
+        "otpauth://{}/{}?secret={}&issuer={}&algorithm={}&digits={}",
         p.kind,
-        encode(issuer),
-        encode(account),
+        label,
         entry.secret.to_base32().as_str(),
         encode(issuer),
         p.algorithm,
@@ -200,6 +235,39 @@ mod tests {
         assert_eq!(got.account, "alice");
         let got = parse("otpauth://totp/alice?secret=JBSWY3DPEHPK3PXP&issuer=Air+Canada").unwrap();
         assert_eq!(got.issuer, "Air Canada");
+    }
+
+    #[test]
+    fn an_issuer_with_a_colon_survives_a_round_trip() {
+        let got =
+            parse("otpauth://totp/Ex%3A%20Corp:alice?secret=JBSWY3DPEHPK3PXP&issuer=Ex%3A%20Corp")
+                .unwrap();
+        assert_eq!(
+            (got.issuer.as_str(), got.account.as_str()),
+            ("Ex: Corp", "alice")
+        );
+        let entry = Entry::new(
+            "Ex".into(),
+            got.issuer.clone(),
+            got.account.clone(),
+            got.secret.clone(),
+            got.params,
+        )
+        .unwrap();
+        assert_eq!(parse(&format(&entry)).unwrap(), got);
+        // Without the parameter, the first colon ends the issuer.
+        let got = parse("otpauth://totp/A:b:c?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!((got.issuer.as_str(), got.account.as_str()), ("A", "b:c"));
+    }
+
+    #[test]
+    fn a_uri_without_a_label_is_read_and_never_quoted() {
+        let got = parse("otpauth://totp?secret=JBSWY3DPEHPK3PXP&issuer=Site").unwrap();
+        assert_eq!((got.issuer.as_str(), got.account.as_str()), ("Site", ""));
+        let err = parse("otpauth://push?secret=JBSWY3DPEHPK3PXP").unwrap_err();
+        assert_eq!(err, UriError::UnknownType("push".into()));
+        let err = parse("otpauth://x;secret=JBSWY3DPEHPK3PXP").unwrap_err();
+        assert!(!err.to_string().contains("JBSW"), "{err}");
     }
 
     #[test]
