@@ -490,3 +490,38 @@ fn init_warns_below_64_mib_and_three_passes() {
         );
     }
 }
+
+#[test]
+fn output_that_cannot_be_written_is_reported_not_a_panic() {
+    let v = TestVault::new();
+    v.add("Amazon", AMAZON_KEY);
+    // A full disk: one line saying so, exit 1.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = v
+        .command(&["code", "amazon"])
+        .stdin(std::process::Stdio::null())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the output"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    // A reader that has gone (`otp list | head -0`): exit 1, no message.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = v
+        .command(&["list"])
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}

@@ -74,7 +74,7 @@ impl Context {
         let passphrase = self.sources.new_passphrase(true)?;
         match Vault::create(&self.vault, &passphrase, KdfParams::default()) {
             Ok(mut vault) => {
-                eprintln!("otp: created the vault {}", self.vault.display());
+                note!("otp: created the vault {}", self.vault.display());
                 vault.set_keep_backups(self.keep_backups);
                 Ok(vault)
             }
@@ -151,14 +151,14 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
     kdf.check().map_err(VaultError::from)?;
     let kdf = if args.kdf_calibrate {
         let target = std::time::Duration::from_millis(args.target_ms);
-        eprintln!(
+        note!(
             "otp: measuring Argon2id on this machine (target {} ms)...",
             args.target_ms
         );
         let (chosen, took) = kdf
             .calibrate(target, half_of_memory_kib())
             .map_err(VaultError::from)?;
-        eprintln!(
+        note!(
             "otp: chose {} MiB ({} iterations, {} lanes): {} ms here{}",
             chosen.memory_kib / 1024,
             chosen.iterations,
@@ -185,7 +185,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
     }
     let passphrase = ctx.sources.new_passphrase(true)?;
     Vault::create(&ctx.vault, &passphrase, kdf)?;
-    eprintln!(
+    note!(
         "otp: created the vault {} (Argon2id {} MiB, {} iterations, {} lanes)",
         ctx.vault.display(),
         kdf.memory_kib / 1024,
@@ -308,7 +308,7 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
     let mut vault = ctx.open_or_create()?;
     let entry = vault.add(entry)?.clone();
     vault.save()?;
-    eprintln!(
+    note!(
         "otp: added {} ({}, {}, {} digits{}) to {}",
         entry.name,
         entry.otp.kind.as_str().to_uppercase(),
@@ -322,18 +322,18 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
     );
     if entry.otp.kind == Kind::Totp {
         let now = unix_now();
-        eprintln!(
+        note!(
             "otp: type this code into {} to finish its setup:",
             entry.issuer
         );
         let code = entry.code(now)?;
-        println!(
+        out!(
             "{} (valid {} s more)",
             code.as_str(),
             entry.otp.remaining(now)
-        );
+        )?;
     } else {
-        eprintln!("otp: run `otp code {}` for its first code", entry.name);
+        note!("otp: run `otp code {}` for its first code", entry.name);
     }
     Ok(())
 }
@@ -420,7 +420,7 @@ impl<'a> EntryJson<'a> {
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Input(format!("cannot format JSON: {e}")))?;
-    println!("{text}");
+    out!("{text}")?;
     Ok(())
 }
 
@@ -471,18 +471,18 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
     }
     if args.query.is_some() {
         if let Some(Some(code)) = codes.first() {
-            println!("{}", code.as_str());
+            out!("{}", code.as_str())?;
         }
         return Ok(());
     }
     if chosen.is_empty() {
-        eprintln!("otp: the vault is empty: add an account with `otp add NAME`");
+        note!("otp: the vault is empty: add an account with `otp add NAME`");
     }
     for (&i, code) in chosen.iter().zip(&codes) {
         let entry = &entries[i];
         match code {
-            Some(code) => println!("{:<10} {}", code.as_str(), entry.name),
-            None => println!("{:<10} {}", "(hotp)", entry.name),
+            Some(code) => out!("{:<10} {}", code.as_str(), entry.name)?,
+            None => out!("{:<10} {}", "(hotp)", entry.name)?,
         }
     }
     Ok(())
@@ -496,7 +496,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
         return print_json(&items);
     }
     if entries.is_empty() {
-        eprintln!("otp: the vault is empty: add an account with `otp add NAME`");
+        note!("otp: the vault is empty: add an account with `otp add NAME`");
         return Ok(());
     }
     let width = |f: fn(&Entry) -> &str, title: &str| {
@@ -510,13 +510,15 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
     let name_w = width(|e| &e.name, "NAME");
     let issuer_w = width(|e| &e.issuer, "ISSUER");
     let account_w = width(|e| &e.account, "ACCOUNT");
-    println!(
+    out!(
         "{:<name_w$}  {:<issuer_w$}  {:<account_w$}  TYPE",
-        "NAME", "ISSUER", "ACCOUNT"
-    );
+        "NAME",
+        "ISSUER",
+        "ACCOUNT"
+    )?;
     for e in entries {
         let p = &e.otp;
-        println!(
+        out!(
             "{:<name_w$}  {:<issuer_w$}  {:<account_w$}  {} {} {}d {}",
             e.name,
             e.issuer,
@@ -528,7 +530,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
                 Kind::Hotp => format!("counter {}", p.counter),
                 _ => format!("{}s", p.period),
             }
-        );
+        )?;
     }
     Ok(())
 }
@@ -537,7 +539,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Failure> {
     let mut vault = ctx.open_for_update()?;
     let removed = vault.remove(name)?;
     vault.save()?;
-    eprintln!("otp: removed {}", removed.name);
+    note!("otp: removed {}", removed.name);
     Ok(())
 }
 
@@ -545,7 +547,7 @@ pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Failure> {
     let mut vault = ctx.open_for_update()?;
     vault.rename(old, new)?;
     vault.save()?;
-    eprintln!("otp: renamed {old} to {new}");
+    note!("otp: renamed {old} to {new}");
     Ok(())
 }
 
@@ -553,7 +555,7 @@ pub fn backup(ctx: &Context, file: &Path, force: bool) -> Result<(), Failure> {
     let (mut vault, passphrase) = ctx.open()?;
     vault.backup(file, &passphrase, force)?;
     let n = vault.entries().len();
-    eprintln!(
+    note!(
         "otp: backed up {n} {} to {} and checked that it opens with your passphrase",
         if n == 1 { "entry" } else { "entries" },
         file.display()
@@ -566,7 +568,7 @@ pub fn passwd(ctx: &Context) -> Result<(), Failure> {
     let new = ctx.sources.new_passphrase(false)?;
     vault.change_passphrase(&new)?;
     vault.save()?;
-    eprintln!("otp: changed the passphrase of {}", vault.path().display());
+    note!("otp: changed the passphrase of {}", vault.path().display());
     Ok(())
 }
 
@@ -574,13 +576,13 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
     let Some(file) = file else {
         let backups = otpvault::vault::store::list_backups(&ctx.vault)?;
         if backups.is_empty() {
-            eprintln!("otp: no automatic backups of {} yet", ctx.vault.display());
+            note!("otp: no automatic backups of {} yet", ctx.vault.display());
         }
         for path in backups.iter().rev() {
-            println!("{}", path.display());
+            out!("{}", path.display())?;
         }
         if !backups.is_empty() {
-            eprintln!("otp: newest first; put one back with `otp restore FILE`");
+            note!("otp: newest first; put one back with `otp restore FILE`");
         }
         return Ok(());
     };
@@ -588,7 +590,7 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
         .sources
         .current(&format!("Passphrase for {}: ", file.display()))?;
     let vault = Vault::restore(&ctx.vault, file, &passphrase, ctx.keep_backups)?;
-    eprintln!(
+    note!(
         "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",
         ctx.vault.display(),
         vault.entries().len(),

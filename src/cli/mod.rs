@@ -1,10 +1,29 @@
 //! The terminal side of `otp`: one function a command, plus how failures
 //! become one-line messages and exit codes. Only this module prints.
 
+/// Prints a line on stdout, the output that scripts read. A write that fails
+/// (a full disk, a closed pipe) becomes a [`Failure`] to report, not a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_line(&mut std::io::stdout().lock(), format_args!($($arg)*))
+            .map_err($crate::cli::Failure::Output)
+    };
+}
+
+/// Prints a line of progress or a warning on stderr. Diagnostics that cannot
+/// be written are dropped: there is nowhere left to report them.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = $crate::cli::write_line(&mut std::io::stderr().lock(), format_args!($($arg)*));
+    }};
+}
+
 pub mod commands;
 pub mod passphrase;
 pub mod transfer;
 
+use std::fmt;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use otpvault::formats::FormatError;
@@ -47,6 +66,14 @@ pub enum Failure {
     /// Bad or missing input that clap could not see: a passphrase, a time.
     #[error("{0}")]
     Input(String),
+    #[error("cannot write the output ({0}): check where it is sent")]
+    Output(io::Error),
+}
+
+/// Writes `args` and a newline to `out`.
+pub fn write_line(out: &mut impl Write, args: fmt::Arguments) -> io::Result<()> {
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
 }
 
 impl Failure {
@@ -76,6 +103,7 @@ impl Failure {
             | Failure::Params(_)
             | Failure::Import(_)
             | Failure::Input(_) => exit::USAGE,
+            Failure::Output(_) => exit::FAILURE,
         }
     }
 }
@@ -85,7 +113,11 @@ pub fn report(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("otp: {failure}");
+            // A reader that stopped reading (`otp list | head -1`) wanted
+            // no more output, and no message either.
+            if !matches!(&failure, Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe) {
+                note!("otp: {failure}");
+            }
             ExitCode::from(failure.exit_code())
         }
     }
@@ -110,5 +142,5 @@ pub fn harden_process() {
 
 /// A warning on stderr, kept apart from the output scripts read.
 pub fn warn(message: &str) {
-    eprintln!("otp: warning: {message}");
+    note!("otp: warning: {message}");
 }

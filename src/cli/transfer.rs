@@ -66,7 +66,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
     if !report.added.is_empty() {
         vault.save()?;
     }
-    eprintln!(
+    note!(
         "otp: imported {} account{}{}",
         report.added.len(),
         if report.added.len() == 1 { "" } else { "s" },
@@ -77,7 +77,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
         }
     );
     for (name, existing) in &report.skipped {
-        eprintln!("otp: skipped {name}: its secret is already in the vault as {existing}");
+        note!("otp: skipped {name}: its secret is already in the vault as {existing}");
     }
     Ok(())
 }
@@ -110,7 +110,7 @@ fn confirm(question: &str) -> Result<(), Failure> {
     if !io::stdin().is_terminal() {
         return Ok(());
     }
-    eprint!("{question} [y/N] ");
+    let _ = write!(io::stderr(), "{question} [y/N] ");
     let _ = io::stderr().flush();
     let mut answer = String::new();
     io::stdin()
@@ -150,7 +150,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
         )?;
         let bytes = aegis::format(&entries, &password).map_err(ImportError::from)?;
         write_out(args.output.as_deref(), &bytes)?;
-        eprintln!(
+        note!(
             "otp: exported {n} accounts as an encrypted Aegis vault; import it in Aegis with that password"
         );
         return Ok(());
@@ -169,16 +169,16 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
     match (&args.output, args.qr) {
         (None, false) => {
             for text in &texts {
-                println!("{}", text.as_str());
+                out!("{}", text.as_str())?;
             }
         }
         (None, true) => {
             for (i, text) in texts.iter().enumerate() {
-                println!("{} of {}:", i + 1, texts.len());
-                println!(
+                out!("{} of {}:", i + 1, texts.len())?;
+                out!(
                     "{}",
                     qr::to_terminal(text).map_err(ImportError::from)?.as_str()
-                );
+                )?;
             }
         }
         (Some(path), false) => {
@@ -195,7 +195,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
                 let file = PathBuf::from(format!("{stem}-{}.png", i + 1));
                 let png = qr::to_png(text).map_err(ImportError::from)?;
                 write_out(Some(&file), &png)?;
-                eprintln!("otp: wrote {}", file.display());
+                note!("otp: wrote {}", file.display());
             }
         }
     }
@@ -205,7 +205,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
         ));
     }
     if args.format == ExportFormat::Google {
-        eprintln!(
+        note!(
             "otp: in Google Authenticator, choose Transfer accounts → Import accounts and scan {}",
             if texts.len() == 1 {
                 "the code".to_string()
@@ -225,7 +225,7 @@ fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
             let mut out = io::stdout().lock();
             out.write_all(bytes)
                 .and_then(|()| out.flush())
-                .map_err(|e| Failure::Input(format!("cannot write to standard output: {e}")))
+                .map_err(Failure::Output)
         }
     }
 }
@@ -248,16 +248,16 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<(), Failure> {
     let entry = vault.find(&args.name)?;
     let text = uri::format(entry);
     if args.qr {
-        println!(
+        out!(
             "{}",
             qr::to_terminal(&text).map_err(ImportError::from)?.as_str()
-        );
-        eprintln!(
+        )?;
+        note!(
             "otp: scan this with your phone's authenticator to add {}",
             entry.name
         );
     } else {
-        println!("{}", text.as_str());
+        out!("{}", text.as_str())?;
     }
     Ok(())
 }
