@@ -225,4 +225,35 @@ fn a_symlinked_vault_stays_a_link_to_the_saved_file() {
         stdout(&out).contains("Amazon"),
         "the save must land in the linked file"
     );
+    // Its backups are found through the link, and restore puts one back.
+    let kept = backups(&v);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].starts_with(synced.to_str().unwrap()), "{kept:?}");
+    let out = v.run(&["restore", &kept[0]], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(names(&v).is_empty());
+}
+
+#[test]
+fn restore_keeps_the_replaced_vault_and_deletes_no_backup_whatever_the_setting() {
+    for keep in ["0", "1", &usize::MAX.to_string()] {
+        let v = TestVault::new();
+        for name in ["A", "B", "C"] {
+            v.add(name, KEY);
+        }
+        let before = backups(&v);
+        assert_eq!(before.len(), 3);
+        let out = v.run(&["--keep-backups", keep, "restore", &before[2]], None);
+        assert!(out.status.success(), "keep {keep}: {}", stderr(&out));
+        assert!(
+            names(&v).is_empty(),
+            "keep {keep}: the oldest backup is empty"
+        );
+        let after = backups(&v);
+        assert_eq!(after.len(), 4, "keep {keep}: {after:?}");
+        assert_eq!(after[1..], before[..], "keep {keep}");
+        let out = v.run(&["--vault", &after[0], "list", "--json"], None);
+        let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(items.as_array().unwrap().len(), 3, "keep {keep}");
+    }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use otpvault::otp::{self, Algorithm, Kind, Params};
 use otpvault::vault::crypto::FLOOR;
+use otpvault::vault::store;
 use otpvault::{Entry, KdfParams, Passphrase, Secret, Vault, VaultError, key, uri};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -573,8 +574,10 @@ pub fn passwd(ctx: &Context) -> Result<(), Failure> {
 }
 
 pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
+    // Backups sit beside the file a symlinked vault points to.
+    let resolved = store::resolve(&ctx.vault);
     let Some(file) = file else {
-        let backups = otpvault::vault::store::list_backups(&ctx.vault)?;
+        let backups = store::list_backups(&resolved)?;
         if backups.is_empty() {
             note!("otp: no automatic backups of {} yet", ctx.vault.display());
         }
@@ -595,7 +598,7 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
         ctx.vault.display(),
         vault.entries().len(),
         file.display(),
-        otpvault::vault::store::backups_dir(&ctx.vault).display()
+        store::backups_dir(&resolved).display()
     );
     Ok(())
 }

@@ -285,7 +285,10 @@ impl Vault {
         }
         let bytes = self.seal()?;
         store::remove_stale_temps(&self.path);
-        store::keep_previous(&self.path, self.keep_backups)?;
+        if self.keep_backups > 0 {
+            store::keep_previous(&self.path)?;
+            store::prune_backups(&self.path, self.keep_backups)?;
+        }
         store::write_atomic(&self.path, &bytes, true)?;
         self.file_checksum = format::checksum_of(&bytes);
         Ok(())
@@ -314,9 +317,10 @@ impl Vault {
         let bytes = store::read(from)?;
         let mut restored = Self::unlock(from, &bytes, passphrase)?;
         let lock = store::lock(vault, store::LOCK_TIMEOUT)?;
-        // One more than usual, so that restoring never rotates away a
-        // backup, not even `from` itself.
-        store::keep_previous(vault, keep + 1)?;
+        // Whatever the configured number, the replaced file is kept and no
+        // backup is rotated away, not even `from` itself: a restore is
+        // undone by restoring again.
+        store::keep_previous(vault)?;
         store::write_atomic(vault, &bytes, true)?;
         restored.path = vault.to_path_buf();
         restored.lock = Some(lock);

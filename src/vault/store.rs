@@ -203,13 +203,12 @@ pub fn list_backups(vault: &Path) -> Result<Vec<PathBuf>, VaultError> {
     Ok(found)
 }
 
-/// Keeps the file now at `vault` as its newest automatic backup, then
-/// deletes the oldest beyond `keep`. A hard link keeps the old file without
-/// copying it (the save's rename then only moves the vault's name); where
-/// links are not possible the bytes are copied. Nothing to do for `keep` 0
-/// or a vault not yet on disk.
-pub fn keep_previous(vault: &Path, keep: usize) -> Result<Option<PathBuf>, VaultError> {
-    if keep == 0 || !vault.exists() {
+/// Keeps the file now at `vault` as its newest automatic backup, and
+/// returns where. A hard link keeps the old file without copying it (the
+/// save's rename then only moves the vault's name); where links are not
+/// possible the bytes are copied. Nothing to do for a vault not yet on disk.
+pub fn keep_previous(vault: &Path) -> Result<Option<PathBuf>, VaultError> {
+    if !vault.exists() {
         return Ok(None);
     }
     let dir = backups_dir(vault);
@@ -227,11 +226,16 @@ pub fn keep_previous(vault: &Path, keep: usize) -> Result<Option<PathBuf>, Vault
         let bytes = read(vault)?;
         write_atomic(&target, &bytes, false)?;
     }
+    Ok(Some(target))
+}
+
+/// Deletes the oldest automatic backups of `vault` beyond the newest `keep`.
+pub fn prune_backups(vault: &Path, keep: usize) -> Result<(), VaultError> {
     let all = list_backups(vault)?;
     for old in &all[..all.len().saturating_sub(keep)] {
         fs::remove_file(old).map_err(io_error("remove the old backup", old))?;
     }
-    Ok(Some(target))
+    Ok(())
 }
 
 /// `2026-11-25T01-36-12.123456789Z`: sortable, and valid in file names on
