@@ -54,10 +54,19 @@ impl Entry {
         self.otp.code(&self.secret, time)
     }
 
-    /// Moves an HOTP entry to its next counter, once its code is shown.
-    pub fn advance_counter(&mut self) {
-        self.otp.counter = self.otp.counter.saturating_add(1);
+    /// The code of an HOTP entry at its counter, moving the counter on so
+    /// that no code is ever shown twice; the caller saves before showing
+    /// it. At the last counter there is no next one, so no code is made.
+    pub fn next_hotp_code(&mut self) -> Result<Code, ParamError> {
+        let next = self
+            .otp
+            .counter
+            .checked_add(1)
+            .ok_or(ParamError::CounterExhausted)?;
+        let code = self.code(0)?;
+        self.otp.counter = next;
         self.touch();
+        Ok(code)
     }
 
     /// Marks the entry as changed now.

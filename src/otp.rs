@@ -99,6 +99,10 @@ pub enum ParamError {
     Algorithm(String),
     #[error("Steam Guard codes have 5 characters, not {0}")]
     SteamDigits(u32),
+    #[error(
+        "this HOTP entry's counter is at its maximum, so every further code would repeat one: enrol the account again with a new key"
+    )]
+    CounterExhausted,
 }
 
 /// The code parameters of one entry, checked on construction.

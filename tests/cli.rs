@@ -422,12 +422,36 @@ fn hotp_counter_advances_on_every_code() {
         Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let first = v.code_at("Bank", 0);
-    let second = v.code_at("Bank", 0);
-    assert_ne!(first, second);
+    // RFC 4226 appendix D: counters 0 and 1.
+    assert_eq!(v.code_at("Bank", 0), "755224");
+    assert_eq!(v.code_at("Bank", 0), "287082");
     let list = v.run(&["list", "--json"], None);
     let items: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(items[0]["counter"], 2);
+
+    // A URI's counter stands with --hotp, unless --counter replaces it.
+    let uri = "otpauth://hotp/Other?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=7";
+    let out = v.run(&["add", "Seven", "--hotp"], Some(uri));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(v.code_at("Seven", 0), "162583"); // appendix D, counter 7
+    let out = v.run(&["add", "Eight", "--hotp", "--counter", "8"], Some(uri));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(v.code_at("Eight", 0), "399871"); // appendix D, counter 8
+
+    // At the last counter there is no next code to move to: refused, and
+    // the vault is unchanged, rather than the same code shown again.
+    let last = format!("{}", u64::MAX);
+    let out = v.run(
+        &["add", "Last", "--hotp", "--counter", &last],
+        Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = v.bytes();
+    let out = v.run(&["code", "Last"], None);
+    assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
+    assert!(stderr(&out).contains("maximum"), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(v.bytes(), before);
 }
 
 #[test]

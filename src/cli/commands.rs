@@ -295,7 +295,10 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
     }
     if args.hotp {
         params.kind = Kind::Hotp;
-        params.counter = args.counter.unwrap_or(0);
+        // A URI's counter stands unless --counter replaces it.
+        if let Some(counter) = args.counter {
+            params.counter = counter;
+        }
     }
     let params = params.validate()?;
     warn_if_short(&secret);
@@ -442,10 +445,8 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
         codes.push(match entry.otp.kind {
             Kind::Hotp if args.query.is_none() => None,
             Kind::Hotp => {
-                let code = entry.code(time)?;
-                entry.advance_counter();
                 advanced = true;
-                Some(code)
+                Some(entry.next_hotp_code()?)
             }
             _ => Some(entry.code(time)?),
         });
