@@ -328,8 +328,9 @@ impl Vault {
         Ok(restored)
     }
 
-    /// Writes an encrypted copy to `dest` and checks that it opens with
-    /// `passphrase` and holds the same entries.
+    /// Writes an encrypted copy to `dest` once it has checked that the
+    /// written copy opens with `passphrase` and holds the same entries, so
+    /// that a bad copy never replaces a good older one.
     pub fn backup(
         &mut self,
         dest: &Path,
@@ -339,13 +340,20 @@ impl Vault {
         if same_file(dest, &self.path) {
             return Err(VaultError::BackupOverVault);
         }
-        let bytes = self.seal()?;
-        store::write_atomic(dest, &bytes, overwrite)?;
-        let copy = Vault::open(dest, passphrase)?;
-        if copy.payload.entries != self.payload.entries {
-            return Err(VaultError::BackupMismatch(dest.to_path_buf()));
+        if !overwrite && dest.exists() {
+            return Err(VaultError::AlreadyExists(dest.to_path_buf()));
         }
-        Ok(())
+        let bytes = self.seal()?;
+        let mismatch = || VaultError::BackupMismatch(dest.to_path_buf());
+        store::write_checked(dest, &bytes, overwrite, |written| {
+            // The passphrase has just opened the vault: a copy that does not
+            // open with it was not written as sent.
+            let copy = Vault::open(written, passphrase).map_err(|_| mismatch())?;
+            if copy.payload.entries != self.payload.entries {
+                return Err(mismatch());
+            }
+            Ok(())
+        })
     }
 
     /// Re-wraps the vault key under a new passphrase (new salt, same KDF

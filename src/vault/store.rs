@@ -90,6 +90,18 @@ fn temp_prefix(path: &Path) -> String {
 /// Atomically replaces (or creates) `path` with `bytes`, mode 0600.
 /// With `overwrite` false an existing file is left alone and reported.
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), VaultError> {
+    write_checked(path, bytes, overwrite, |_| Ok(()))
+}
+
+/// [`write_atomic`], with `check` run on the written and flushed temporary
+/// file before it takes `path`'s place: a copy that fails the check never
+/// replaces anything, and is deleted.
+pub fn write_checked(
+    path: &Path,
+    bytes: &[u8],
+    overwrite: bool,
+    check: impl FnOnce(&Path) -> Result<(), VaultError>,
+) -> Result<(), VaultError> {
     let dir = parent_dir(path);
     ensure_private_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
@@ -103,6 +115,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Va
     tmp.as_file()
         .sync_all()
         .map_err(io_error("flush", tmp.path()))?;
+    check(tmp.path())?;
     if overwrite {
         tmp.persist(path)
             .map_err(|e| io_error("replace", path)(e.error))?;
@@ -243,3 +256,24 @@ pub fn prune_backups(vault: &Path, keep: usize) -> Result<(), VaultError> {
 const BACKUP_STAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
     "[year]-[month]-[day]T[hour]-[minute]-[second].[subsecond digits:9]Z"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_that_fails_its_check_replaces_nothing_and_is_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backup.otpvault");
+        write_atomic(&path, b"the good old backup", false).unwrap();
+        let result = write_checked(&path, b"a bad new one", true, |written| {
+            assert_eq!(fs::read(written).unwrap(), b"a bad new one");
+            Err(VaultError::BackupMismatch(path.clone()))
+        });
+        assert!(matches!(result, Err(VaultError::BackupMismatch(_))));
+        assert_eq!(fs::read(&path).unwrap(), b"the good old backup");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_checked(&path, b"a good new one", true, |_| Ok(())).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"a good new one");
+    }
+}
