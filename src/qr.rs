@@ -67,20 +67,37 @@ pub fn decode(image: &[u8]) -> Result<Vec<Zeroizing<String>>, QrError> {
     } else {
         return Err(QrError::NotAnImage);
     };
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(grey.width, grey.height, |x, y| {
-            grey.pixels[y * grey.width + x]
-        });
-    let texts: Vec<Zeroizing<String>> = prepared
-        .detect_grids()
-        .iter()
-        .filter_map(|grid| grid.decode().ok())
-        .map(|(_, text)| Zeroizing::new(text))
-        .collect();
+    let texts = find_codes(&grey);
     if texts.is_empty() {
         return Err(QrError::NotFound);
     }
     Ok(texts)
+}
+
+/// The texts of the QR codes rqrr finds and decodes in `grey`.
+///
+/// rqrr asserts on some geometry instead of returning an error (its
+/// issue #54): a picture that trips an assertion holds no code it can read,
+/// which is no reason to crash. The panic is caught, and its message kept
+/// off the terminal for that moment, so the user gets one line: no code.
+fn find_codes(grey: &Grey) -> Vec<Zeroizing<String>> {
+    let detect = || {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(grey.width, grey.height, |x, y| {
+                grey.pixels[y * grey.width + x]
+            });
+        prepared
+            .detect_grids()
+            .iter()
+            .filter_map(|grid| grid.decode().ok())
+            .map(|(_, text)| Zeroizing::new(text))
+            .collect()
+    };
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(detect));
+    std::panic::set_hook(hook);
+    found.unwrap_or_default()
 }
 
 fn check_size(width: usize, height: usize) -> Result<(), QrError> {
