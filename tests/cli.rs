@@ -549,3 +549,20 @@ fn output_that_cannot_be_written_is_reported_not_a_panic() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
 }
+
+#[test]
+fn oversized_input_is_refused_not_cut() {
+    let v = TestVault::new();
+    let before = v.bytes();
+    // A key cut at the limit would still be a key, silently wrong.
+    let key = "A".repeat(64 * 1024 + 1);
+    let out = v.run(&["add", "Big"], Some(&key));
+    assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
+    assert!(stderr(&out).contains("over 64 KiB"), "{}", stderr(&out));
+    let line = "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP\n";
+    let export = line.repeat(16 * 1024 * 1024 / line.len() + 1);
+    let out = v.run(&["import", "-"], Some(&export));
+    assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
+    assert!(stderr(&out).contains("over 16384 KiB"), "{}", stderr(&out));
+    assert_eq!(v.bytes(), before);
+}

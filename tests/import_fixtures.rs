@@ -341,6 +341,21 @@ fn broken_files_are_refused_and_the_vault_is_unchanged() {
         );
         assert_eq!(v.bytes(), before, "{} changed the vault", path.display());
     }
+    // An encrypted export with no password to be had: says where to give it.
+    let out = v.run(
+        &[
+            "import",
+            aegis.join("aegis_encrypted.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("OTP_IMPORT_PASSPHRASE"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(v.bytes(), before);
 }
 
 #[test]

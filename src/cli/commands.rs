@@ -2,7 +2,7 @@
 //! work, and prints the result: the output scripts read on stdout, progress
 //! and warnings on stderr.
 
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 use super::passphrase::{Sources, prompt_terminal};
-use super::{Failure, warn};
+use super::{Failure, read_at_most, warn};
 
 /// What every command needs: where the vault is and how to unlock it.
 pub struct Context {
@@ -247,12 +247,12 @@ fn read_key_input() -> Result<Zeroizing<String>, Failure> {
             .map(Zeroizing::new)
             .map_err(|_| Failure::Input("the key is not text: paste the setup key again".into()));
     }
-    let mut input = Zeroizing::new(String::new());
-    io::stdin()
-        .take(MAX_STDIN)
-        .read_to_string(&mut input)
-        .map_err(|e| Failure::Input(format!("cannot read the key from standard input: {e}")))?;
-    Ok(input)
+    let bytes = read_at_most(io::stdin(), MAX_STDIN, "the key on standard input")?;
+    std::str::from_utf8(&bytes)
+        .map(|text| Zeroizing::new(text.to_owned()))
+        .map_err(|_| {
+            Failure::Input("the key on standard input is not text: give the setup key".into())
+        })
 }
 
 pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {

@@ -23,7 +23,7 @@ pub mod passphrase;
 pub mod transfer;
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use otpvault::formats::FormatError;
@@ -68,6 +68,28 @@ pub enum Failure {
     Input(String),
     #[error("cannot write the output ({0}): check where it is sent")]
     Output(io::Error),
+}
+
+/// Everything `input` holds, refused if over `max` bytes: a cut-off input
+/// would be worse than none (a key truncated at the limit is still a key).
+/// `what` names the input in the messages.
+pub fn read_at_most(
+    input: impl io::Read,
+    max: u64,
+    what: &str,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    input
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Input(format!("cannot read {what}: {e}")))?;
+    if bytes.len() as u64 > max {
+        return Err(Failure::Input(format!(
+            "{what} is over {} KiB, larger than any this command reads: check what it is",
+            max / 1024
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Writes `args` and a newline to `out`.

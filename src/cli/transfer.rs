@@ -1,11 +1,11 @@
 //! Moving accounts between otpvault and other authenticators: `import`,
 //! `export`, `show`, and reading a QR screenshot for `add --qr`.
 
-use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use otpvault::formats::{aegis, google};
+use otpvault::formats::{FormatError, aegis, google};
 use otpvault::import::{self, Format, ImportError};
 use otpvault::vault::store;
 use otpvault::{Account, Entry, qr, uri};
@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::commands::Context;
 use super::passphrase::other_password;
-use super::{Failure, warn};
+use super::{Failure, read_at_most, warn};
 
 /// The largest export file read.
 const MAX_IMPORT: u64 = 16 * 1024 * 1024;
@@ -35,15 +35,15 @@ pub fn account_from_qr(image: &Path) -> Result<Account, Failure> {
     }
 }
 
-fn read_limited(path: &Path) -> Result<Vec<u8>, Failure> {
-    let mut bytes = Vec::new();
-    let result = if path == Path::new("-") {
-        io::stdin().take(MAX_IMPORT).read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_IMPORT).read_to_end(&mut bytes))
-    };
-    result.map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
-    Ok(bytes)
+/// The file at `path`, or standard input for `-`.
+fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let what = path.display().to_string();
+    if path == Path::new("-") {
+        return read_at_most(io::stdin(), MAX_IMPORT, &what);
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure::Input(format!("cannot read {what}: {e}")))?;
+    read_at_most(file, MAX_IMPORT, &what)
 }
 
 #[derive(Args, Debug)]
@@ -56,11 +56,22 @@ pub struct ImportArgs {
 }
 
 pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
-    let bytes = Zeroizing::new(read_limited(&args.file)?);
-    let password =
-        || other_password("OTP_IMPORT_PASSPHRASE", "Password of the export: ", false).ok();
+    let bytes = read_limited(&args.file)?;
+    // Why no password could be had (no terminal, say) says more than the
+    // format's "give its password".
+    let unavailable = std::cell::RefCell::new(None);
+    let password = || {
+        other_password("OTP_IMPORT_PASSPHRASE", "Password of the export: ", false)
+            .map_err(|e| *unavailable.borrow_mut() = Some(e))
+            .ok()
+    };
     // Read and check everything before touching the vault.
-    let accounts = import::read(&bytes, args.format, &password)?;
+    let accounts = import::read(&bytes, args.format, &password).map_err(|e| {
+        match (e, unavailable.take()) {
+            (ImportError::Format(FormatError::PasswordNeeded), Some(why)) => why,
+            (e, _) => Failure::from(e),
+        }
+    })?;
     let mut vault = ctx.open_or_create()?;
     let report = import::merge(&mut vault, accounts)?;
     if !report.added.is_empty() {
