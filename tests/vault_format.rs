@@ -148,23 +148,30 @@ fn unknown_version_is_refused_by_number() {
 #[test]
 fn hostile_kdf_parameters_are_refused_before_allocating() {
     let (_dir, path, good) = small_vault();
-    // (offset, value): 4 TiB of memory, zero passes, zero and 1000 lanes.
-    for (offset, value) in [
-        (14, u32::MAX),
-        (18, 0),
-        (18, 1_000_000),
-        (22, 0),
-        (22, 1000),
+    // (offset, value): 4 TiB of memory, zero passes, zero and 1000 lanes;
+    // and each bound met but their product, 4 GiB × 64 passes, too slow.
+    for changes in [
+        &[(14, u32::MAX)][..],
+        &[(18, 0)],
+        &[(18, 1_000_000)],
+        &[(22, 0)],
+        &[(22, 1000)],
+        &[(14, 4 * 1024 * 1024), (18, 64)],
     ] {
         let mut bytes = good.clone();
-        bytes[offset..offset + 4].copy_from_slice(&value.to_be_bytes());
+        for &(offset, value) in changes {
+            bytes[offset..offset + 4].copy_from_slice(&u32::to_be_bytes(value));
+        }
         rechecksum(&mut bytes);
+        let (offset, value) = changes[0];
         let d = damage(open_bytes(&path, &bytes, "pw"));
         assert!(
             matches!(d, Damage::Kdf(_)),
             "offset {offset} = {value}: {d:?}"
         );
-        if offset == 14 {
+        if changes.len() == 2 {
+            assert!(matches!(d, Damage::Kdf(KdfError::TooSlow { .. })), "{d:?}");
+        } else if offset == 14 {
             assert_eq!(
                 d,
                 Damage::Kdf(KdfError::TooCostly {

@@ -36,6 +36,9 @@ pub struct KdfParams {
 pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
 pub const MAX_ITERATIONS: u32 = 64;
 pub const MAX_PARALLELISM: u32 = 64;
+/// Memory × passes, in KiB: 16 times the default's work (about 8 s on two
+/// cores), so that a hostile file can slow one unlock but not stall it.
+pub const MAX_WORK_KIB: u64 = 16 * 1024 * 1024;
 /// The floor below which `init` warns: Argon2id 64 MiB with 3 passes,
 /// Bitwarden's default and about OWASP's minimum.
 pub const FLOOR: KdfParams = KdfParams {
@@ -54,6 +57,14 @@ pub enum KdfError {
         .0.memory_kib, .0.iterations, .0.parallelism
     )]
     OutOfBounds(KdfParams),
+    #[error(
+        "Argon2id work of {memory_mib} MiB × {iterations} passes is over the limit of {limit_gib} GiB in all"
+    )]
+    TooSlow {
+        memory_mib: u64,
+        iterations: u32,
+        limit_gib: u64,
+    },
     #[error("not enough memory for Argon2id ({0} MiB): close other programs and try again")]
     OutOfMemory(u64),
 }
@@ -77,6 +88,13 @@ impl KdfParams {
             return Err(KdfError::TooCostly {
                 memory_mib: u64::from(self.memory_kib) / 1024,
                 limit_mib: u64::from(MAX_MEMORY_KIB) / 1024,
+            });
+        }
+        if u64::from(self.memory_kib) * u64::from(self.iterations) > MAX_WORK_KIB {
+            return Err(KdfError::TooSlow {
+                memory_mib: u64::from(self.memory_kib) / 1024,
+                iterations: self.iterations,
+                limit_gib: MAX_WORK_KIB / 1024 / 1024,
             });
         }
         let valid = (1..=MAX_ITERATIONS).contains(&self.iterations)
@@ -151,15 +169,11 @@ impl KdfParams {
         };
         let mut best = (self, measure(self)?);
         let limit = max_memory_kib.min(MAX_MEMORY_KIB);
-        while let Some(memory_kib) = best.0.memory_kib.checked_mul(2).filter(|m| *m <= limit) {
+        while let Some(next) = best.0.doubled(limit) {
             // Time grows with memory: skip a step that cannot fit.
             if best.1 * 2 > target + target / 10 {
                 break;
             }
-            let next = KdfParams {
-                memory_kib,
-                ..best.0
-            };
             let took = measure(next)?;
             if took > target {
                 break;
@@ -167,6 +181,14 @@ impl KdfParams {
             best = (next, took);
         }
         Ok(best)
+    }
+
+    /// These parameters with twice the memory, if that stays within
+    /// `max_memory_kib` and the bounds [`KdfParams::check`] enforces.
+    fn doubled(self, max_memory_kib: u32) -> Option<KdfParams> {
+        let memory_kib = self.memory_kib.checked_mul(2)?;
+        let next = KdfParams { memory_kib, ..self };
+        (memory_kib <= max_memory_kib && next.check().is_ok()).then_some(next)
     }
 }
 
@@ -302,6 +324,35 @@ mod tests {
                 memory_kib: 512,
                 ..SMALL
             }
+        );
+    }
+
+    #[test]
+    fn calibration_steps_stay_within_the_bounds() {
+        let slow = KdfParams {
+            memory_kib: 128 * 1024,
+            iterations: 64,
+            parallelism: 4,
+        };
+        // 256 MiB × 64 passes is the most work allowed; 512 MiB is not.
+        let next = slow.doubled(MAX_MEMORY_KIB).unwrap();
+        assert_eq!(next.memory_kib, 256 * 1024);
+        assert_eq!(next.doubled(MAX_MEMORY_KIB), None);
+        let top = KdfParams {
+            memory_kib: MAX_MEMORY_KIB / 2,
+            iterations: 1,
+            parallelism: 4,
+        };
+        assert_eq!(top.doubled(MAX_MEMORY_KIB / 2), None);
+        assert_eq!(
+            top.doubled(MAX_MEMORY_KIB).unwrap().memory_kib,
+            MAX_MEMORY_KIB
+        );
+        assert!(
+            top.doubled(MAX_MEMORY_KIB)
+                .unwrap()
+                .doubled(u32::MAX)
+                .is_none()
         );
     }
 
