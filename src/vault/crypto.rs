@@ -36,7 +36,7 @@ pub struct KdfParams {
 pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
 pub const MAX_ITERATIONS: u32 = 64;
 pub const MAX_PARALLELISM: u32 = 64;
-/// Memory × passes, in KiB: 16 times the default's work (about 8 s on two
+/// Memory × passes, in KiB: 16 times the default's work (about 7 s on two
 /// cores), so that a hostile file can slow one unlock but not stall it.
 pub const MAX_WORK_KIB: u64 = 16 * 1024 * 1024;
 /// The floor below which `init` warns: Argon2id 64 MiB with 3 passes,
