@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the reference tools the benchmark compares against, then runs it.
 #   bash benches/run.sh            # prints the tables of docs/performance.md
+#   ARGON2_NATIVE=/path/to/argon2 bash benches/run.sh
+#                                  # adds a reference argon2 built from source
+#                                  # with -march=native (docs/performance.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
