@@ -42,14 +42,15 @@
 //! New passphrase: ********
 //! Repeat the new passphrase: ********
 //! otp: created the vault /home/you/.local/share/otpvault/vault.otpvault
-//! otp: added Amazon (TOTP, SHA1, 6 digits, 30 s). Type this code into Amazon:
+//! otp: added Amazon (TOTP, SHA1, 6 digits, 30 s) to /home/you/.local/share/otpvault/vault.otpvault
+//! otp: type this code into Amazon to finish its setup:
 //! 428273 (valid 17 s more)
 //! $ otp code amazon
-//! Passphrase: ********
+//! Passphrase for /home/you/.local/share/otpvault/vault.otpvault: ********
 //! 773698
 //! $ otp backup /media/usb/otp-backup.otpvault
-//! Passphrase: ********
-//! otp: backed up 1 entry to /media/usb/otp-backup.otpvault and checked that it opens
+//! Passphrase for /home/you/.local/share/otpvault/vault.otpvault: ********
+//! otp: backed up 1 entry to /media/usb/otp-backup.otpvault and checked that it opens with your passphrase
 //! ```
 
 mod cli;
