@@ -177,17 +177,14 @@ pub fn format(entry: &Entry) -> Zeroizing<String> {
         &entry.account
     };
     let p = &entry.otp;
-    // An issuer with a colon cannot be told from the account in a label;
-    // the issuer parameter carries it alone.
-    let label = if issuer.contains(':') {
-        encode(account)
-    } else {
-        format!("{}:{}", encode(issuer), encode(account))
-    };
+    // The label is always `issuer:account`: a reader that knows the issuer
+    // (from its parameter) strips exactly that prefix, even if the issuer
+    // holds a colon; see `split_label`.
     let mut uri = Zeroizing::new(format!(
-        "otpauth://{}/{}?secret={}&issuer={}&algorithm={}&digits={}",
+        "otpauth://{}/{}:{}?secret={}&issuer={}&algorithm={}&digits={}",
         p.kind,
-        label,
+        encode(issuer),
+        encode(account),
         entry.secret.to_base32().as_str(),
         encode(issuer),
         p.algorithm,
@@ -255,6 +252,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parse(&format(&entry)).unwrap(), got);
+        // And an account with one too.
+        let entry = Entry {
+            account: "a:b".into(),
+            ..entry
+        };
+        let again = parse(&format(&entry)).unwrap();
+        assert_eq!(
+            (again.issuer.as_str(), again.account.as_str()),
+            ("Ex: Corp", "a:b")
+        );
         // Without the parameter, the first colon ends the issuer.
         let got = parse("otpauth://totp/A:b:c?secret=JBSWY3DPEHPK3PXP").unwrap();
         assert_eq!((got.issuer.as_str(), got.account.as_str()), ("A", "b:c"));
