@@ -341,6 +341,19 @@ fn broken_files_are_refused_and_the_vault_is_unchanged() {
         );
         assert_eq!(v.bytes(), before, "{} changed the vault", path.display());
     }
+    // An empty password variable is named as such.
+    let mut cmd = v.command(&[
+        "import",
+        aegis.join("aegis_encrypted.json").to_str().unwrap(),
+    ]);
+    cmd.env("OTP_IMPORT_PASSPHRASE", "");
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("OTP_IMPORT_PASSPHRASE is empty"),
+        "{}",
+        stderr(&out)
+    );
     // An encrypted export with no password to be had: says where to give it.
     let out = v.run(
         &[

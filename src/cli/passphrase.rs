@@ -65,7 +65,12 @@ impl Sources {
 /// the terminal (typed twice when `confirm`, as for a file being written).
 pub fn other_password(var: &str, prompt: &str, confirm: bool) -> Result<Passphrase, Failure> {
     if let Some(value) = std::env::var_os(var) {
-        return nonempty(Passphrase::new(value.into_encoded_bytes()));
+        if value.is_empty() {
+            return Err(Failure::Input(format!(
+                "{var} is empty: set it to the password, or unset it to be asked"
+            )));
+        }
+        return Ok(Passphrase::new(value.into_encoded_bytes()));
     }
     let typed = if confirm {
         prompt_twice(prompt, "Repeat it: ")
