@@ -476,6 +476,7 @@ fn the_process_allows_no_core_dump() {
 fn init_warns_below_64_mib_and_three_passes() {
     for (memory, iterations, warns) in [
         ("8", "3", true),
+        ("32", "8", true),
         ("64", "1", true),
         ("64", "3", false),
         ("128", "2", false),

@@ -294,6 +294,12 @@ mod tests {
                 iterations: 2,
                 ..FLOOR
             },
+            // Passes do not make up for memory.
+            KdfParams {
+                memory_kib: 32 * 1024,
+                iterations: 8,
+                ..FLOOR
+            },
             SMALL,
         ] {
             assert!(weaker.below_floor(), "{weaker:?}");
