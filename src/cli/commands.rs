@@ -45,7 +45,9 @@ impl Context {
     /// The passphrase of the existing vault. A missing vault is reported
     /// before anyone is asked to type a passphrase for it.
     fn passphrase(&self) -> Result<Passphrase, Failure> {
-        if !self.vault.exists() {
+        // Only a vault known to be absent: one that cannot be looked at
+        // (a permission error) is opened, and that error shown.
+        if matches!(self.vault.try_exists(), Ok(false)) {
             return Err(VaultError::NotFound(self.vault.clone()).into());
         }
         self.sources
@@ -69,7 +71,7 @@ impl Context {
     /// Opens the vault for update, or creates it (default KDF) if missing:
     /// the first `add` needs no separate `init`.
     pub fn open_or_create(&self) -> Result<Vault, Failure> {
-        if self.vault.exists() {
+        if !matches!(self.vault.try_exists(), Ok(false)) {
             return self.open_for_update();
         }
         let passphrase = self.sources.new_passphrase(true)?;
@@ -177,9 +179,10 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
     };
     if kdf.below_floor() {
         warn(&format!(
-            "Argon2id with {} MiB and {} passes makes each passphrase guess cheap; at least {} MiB and {} passes are recommended",
+            "Argon2id with {} MiB and {} passes makes each passphrase guess cheap; use at least {} MiB, and at least {} MiB × {} passes in all",
             kdf.memory_kib / 1024,
             kdf.iterations,
+            FLOOR.memory_kib / 1024,
             FLOOR.memory_kib / 1024,
             FLOOR.iterations
         ));
