@@ -81,7 +81,9 @@ pub enum VaultError {
     BackupMismatch(PathBuf),
     #[error("the backup must be a different file from the vault itself: choose another path")]
     BackupOverVault,
-    #[error("could not {action} {path}: {source}; check the path, its permissions and the free space")]
+    #[error(
+        "could not {action} {path}: {source}; check the path, its permissions and the free space"
+    )]
     Io {
         action: &'static str,
         path: PathBuf,
