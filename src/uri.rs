@@ -243,14 +243,7 @@ mod tests {
             (got.issuer.as_str(), got.account.as_str()),
             ("Ex: Corp", "alice")
         );
-        let entry = Entry::new(
-            "Ex".into(),
-            got.issuer.clone(),
-            got.account.clone(),
-            got.secret.clone(),
-            got.params,
-        )
-        .unwrap();
+        let entry = got.clone().into_entry("Ex".into()).unwrap();
         assert_eq!(parse(&format(&entry)).unwrap(), got);
         // And an account with one too.
         let entry = Entry {
@@ -324,14 +317,7 @@ mod tests {
     #[test]
     fn format_then_parse_round_trips() {
         let parsed = parse(AMAZON).unwrap();
-        let entry = Entry::new(
-            "Amazon".into(),
-            parsed.issuer.clone(),
-            parsed.account.clone(),
-            parsed.secret.clone(),
-            parsed.params,
-        )
-        .unwrap();
+        let entry = parsed.clone().into_entry("Amazon".into()).unwrap();
         let again = parse(&format(&entry)).unwrap();
         assert_eq!(again, parsed);
     }
