@@ -78,7 +78,10 @@ pub fn read_at_most(
     max: u64,
     what: &str,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
-    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    // Room up front for a key or a typical export, so that no unwiped
+    // copy is left behind by the buffer growing.
+    let room = usize::try_from((max + 1).min(64 * 1024)).unwrap_or(0);
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(room));
     input
         .take(max + 1)
         .read_to_end(&mut bytes)
