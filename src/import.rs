@@ -173,7 +173,10 @@ fn read_lines(text: &str, format: Format) -> Result<Vec<Account>, ImportError> {
     let lines: Vec<(usize, &str, Line)> = text
         .lines()
         .enumerate()
-        .map(|(i, line)| (i + 1, line.trim(), classify(line.trim())))
+        .map(|(i, line)| {
+            let line = line.trim();
+            (i + 1, line, classify(line))
+        })
         .collect();
     if lines
         .iter()

@@ -349,8 +349,12 @@ impl Vault {
         let mismatch = || VaultError::BackupMismatch(dest.to_path_buf());
         store::write_checked(dest, &bytes, overwrite, |written| {
             // The passphrase has just opened the vault: a copy that does not
-            // open with it was not written as sent.
-            let copy = Vault::open(written, passphrase).map_err(|_| mismatch())?;
+            // open with it was not written as sent. Only a lack of memory
+            // for the KDF is not the copy's fault, and is said as such.
+            let copy = Vault::open(written, passphrase).map_err(|e| match e {
+                VaultError::Kdf(KdfError::OutOfMemory(_)) => e,
+                _ => mismatch(),
+            })?;
             if copy.payload.entries != self.payload.entries {
                 return Err(mismatch());
             }
