@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use otpvault::crypto::{self, kdf::KdfParams};
 use otpvault::otp::{Algorithm, totp};
-use otpvault::vault::crypto::{self, KdfParams};
 use otpvault::{Entry, Params, Passphrase, Secret, Vault};
 
 const RUNS: usize = 11;
@@ -277,7 +277,7 @@ fn main() {
     let parse = time(RUNS, || {
         serde_json::from_slice::<Vec<Entry>>(&json).unwrap();
     });
-    let entry = &vault.entries()[0];
+    let entry = &vault.entries().as_slice()[0];
     let one_code = time(RUNS, || {
         entry.code(1_700_000_000).unwrap();
     });
@@ -371,7 +371,7 @@ fn main() {
         "| otpvault (library) | {:.0} |",
         n as f64 / start.elapsed().as_secs_f64()
     );
-    let b32 = key20.to_base32();
+    let b32 = otpvault::key::to_base32(&key20);
     if have("oathtool") {
         let window = 100_000;
         let start = Instant::now();

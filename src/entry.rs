@@ -1,16 +1,21 @@
-//! One account in the vault.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! One account in the vault ([`Entry`]), and one account as a key, a URI
+//! or another app's export describes it ([`Account`]), with the rules that
+//! turn the second into the first.
 
 use serde::{Deserialize, Serialize};
 
-use crate::otp::{Code, ParamError, Params};
+use crate::clock;
+use crate::key;
+use crate::otp::{Algorithm, Code, Kind, ParamError, Params};
 use crate::secret::Secret;
 
 /// An account: what the user calls it, whose it is, and how to make codes.
 ///
 /// `id` never changes (renames keep it), and `created`/`modified` are kept,
-/// so that two diverged copies of a vault can later be merged entry by entry.
+/// so that two diverged copies of a vault can be merged entry by entry.
+/// Entries live in an [`Entries`](crate::entries::Entries) collection, which
+/// hands out only shared references: every change goes through it, so that
+/// names stay unique.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub id: String,
@@ -19,9 +24,10 @@ pub struct Entry {
     pub issuer: String,
     #[serde(default)]
     pub account: String,
+    #[serde(with = "key::base32")]
     pub secret: Secret,
     pub otp: Params,
-    /// Unix seconds.
+    /// Unix seconds (negative before 1970; see [`clock::timestamp`]).
     pub created: i64,
     /// Unix seconds.
     pub modified: i64,
@@ -36,7 +42,7 @@ impl Entry {
         secret: Secret,
         otp: Params,
     ) -> Result<Entry, ParamError> {
-        let now = now();
+        let now = clock::timestamp();
         Ok(Entry {
             id: new_id(),
             name,
@@ -49,15 +55,16 @@ impl Entry {
         })
     }
 
-    /// The code at Unix time `time`; see [`Params::code`].
+    /// The code at Unix time `time`; see [`Params::code`]. For an HOTP
+    /// entry this is the code at its stored counter: showing it uses it
+    /// up, which [`Vault::next_code`](crate::Vault::next_code) takes care of.
     pub fn code(&self, time: u64) -> Result<Code, ParamError> {
         self.otp.code(&self.secret, time)
     }
 
-    /// The code of an HOTP entry at its counter, moving the counter on so
-    /// that no code is ever shown twice; the caller saves before showing
-    /// it. At the last counter there is no next one, so no code is made.
-    pub fn next_hotp_code(&mut self) -> Result<Code, ParamError> {
+    /// Moves an HOTP counter on, returning the code at the old one. At the
+    /// last counter there is no next one, so no code is made.
+    pub(crate) fn advance_hotp(&mut self) -> Result<Code, ParamError> {
         let next = self
             .otp
             .counter
@@ -70,16 +77,28 @@ impl Entry {
     }
 
     /// Marks the entry as changed now.
-    pub fn touch(&mut self) {
-        self.modified = now();
+    pub(crate) fn touch(&mut self) {
+        self.modified = clock::timestamp();
     }
 
-    /// Case-insensitive match of a query against name, issuer or account.
-    pub fn matches(&self, query: &str) -> bool {
-        let query = query.to_lowercase();
-        [&self.name, &self.issuer, &self.account]
-            .iter()
-            .any(|field| field.to_lowercase().contains(&query))
+    /// The issuer written into a URI or an Aegis export: the entry's, else
+    /// its name, since phone apps show the issuer as the title.
+    pub fn export_issuer(&self) -> &str {
+        if self.issuer.is_empty() {
+            &self.name
+        } else {
+            &self.issuer
+        }
+    }
+
+    /// The account written into an export: the entry's, else its name,
+    /// since phone apps need a label.
+    pub fn export_account(&self) -> &str {
+        if self.account.is_empty() {
+            &self.name
+        } else {
+            &self.account
+        }
     }
 }
 
@@ -93,7 +112,31 @@ pub struct Account {
     pub params: Params,
 }
 
+/// What `otp add` may say about an account on top of (or instead of) what
+/// its key, URI or QR code says. `None` keeps the account's own value.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub issuer: Option<String>,
+    pub account: Option<String>,
+    pub algorithm: Option<Algorithm>,
+    pub digits: Option<u8>,
+    pub period: Option<u32>,
+    /// Counter-based; a URI's counter stands unless `counter` replaces it.
+    pub hotp: bool,
+    pub counter: Option<u64>,
+}
+
 impl Account {
+    /// A bare setup key: TOTP, SHA-1, 6 digits, 30 s, no issuer or account.
+    pub fn from_key(secret: Secret) -> Account {
+        Account {
+            issuer: String::new(),
+            account: String::new(),
+            secret,
+            params: Params::default(),
+        }
+    }
+
     /// A name for the entry when none is given: the issuer, else the account.
     pub fn default_name(&self) -> String {
         match (self.issuer.is_empty(), self.account.is_empty()) {
@@ -103,22 +146,127 @@ impl Account {
         }
     }
 
+    /// The entry `otp add NAME` stores: the account with `overrides`
+    /// applied and its parameters checked. The issuer is the override, else
+    /// the account's own, else NAME (a bare key names no service, and the
+    /// name is what the user calls it).
+    pub fn enrol(self, name: String, overrides: Overrides) -> Result<Entry, ParamError> {
+        let mut params = self.params;
+        if let Some(algorithm) = overrides.algorithm {
+            params.algorithm = algorithm;
+        }
+        if let Some(digits) = overrides.digits {
+            params.digits = digits;
+        }
+        if let Some(period) = overrides.period {
+            params.period = period;
+        }
+        if overrides.hotp {
+            params.kind = Kind::Hotp;
+            if let Some(counter) = overrides.counter {
+                params.counter = counter;
+            }
+        }
+        let issuer = overrides
+            .issuer
+            .or(Some(self.issuer).filter(|i| !i.is_empty()))
+            .unwrap_or_else(|| name.clone());
+        let account = overrides.account.unwrap_or(self.account);
+        Entry::new(name, issuer, account, self.secret, params)
+    }
+
+    /// The entry an import stores under `name`, issuer and account as given.
     pub fn into_entry(self, name: String) -> Result<Entry, ParamError> {
         Entry::new(name, self.issuer, self.account, self.secret, self.params)
     }
 }
 
-/// Seconds since the Unix epoch; a clock before 1970 reads as 0.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// 128 random bits as hex: unique without coordination between devices.
 fn new_id() -> String {
-    let mut bytes = [0u8; 16];
-    crate::vault::crypto::fill_random(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(&crate::crypto::random_array::<16>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Secret {
+        key::parse("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap()
+    }
+
+    #[test]
+    fn a_bare_key_is_issued_by_its_name() {
+        let entry = Account::from_key(key())
+            .enrol("Amazon".into(), Overrides::default())
+            .unwrap();
+        assert_eq!(
+            (entry.issuer.as_str(), entry.account.as_str()),
+            ("Amazon", "")
+        );
+        assert_eq!(entry.otp, Params::default());
+        assert_eq!(entry.id.len(), 32);
+    }
+
+    #[test]
+    fn overrides_replace_what_the_uri_says_and_are_checked() {
+        let from_uri = Account {
+            issuer: "Site".into(),
+            account: "me".into(),
+            secret: key(),
+            params: Params {
+                kind: Kind::Hotp,
+                counter: 7,
+                ..Params::default()
+            },
+        };
+        let hotp = Overrides {
+            hotp: true,
+            ..Overrides::default()
+        };
+        let kept = from_uri.clone().enrol("X".into(), hotp.clone()).unwrap();
+        assert_eq!(kept.otp.counter, 7, "a URI's counter stands");
+        assert_eq!(
+            (kept.issuer.as_str(), kept.account.as_str()),
+            ("Site", "me")
+        );
+        let changed = from_uri
+            .clone()
+            .enrol(
+                "X".into(),
+                Overrides {
+                    issuer: Some("Other".into()),
+                    digits: Some(8),
+                    counter: Some(9),
+                    ..hotp
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                changed.issuer.as_str(),
+                changed.otp.digits,
+                changed.otp.counter
+            ),
+            ("Other", 8, 9)
+        );
+        let bad = from_uri.enrol(
+            "X".into(),
+            Overrides {
+                period: Some(0),
+                ..Overrides::default()
+            },
+        );
+        assert_eq!(bad, Err(ParamError::PeriodZero));
+    }
+
+    #[test]
+    fn the_last_hotp_counter_gives_no_code() {
+        let mut entry = Account::from_key(key())
+            .enrol("Bank".into(), Overrides::default())
+            .unwrap();
+        entry.otp.kind = Kind::Hotp;
+        entry.otp.counter = u64::MAX;
+        assert_eq!(entry.advance_hotp(), Err(ParamError::CounterExhausted));
+        assert_eq!(entry.otp.counter, u64::MAX);
+    }
 }

@@ -8,12 +8,13 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use crate::entries::EntryError;
 use crate::entry::Account;
-use crate::formats::{FormatError, aegis, google, proton, twofas};
+use crate::formats::{FormatError, Json, aegis, google, proton, twofas};
 use crate::qr::{self, QrError};
 use crate::secret::Passphrase;
 use crate::uri::{self, UriError};
-use crate::vault::{EntryError, Vault};
+use crate::vault::Vault;
 
 /// The formats `otp import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,15 +71,48 @@ pub enum ImportError {
     Format(#[from] FormatError),
     #[error(transparent)]
     Qr(#[from] QrError),
+    #[error("the image holds {0} accounts: use `otp import` on it to add them all")]
+    SeveralAccounts(usize),
 }
 
-/// The accounts in an export file. `password` is asked only if the file
-/// turns out to be encrypted; `None` means no password can be had.
-pub fn read(
-    bytes: &[u8],
+/// What a first look at an export found: its accounts, or a file that
+/// needs its password before it can give them.
+pub enum Opened {
+    Accounts(Vec<Account>),
+    Encrypted(Encrypted),
+}
+
+/// An encrypted export, parsed once and waiting for its password.
+pub struct Encrypted {
     format: Format,
-    password: &dyn Fn() -> Option<Passphrase>,
-) -> Result<Vec<Account>, ImportError> {
+    json: Json,
+}
+
+impl Encrypted {
+    /// The app that wrote it, for the password prompt.
+    pub fn app(&self) -> &'static str {
+        format_name(self.format)
+    }
+
+    /// The accounts, once `password` opens the file.
+    pub fn decrypt(self, password: &Passphrase) -> Result<Vec<Account>, ImportError> {
+        let accounts = match self.format {
+            Format::Aegis => aegis::decrypt(&self.json, password)?,
+            Format::TwoFas => twofas::decrypt(&self.json, password)?,
+            Format::Proton => proton::decrypt(&self.json, password)?,
+            Format::Auto | Format::Uri | Format::Google => {
+                return Err(ImportError::NotAnExport);
+            }
+        };
+        nonempty(accounts)
+    }
+}
+
+/// Reads an export file: the format is decided from one parse of the
+/// bytes (or named by `format`), and the accounts come from that parse.
+/// Nothing is asked for: an encrypted file comes back as
+/// [`Opened::Encrypted`], for the caller to get its password.
+pub fn open(bytes: &[u8], format: Format) -> Result<Opened, ImportError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ImportError::Empty);
     }
@@ -87,40 +121,62 @@ pub fn read(
             return Err(ImportError::WrongFormat(format_name(format)));
         }
         let texts = qr::decode(bytes)?;
-        let joined = zeroize::Zeroizing::new(
-            texts
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-        return read_lines(&joined, format);
+        let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
+        return read_lines(&texts, format).map(Opened::Accounts);
     }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'{') {
-        let json: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|_| ImportError::NotAnExport)?;
-        let with_password = |encrypted: bool| if encrypted { password() } else { None };
-        let accounts = match format {
-            Format::Auto | Format::Aegis if aegis::detect(&json) => {
-                aegis::parse(bytes, with_password(aegis::is_encrypted(&json)).as_ref())?
-            }
-            Format::Auto | Format::TwoFas if twofas::detect(&json) => {
-                twofas::parse(bytes, with_password(twofas::is_encrypted(&json)).as_ref())?
-            }
-            Format::Auto | Format::Proton if proton::detect(&json) => {
-                proton::parse(bytes, with_password(proton::is_encrypted(&json)).as_ref())?
-            }
-            Format::Auto => return Err(ImportError::NotAnExport),
-            other => return Err(ImportError::WrongFormat(format_name(other))),
-        };
-        return nonempty(accounts);
+        let json = Json::parse(bytes).ok_or(ImportError::NotAnExport)?;
+        return open_json(json, format);
     }
     if matches!(format, Format::Aegis | Format::TwoFas | Format::Proton) {
         return Err(ImportError::WrongFormat(format_name(format)));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotAnExport)?;
-    read_lines(text, format)
+    let lines: Vec<&str> = text.lines().collect();
+    read_lines(&lines, format).map(Opened::Accounts)
+}
+
+/// The one account a QR screenshot holds, for `otp add --qr`.
+pub fn account_from_image(bytes: &[u8]) -> Result<Account, ImportError> {
+    if !qr::is_image(bytes) {
+        return Err(QrError::NotAnImage.into());
+    }
+    let Opened::Accounts(accounts) = open(bytes, Format::Auto)? else {
+        return Err(ImportError::NotAnExport);
+    };
+    match <[Account; 1]>::try_from(accounts) {
+        Ok([one]) => Ok(one),
+        Err(many) => Err(ImportError::SeveralAccounts(many.len())),
+    }
+}
+
+fn open_json(json: Json, format: Format) -> Result<Opened, ImportError> {
+    let value = json.value();
+    let found = match format {
+        Format::Auto | Format::Aegis if aegis::detect(value) => Format::Aegis,
+        Format::Auto | Format::TwoFas if twofas::detect(value) => Format::TwoFas,
+        Format::Auto | Format::Proton if proton::detect(value) => Format::Proton,
+        Format::Auto => return Err(ImportError::NotAnExport),
+        other => return Err(ImportError::WrongFormat(format_name(other))),
+    };
+    let encrypted = match found {
+        Format::Aegis => aegis::is_encrypted(value),
+        Format::TwoFas => twofas::is_encrypted(value),
+        _ => proton::is_encrypted(value),
+    };
+    if encrypted {
+        return Ok(Opened::Encrypted(Encrypted {
+            format: found,
+            json,
+        }));
+    }
+    let accounts = match found {
+        Format::Aegis => aegis::parse(&json)?,
+        Format::TwoFas => twofas::parse(&json)?,
+        _ => proton::parse(&json)?,
+    };
+    nonempty(accounts).map(Opened::Accounts)
 }
 
 fn format_name(format: Format) -> &'static str {
@@ -167,11 +223,12 @@ fn classify(line: &str) -> Line {
     }
 }
 
-/// Lines of URIs; blank lines and `#` comments are skipped. A file without
-/// a single URI line is some other app's format, not a list with a bad line.
-fn read_lines(text: &str, format: Format) -> Result<Vec<Account>, ImportError> {
-    let lines: Vec<(usize, &str, Line)> = text
-        .lines()
+/// Lines of URIs (of a text file, or the texts of a picture's QR codes);
+/// blank lines and `#` comments are skipped. A file without a single URI
+/// line is some other app's format, not a list with a bad line.
+fn read_lines(lines: &[&str], format: Format) -> Result<Vec<Account>, ImportError> {
+    let lines: Vec<(usize, &str, Line)> = lines
+        .iter()
         .enumerate()
         .map(|(i, line)| {
             let line = line.trim();
@@ -236,12 +293,7 @@ pub fn merge(vault: &mut Vault, accounts: Vec<Account>) -> Result<Report, EntryE
 
 /// `Issuer`, else `Issuer (account)`, else `Issuer (account) 2`, 3, ...
 fn unique_name(vault: &Vault, account: &Account, wanted: String) -> String {
-    let taken = |name: &str| {
-        vault
-            .entries()
-            .iter()
-            .any(|e| e.name.to_lowercase() == name.to_lowercase())
-    };
+    let taken = |name: &str| vault.entries().named(name).is_some();
     if !taken(&wanted) {
         return wanted;
     }

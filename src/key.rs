@@ -110,6 +110,41 @@ pub fn encode(bytes: &[u8]) -> Zeroizing<String> {
     Zeroizing::new(String::from_utf8(std::mem::take(&mut *out)).unwrap_or_default())
 }
 
+/// A secret as unpadded upper-case base32.
+pub fn to_base32(secret: &Secret) -> Zeroizing<String> {
+    encode(secret.expose())
+}
+
+/// Serde for a [`Secret`] field written as base32, as the vault's payload
+/// and other apps' JSON exports hold it: `#[serde(with = "key::base32")]`.
+/// Reading is as lenient as [`parse`] (spaces, case, padding), which the
+/// vault spec states.
+pub mod base32 {
+    use serde::{Deserializer, Serializer, de};
+
+    use crate::secret::Secret;
+
+    pub fn serialize<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::to_base32(secret))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        struct Base32;
+        impl de::Visitor<'_> for Base32 {
+            type Value = Secret;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a base32 secret")
+            }
+            // Borrowed from the decrypted buffer where the format allows,
+            // so that no unwiped copy is made.
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Secret, E> {
+                super::parse(v).map_err(|_| E::custom("invalid base32 secret"))
+            }
+        }
+        deserializer.deserialize_str(Base32)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +227,17 @@ mod tests {
                 position: 5
             })
         );
+    }
+
+    #[test]
+    fn serde_round_trips_as_base32() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Field(#[serde(with = "base32")] Secret);
+        let secret = Secret::new(b"Hello!\xde\xad\xbe\xef".to_vec());
+        let json = serde_json::to_string(&Field(secret.clone())).unwrap();
+        assert_eq!(json, "\"JBSWY3DPEHPK3PXP\"");
+        let back: Field = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.0, secret);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! otpvault: TOTP and HOTP codes from an encrypted local vault.
 //!
 //! The library holds everything but the terminal: the OTP model and code
-//! generation ([`otp`], [`entry`]), the parsers for what people paste
-//! ([`key`], [`uri`]) and the vault ([`vault`]). It never prints and never
+//! generation ([`otp`], [`entry`], [`entries`]), the parsers for what people
+//! paste ([`key`], [`uri`]), the vault ([`vault`]) and other apps' files
+//! ([`import`], [`export`], [`formats`], [`qr`]). It never prints and never
 //! exits; every failure is a typed error whose message says what was wrong
 //! and what to do. The `otp` binary is a thin layer over it.
 //!
@@ -16,7 +17,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod crypto;
+pub mod entries;
 pub mod entry;
+pub mod export;
 pub mod formats;
 pub mod import;
 pub mod key;
@@ -26,8 +33,9 @@ pub mod secret;
 pub mod uri;
 pub mod vault;
 
-pub use entry::{Account, Entry};
+pub use crypto::kdf::KdfParams;
+pub use entries::{Entries, EntryError};
+pub use entry::{Account, Entry, Overrides};
 pub use otp::{Algorithm, Code, Kind, Params};
 pub use secret::{Passphrase, Secret};
-pub use vault::crypto::KdfParams;
-pub use vault::{Damage, EntryError, Vault, VaultError};
+pub use vault::{Damage, OpenError, Vault};

@@ -60,6 +60,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use cli::context::Context;
 use cli::passphrase::Sources;
 use cli::{commands, transfer};
 
@@ -141,12 +142,13 @@ struct ListArgs {
 
 fn main() -> ExitCode {
     cli::harden_process();
+    cli::install_panic_hook();
     let cli = Cli::parse();
     let sources = Sources {
         file: cli.passphrase_file,
         command: cli.passphrase_command,
     };
-    let ctx = match commands::Context::new(cli.vault, sources, cli.keep_backups) {
+    let ctx = match Context::new(cli.vault, sources, cli.keep_backups) {
         Ok(ctx) => ctx,
         Err(failure) => return cli::report(Err(failure)),
     };

@@ -1,11 +1,11 @@
 //! One-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238).
 //!
-//! totp-rs computes the HMAC over the moving factor; this module adds what a
-//! stored entry needs around it: HOTP as TOTP with a one-second step, and
-//! codes of up to 10 digits (totp-rs's `Token` stops at 9). Steam Guard
-//! codes (TOTP rendered in a 26-letter alphabet) come from totp-rs as they are.
+//! totp-rs computes the codes; this module adds what a stored entry needs
+//! around it: HOTP as TOTP with a one-second step, and 10-digit codes,
+//! which totp-rs cannot make (see `ten_digits`). Steam Guard codes (TOTP
+//! rendered in a 26-letter alphabet) come from totp-rs as they are.
 
-use std::fmt;
+use std::fmt::{self, Write};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -78,6 +78,25 @@ impl Kind {
             Kind::Totp => "totp",
             Kind::Hotp => "hotp",
             Kind::Steam => "steam",
+        }
+    }
+}
+
+/// A kind name otpvault does not know.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("unknown OTP type: otpvault reads totp, hotp and steam")]
+pub struct UnknownKind;
+
+impl FromStr for Kind {
+    type Err = UnknownKind;
+    /// `totp`, `hotp` or `steam`, in any case: the names URIs and other
+    /// apps' exports use.
+    fn from_str(s: &str) -> Result<Kind, UnknownKind> {
+        match s.to_ascii_lowercase().as_str() {
+            "totp" => Ok(Kind::Totp),
+            "hotp" => Ok(Kind::Hotp),
+            "steam" => Ok(Kind::Steam),
+            _ => Err(UnknownKind),
         }
     }
 }
@@ -209,13 +228,26 @@ impl fmt::Debug for Code {
 /// `digits` must be 6..=10 (see [`Params::validate`]).
 pub fn hotp(secret: &Secret, counter: u64, algorithm: Algorithm, digits: u8) -> Code {
     // A one-second step makes totp-rs's moving factor equal the counter.
-    let hmac = Builder::new()
+    let generator = Builder::new()
         .with_algorithm(algorithm.to_totp_rs())
+        .with_digits(digits.min(9))
         .with_secret(secret.expose())
         .with_step_duration(1)
         .build_noncompliant();
-    let mac = hmac.sign(counter);
-    let mac = mac.as_ref();
+    let mut code = Zeroizing::new(String::with_capacity(MAX_DIGITS as usize));
+    if digits <= 9 {
+        // Formatting into a buffer sized up front leaves no unwiped copy.
+        let _ = write!(code, "{}", generator.generate(counter));
+    } else {
+        let _ = write!(code, "{:010}", ten_digits(generator.sign(counter).as_ref()));
+    }
+    Code(code)
+}
+
+/// RFC 4226's dynamic truncation, modulo 10^10. totp-rs computes codes in a
+/// `u32` and panics for 10 digits (`Totp::generate`), so this is the one
+/// place otpvault truncates by hand; the HMAC is still totp-rs's.
+fn ten_digits(mac: &[u8]) -> u64 {
     let offset = usize::from(mac[mac.len() - 1] & 0x0f);
     let word = [
         mac[offset],
@@ -223,13 +255,7 @@ pub fn hotp(secret: &Secret, counter: u64, algorithm: Algorithm, digits: u8) -> 
         mac[offset + 2],
         mac[offset + 3],
     ];
-    let value = u64::from(u32::from_be_bytes(word) & 0x7fff_ffff);
-    let digits = u32::from(digits).clamp(1, MAX_DIGITS);
-    let width = digits as usize;
-    Code(Zeroizing::new(format!(
-        "{:0width$}",
-        value % 10u64.pow(digits)
-    )))
+    u64::from(u32::from_be_bytes(word) & 0x7fff_ffff) % 10u64.pow(10)
 }
 
 /// RFC 6238 TOTP: HOTP over the number of `period`-second steps since the

@@ -1,6 +1,6 @@
 //! QR codes: reading them from screenshots, drawing them for phones.
 //!
-//! Reading decodes PNG (png) or JPEG (jpeg-decoder) to grey levels and lets
+//! Reading decodes PNG (png) or JPEG (zune-jpeg) to grey levels and lets
 //! rqrr find every code in the picture, so a whole-page screenshot with a
 //! small code in it works. Drawing uses qrcode, to the terminal as Unicode
 //! half blocks or to a PNG file.
@@ -11,6 +11,10 @@ use qrcode::render::unicode::Dense1x2;
 use qrcode::{Color, EcLevel, QrCode};
 use thiserror::Error;
 use zeroize::Zeroizing;
+use zune_core::bytestream::ZCursor;
+use zune_core::colorspace::ColorSpace;
+use zune_core::options::DecoderOptions;
+use zune_jpeg::JpegDecoder;
 
 /// Why no QR code text could be read from an image.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -78,8 +82,10 @@ pub fn decode(image: &[u8]) -> Result<Vec<Zeroizing<String>>, QrError> {
 ///
 /// rqrr asserts on some geometry instead of returning an error (its
 /// issue #54): a picture that trips an assertion holds no code it can read,
-/// which is no reason to crash. The panic is caught, and its message kept
-/// off the terminal for that moment, so the user gets one line: no code.
+/// which is no reason to crash, so the panic is caught and the picture
+/// reported as holding no code. The library leaves the panic hook alone
+/// (process-wide state is the program's); `otp` installs one that keeps
+/// such a message off the terminal.
 fn find_codes(grey: &Grey) -> Vec<Zeroizing<String>> {
     let detect = || {
         let mut prepared =
@@ -93,11 +99,7 @@ fn find_codes(grey: &Grey) -> Vec<Zeroizing<String>> {
             .map(|(_, text)| Zeroizing::new(text))
             .collect()
     };
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(detect));
-    std::panic::set_hook(hook);
-    found.unwrap_or_default()
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(detect)).unwrap_or_default()
 }
 
 fn check_size(width: usize, height: usize) -> Result<(), QrError> {
@@ -146,28 +148,23 @@ fn decode_png(bytes: &[u8]) -> Result<Grey, QrError> {
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Grey, QrError> {
-    let bad = |e: jpeg_decoder::Error| QrError::BadImage(e.to_string());
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(bad)?;
-    let info = decoder
-        .info()
+    let bad = |e: zune_jpeg::errors::DecodeErrors| QrError::BadImage(e.to_string());
+    // Straight to grey levels: the decoder converts colour itself.
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::Luma)
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX));
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(bad)?;
+    let (width, height) = decoder
+        .dimensions()
         .ok_or_else(|| QrError::BadImage("no image header".into()))?;
-    let (width, height) = (usize::from(info.width), usize::from(info.height));
     check_size(width, height)?;
-    let data = decoder.decode().map_err(bad)?;
-    use jpeg_decoder::PixelFormat::*;
-    let pixels: Vec<u8> = match info.pixel_format {
-        L8 => data,
-        L16 => data.chunks_exact(2).map(|p| p[0]).collect(),
-        RGB24 => data
-            .chunks_exact(3)
-            .map(|p| luma(p[0], p[1], p[2]))
-            .collect(),
-        CMYK32 => data
-            .chunks_exact(4)
-            .map(|p| luma(255 - p[0], 255 - p[1], 255 - p[2]).saturating_sub(p[3]))
-            .collect(),
-    };
+    let size = decoder
+        .output_buffer_size()
+        .ok_or_else(|| QrError::BadImage("size overflow".into()))?;
+    let mut pixels = vec![0; size];
+    decoder.decode_into(&mut pixels).map_err(bad)?;
     Grey::new(width, height, pixels)
 }
 

@@ -47,22 +47,16 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    let kind = match kind.to_ascii_lowercase().as_str() {
-        "totp" => Kind::Totp,
-        "hotp" => Kind::Hotp,
-        // Aegis and others write Steam Guard entries this way.
-        "steam" => Kind::Steam,
-        // Quoted only as far as it looks like a type name.
-        other => {
-            return Err(UriError::UnknownType(
-                other
-                    .chars()
-                    .take_while(char::is_ascii_alphanumeric)
-                    .take(16)
-                    .collect(),
-            ));
-        }
-    };
+    // Quoted only as far as it looks like a type name.
+    let kind = kind.parse::<Kind>().map_err(|_| {
+        UriError::UnknownType(
+            kind.chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .take(16)
+                .collect::<String>()
+                .to_ascii_lowercase(),
+        )
+    })?;
     let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
     let label = percent_decode_str(label)
         .decode_utf8()
@@ -86,7 +80,7 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
                 let value = Zeroizing::new(value.into_owned());
                 secret = Some(key::parse(&value).map_err(UriError::Secret)?);
             }
-            "issuer" if issuer.is_none() => issuer = Some(value.trim().to_string()),
+            "issuer" if issuer.is_none() => issuer = Some(value.into_owned()),
             "algorithm" => {
                 params.algorithm = value
                     .parse::<Algorithm>()
@@ -99,8 +93,7 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         }
     }
     let secret = secret.ok_or(UriError::MissingSecret)?;
-    let issuer = issuer.filter(|i| !i.is_empty());
-    let (label_issuer, account) = split_label(&label, issuer.as_deref());
+    let (issuer, account) = issuer_and_account(&label, issuer.as_deref());
     if kind == Kind::Hotp {
         params.counter = counter.ok_or(UriError::MissingCounter)?;
     }
@@ -111,11 +104,23 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         other => bad_parameter("period", "0", other),
     })?;
     Ok(Account {
-        issuer: issuer.unwrap_or_else(|| label_issuer.to_string()),
-        account: account.to_string(),
+        issuer,
+        account,
         secret,
         params,
     })
+}
+
+/// The issuer and account of an `Issuer:account` label, as otpauth URIs
+/// and Google's exports write it. The issuer given apart (the `issuer`
+/// parameter, Google's issuer field) wins when it is not empty; else the
+/// label's prefix is the issuer. Either way, the account is what follows
+/// the issuer's prefix, so an issuer that holds a colon (`Ex: Corp`)
+/// survives a round trip.
+pub(crate) fn issuer_and_account(label: &str, issuer: Option<&str>) -> (String, String) {
+    let issuer = issuer.map(str::trim).filter(|i| !i.is_empty());
+    let (prefix, account) = split_label(label, issuer);
+    (issuer.unwrap_or(prefix).to_string(), account.to_string())
 }
 
 /// Splits a decoded label into its issuer prefix and the account. The
@@ -166,16 +171,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// the caller decides where it may go.
 pub fn format(entry: &Entry) -> Zeroizing<String> {
     let encode = |s: &str| utf8_percent_encode(s, COMPONENT).to_string();
-    let issuer = if entry.issuer.is_empty() {
-        &entry.name
-    } else {
-        &entry.issuer
-    };
-    let account = if entry.account.is_empty() {
-        &entry.name
-    } else {
-        &entry.account
-    };
+    let (issuer, account) = (entry.export_issuer(), entry.export_account());
     let p = &entry.otp;
     // The label is always `issuer:account`: a reader that knows the issuer
     // (from its parameter) strips exactly that prefix, even if the issuer
@@ -185,7 +181,7 @@ pub fn format(entry: &Entry) -> Zeroizing<String> {
         p.kind,
         encode(issuer),
         encode(account),
-        entry.secret.to_base32().as_str(),
+        key::to_base32(&entry.secret).as_str(),
         encode(issuer),
         p.algorithm,
         p.digits,

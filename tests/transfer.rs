@@ -152,7 +152,10 @@ fn google_export_as_png_files_scans_back() {
     // More accounts than fit one code, so the export is split in batches.
     for i in 0..11 {
         let secret = otpvault::Secret::new(vec![i as u8 + 1; 20]);
-        let out = v.run(&["add", &format!("Site{i:02}")], Some(&secret.to_base32()));
+        let out = v.run(
+            &["add", &format!("Site{i:02}")],
+            Some(&otpvault::key::to_base32(&secret)),
+        );
         assert!(out.status.success());
     }
     let prefix = v.dir.path().join("transfer.png");

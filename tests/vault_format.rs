@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use otpvault::vault::crypto::{KdfError, KdfParams};
+use otpvault::crypto::kdf::{KdfError, KdfParams};
+use otpvault::vault::OpenError;
 use otpvault::vault::format;
-use otpvault::{Damage, Entry, Params, Passphrase, Vault, VaultError, key};
+use otpvault::{Damage, Entry, Params, Passphrase, Vault, key};
 use sha2::{Digest, Sha256};
 
 const TINY: KdfParams = KdfParams {
@@ -46,14 +47,14 @@ fn rechecksum(bytes: &mut [u8]) {
     bytes[body..].copy_from_slice(&sum);
 }
 
-fn open_bytes(path: &Path, bytes: &[u8], passphrase: &str) -> Result<Vault, VaultError> {
+fn open_bytes(path: &Path, bytes: &[u8], passphrase: &str) -> Result<Vault, OpenError> {
     std::fs::write(path, bytes).unwrap();
     Vault::open(path, &pass(passphrase))
 }
 
-fn damage(result: Result<Vault, VaultError>) -> Damage {
+fn damage(result: Result<Vault, OpenError>) -> Damage {
     match result {
-        Err(VaultError::Unreadable { damage, .. }) => damage,
+        Err(OpenError::Damaged { damage, .. }) => damage,
         other => panic!("expected a damaged-vault error, got {other:?}"),
     }
 }
@@ -85,7 +86,7 @@ fn offsets_match_the_spec() {
 fn example_file_from_the_spec_opens() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/example-v1.otpvault");
     let vault = Vault::open(&path, &pass("example passphrase")).unwrap();
-    let [entry] = vault.entries() else {
+    let [entry] = vault.entries().as_slice() else {
         panic!("one entry expected")
     };
     assert_eq!(entry.name, "Amazon");
@@ -98,7 +99,7 @@ fn example_file_from_the_spec_opens() {
     );
     assert!(matches!(
         Vault::open(&path, &pass("Example passphrase")),
-        Err(VaultError::WrongPassphrase(_))
+        Err(OpenError::WrongPassphrase(_))
     ));
 }
 
@@ -229,7 +230,7 @@ fn tampering_behind_a_recomputed_checksum() {
     rechecksum(&mut bytes);
     assert!(matches!(
         open_bytes(&path, &bytes, "pw"),
-        Err(VaultError::WrongPassphrase(_))
+        Err(OpenError::WrongPassphrase(_))
     ));
 }
 
@@ -301,7 +302,7 @@ fn passphrase_change_rewraps_the_same_key() {
     );
     assert!(matches!(
         Vault::open(&path, &pass("pw")),
-        Err(VaultError::WrongPassphrase(_))
+        Err(OpenError::WrongPassphrase(_))
     ));
     assert_eq!(Vault::open(&path, &pass("new")).unwrap().entries().len(), 1);
 }

@@ -2,103 +2,22 @@
 //! work, and prints the result: the output scripts read on stdout, progress
 //! and warnings on stderr.
 
-use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use otpvault::otp::{self, Algorithm, Kind, Params};
-use otpvault::vault::crypto::FLOOR;
+use otpvault::crypto::kdf::{self, FLOOR};
+use otpvault::otp::{self, Algorithm, Kind};
+use otpvault::vault::CreateError;
 use otpvault::vault::store;
-use otpvault::{Entry, KdfParams, Passphrase, Secret, Vault, VaultError, key, uri};
+use otpvault::{Account, Entry, KdfParams, Overrides, Secret, Vault, clock, import, key, uri};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use super::passphrase::{Sources, prompt_terminal};
-use super::{Failure, read_at_most, warn};
-
-/// What every command needs: where the vault is and how to unlock it.
-pub struct Context {
-    vault: PathBuf,
-    sources: Sources,
-    keep_backups: usize,
-}
-
-impl Context {
-    pub fn new(
-        vault: Option<PathBuf>,
-        sources: Sources,
-        keep_backups: usize,
-    ) -> Result<Context, Failure> {
-        let vault = match vault {
-            Some(path) => path,
-            None => default_vault_path()?,
-        };
-        Ok(Context {
-            vault,
-            sources,
-            keep_backups,
-        })
-    }
-
-    /// The passphrase of the existing vault. A missing vault is reported
-    /// before anyone is asked to type a passphrase for it.
-    fn passphrase(&self) -> Result<Passphrase, Failure> {
-        // Only a vault known to be absent: one that cannot be looked at
-        // (a permission error) is opened, and that error shown.
-        if matches!(self.vault.try_exists(), Ok(false)) {
-            return Err(VaultError::NotFound(self.vault.clone()).into());
-        }
-        self.sources
-            .current(&format!("Passphrase for {}: ", self.vault.display()))
-    }
-
-    pub fn open(&self) -> Result<(Vault, Passphrase), Failure> {
-        let passphrase = self.passphrase()?;
-        let mut vault = Vault::open(&self.vault, &passphrase)?;
-        vault.set_keep_backups(self.keep_backups);
-        Ok((vault, passphrase))
-    }
-
-    fn open_for_update(&self) -> Result<Vault, Failure> {
-        let passphrase = self.passphrase()?;
-        let mut vault = Vault::open_for_update(&self.vault, &passphrase)?;
-        vault.set_keep_backups(self.keep_backups);
-        Ok(vault)
-    }
-
-    /// Opens the vault for update, or creates it (default KDF) if missing:
-    /// the first `add` needs no separate `init`.
-    pub fn open_or_create(&self) -> Result<Vault, Failure> {
-        if !matches!(self.vault.try_exists(), Ok(false)) {
-            return self.open_for_update();
-        }
-        let passphrase = self.sources.new_passphrase(true)?;
-        match Vault::create(&self.vault, &passphrase, KdfParams::default()) {
-            Ok(mut vault) => {
-                note!("otp: created the vault {}", self.vault.display());
-                vault.set_keep_backups(self.keep_backups);
-                Ok(vault)
-            }
-            // Another otp created it first: use theirs.
-            Err(VaultError::AlreadyExists(_)) => self.open_for_update(),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-/// `$XDG_DATA_HOME/otpvault/vault.otpvault` on Linux.
-fn default_vault_path() -> Result<PathBuf, Failure> {
-    directories::ProjectDirs::from("", "", "otpvault")
-        .map(|dirs| dirs.data_dir().join("vault.otpvault"))
-        .ok_or_else(|| {
-            Failure::Input(
-                "cannot find your home directory: give the vault's path with --vault or OTP_VAULT"
-                    .into(),
-            )
-        })
-}
+use super::context::Context;
+use super::input;
+use super::{Failure, warn};
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
@@ -125,23 +44,9 @@ pub struct InitArgs {
     target_ms: u64,
 }
 
-/// Half the machine's memory in KiB: calibration must leave room for the
-/// rest of the system on every machine that unlocks the vault.
-fn half_of_memory_kib() -> u32 {
-    // SAFETY: sysconf only reads system configuration.
-    let (pages, page_size) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PHYS_PAGES),
-            libc::sysconf(libc::_SC_PAGESIZE),
-        )
-    };
-    let kib = (pages.max(0) as u64).saturating_mul(page_size.max(0) as u64) / 1024 / 2;
-    u32::try_from(kib).unwrap_or(u32::MAX)
-}
-
 pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
-    if ctx.vault.exists() {
-        return Err(VaultError::AlreadyExists(ctx.vault.clone()).into());
+    if ctx.vault_path().exists() {
+        return Err(CreateError::File(store::StoreError::Exists(ctx.vault_path().into())).into());
     }
     let default = KdfParams::default();
     let kdf = KdfParams {
@@ -151,16 +56,14 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
         iterations: args.kdf_iterations.unwrap_or(default.iterations),
         parallelism: args.kdf_parallelism.unwrap_or(default.parallelism),
     };
-    kdf.check().map_err(VaultError::from)?;
+    kdf.check()?;
     let kdf = if args.kdf_calibrate {
         let target = std::time::Duration::from_millis(args.target_ms);
         note!(
             "otp: measuring Argon2id on this machine (target {} ms)...",
             args.target_ms
         );
-        let (chosen, took) = kdf
-            .calibrate(target, half_of_memory_kib())
-            .map_err(VaultError::from)?;
+        let (chosen, took) = kdf.calibrate(target, kdf::half_of_memory_kib())?;
         note!(
             "otp: chose {} MiB ({} iterations, {} lanes): {} ms here{}",
             chosen.memory_kib / 1024,
@@ -188,10 +91,10 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
         ));
     }
     let passphrase = ctx.sources.new_passphrase(true)?;
-    Vault::create(&ctx.vault, &passphrase, kdf)?;
+    Vault::create(ctx.vault_path(), &passphrase, kdf)?;
     note!(
         "otp: created the vault {} (Argon2id {} MiB, {} iterations, {} lanes)",
-        ctx.vault.display(),
+        ctx.vault_path().display(),
         kdf.memory_kib / 1024,
         kdf.iterations,
         kdf.parallelism
@@ -239,78 +142,50 @@ fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
     s.parse().map_err(|e: otp::ParamError| e.to_string())
 }
 
-/// The longest key or URI accepted on stdin.
-const MAX_STDIN: u64 = 64 * 1024;
-
-/// A key or URI read from the terminal (no echo) or from stdin.
-fn read_key_input() -> Result<Zeroizing<String>, Failure> {
-    if io::stdin().is_terminal() {
-        let typed = prompt_terminal("Setup key (input hidden): ")?;
-        return String::from_utf8(typed.expose().to_vec())
-            .map(Zeroizing::new)
-            .map_err(|_| Failure::Input("the key is not text: paste the setup key again".into()));
+/// The account `add` was given: a bare key, a URI, or a QR screenshot.
+fn account_to_add(args: &mut AddArgs) -> Result<Account, Failure> {
+    if let Some(key) = args.key.take() {
+        let key = Zeroizing::new(key);
+        return Ok(Account::from_key(key::parse(&key)?));
     }
-    let bytes = read_at_most(io::stdin(), MAX_STDIN, "the key on standard input")?;
-    std::str::from_utf8(&bytes)
-        .map(|text| Zeroizing::new(text.to_owned()))
-        .map_err(|_| {
-            Failure::Input("the key on standard input is not text: give the setup key".into())
-        })
+    if let Some(text) = args.uri.take() {
+        let text = Zeroizing::new(text);
+        return Ok(uri::parse(&text)?);
+    }
+    if let Some(image) = &args.qr {
+        return Ok(import::account_from_image(&input::read_file(image)?)?);
+    }
+    let text = input::read_key()?;
+    let is_uri = text
+        .trim_start()
+        .get(..8)
+        .is_some_and(|head| head.eq_ignore_ascii_case("otpauth:"));
+    Ok(if is_uri {
+        uri::parse(&text)?
+    } else {
+        Account::from_key(key::parse(&text)?)
+    })
 }
 
-pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
-    let from_argv = args.key.is_some() || args.uri.is_some();
-    if from_argv {
+pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
+    if args.key.is_some() || args.uri.is_some() {
         warn(
             "a key on the command line can be read by other users of this machine and stays in shell history; next time run `otp add NAME` and paste it at the prompt or pipe it on stdin",
         );
     }
-    let input = match (args.key, args.uri, args.qr) {
-        (Some(key), _, _) => KeyInput::Key(Zeroizing::new(key)),
-        (None, Some(text), _) => KeyInput::Account(uri::parse(&text)?),
-        (None, None, Some(image)) => KeyInput::Account(super::transfer::account_from_qr(&image)?),
-        (None, None, None) => {
-            let text = read_key_input()?;
-            if text
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("otpauth:")
-            {
-                KeyInput::Account(uri::parse(&text)?)
-            } else {
-                KeyInput::Key(text)
-            }
-        }
-    };
     // Everything about the key is checked before the slow unlock.
-    let (secret, mut params, issuer, account) = match input {
-        KeyInput::Key(text) => (key::parse(&text)?, Params::default(), None, None),
-        KeyInput::Account(a) => (a.secret, a.params, Some(a.issuer), Some(a.account)),
+    let account = account_to_add(&mut args)?;
+    let overrides = Overrides {
+        issuer: args.issuer,
+        account: args.account,
+        algorithm: args.algorithm,
+        digits: args.digits,
+        period: args.period,
+        hotp: args.hotp,
+        counter: args.counter,
     };
-    if let Some(algorithm) = args.algorithm {
-        params.algorithm = algorithm;
-    }
-    if let Some(digits) = args.digits {
-        params.digits = digits;
-    }
-    if let Some(period) = args.period {
-        params.period = period;
-    }
-    if args.hotp {
-        params.kind = Kind::Hotp;
-        // A URI's counter stands unless --counter replaces it.
-        if let Some(counter) = args.counter {
-            params.counter = counter;
-        }
-    }
-    let params = params.validate()?;
-    warn_if_short(&secret);
-    let issuer = args
-        .issuer
-        .or(issuer.filter(|i| !i.is_empty()))
-        .unwrap_or_else(|| args.name.clone());
-    let account = args.account.or(account).unwrap_or_default();
-    let entry = Entry::new(args.name, issuer, account, secret, params)?;
+    let entry = account.enrol(args.name, overrides)?;
+    warn_if_short(&entry.secret);
 
     let mut vault = ctx.open_or_create()?;
     let entry = vault.add(entry)?.clone();
@@ -328,7 +203,7 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
         vault.path().display()
     );
     if entry.otp.kind == Kind::Totp {
-        let now = unix_now();
+        let now = clock::now()?;
         note!(
             "otp: type this code into {} to finish its setup:",
             entry.issuer
@@ -343,12 +218,6 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<(), Failure> {
         note!("otp: run `otp code {}` for its first code", entry.name);
     }
     Ok(())
-}
-
-/// A bare setup key, or a whole account from a URI or QR code.
-enum KeyInput {
-    Key(Zeroizing<String>),
-    Account(otpvault::Account),
 }
 
 fn warn_if_short(secret: &Secret) {
@@ -383,10 +252,6 @@ fn parse_time(s: &str) -> Result<u64, String> {
     })?;
     u64::try_from(t.unix_timestamp())
         .map_err(|_| format!("{s:?} is before 1970: give a later time"))
-}
-
-fn unix_now() -> u64 {
-    u64::try_from(otpvault::entry::now()).unwrap_or(0)
 }
 
 /// One entry as `list --json` and `code --json` print it. Never the secret.
@@ -425,70 +290,44 @@ impl<'a> EntryJson<'a> {
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::Input(format!("cannot format JSON: {e}")))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Output(e.into()))?;
     out!("{text}")?;
     Ok(())
 }
 
 pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
-    let time = args.at.unwrap_or_else(unix_now);
+    let time = args.at.map_or_else(clock::now, Ok)?;
     let (mut vault, _) = ctx.open()?;
-    let chosen: Vec<usize> = match &args.query {
-        Some(query) => vec![vault.position(query)?],
-        None => (0..vault.entries().len()).collect(),
+    let shown = match &args.query {
+        Some(query) => {
+            let (entry, code) = vault.next_code(query, time)?;
+            vec![(entry, Some(code))]
+        }
+        None => vault.all_codes(time)?,
     };
-    // An HOTP code is used up once shown: advance its counter and save
-    // before printing, so that a crash never shows the same code twice.
-    // Listing every entry shows no HOTP codes, to advance none by accident.
-    let mut codes = Vec::with_capacity(chosen.len());
-    let mut advanced = false;
-    for &i in &chosen {
-        let entry = &mut vault.entries_mut()[i];
-        codes.push(match entry.otp.kind {
-            Kind::Hotp if args.query.is_none() => None,
-            Kind::Hotp => {
-                advanced = true;
-                Some(entry.next_hotp_code()?)
-            }
-            _ => Some(entry.code(time)?),
-        });
-    }
-    if advanced {
-        vault.save()?;
-    }
-
-    let entries = vault.entries();
     if args.json {
-        let items: Vec<EntryJson> = chosen
+        let items: Vec<EntryJson> = shown
             .iter()
-            .zip(&codes)
-            .map(|(&i, code)| {
-                let entry = &entries[i];
-                EntryJson {
-                    code: code.as_ref().map(|c| c.as_str()),
-                    remaining: (entry.otp.kind != Kind::Hotp).then(|| entry.otp.remaining(time)),
-                    ..EntryJson::new(entry)
-                }
+            .map(|(entry, code)| EntryJson {
+                code: code.as_ref().map(|c| c.as_str()),
+                remaining: (entry.otp.kind != Kind::Hotp).then(|| entry.otp.remaining(time)),
+                ..EntryJson::new(entry)
             })
             .collect();
         return print_json(&items);
     }
     if args.query.is_some() {
-        if let Some(Some(code)) = codes.first() {
+        if let Some((_, Some(code))) = shown.first() {
             out!("{}", code.as_str())?;
         }
         return Ok(());
     }
-    if chosen.is_empty() {
+    if shown.is_empty() {
         note!("otp: the vault is empty: add an account with `otp add NAME`");
     }
-    for (&i, code) in chosen.iter().zip(&codes) {
-        let entry = &entries[i];
-        match code {
-            Some(code) => out!("{:<10} {}", code.as_str(), entry.name)?,
-            None => out!("{:<10} {}", "(hotp)", entry.name)?,
-        }
+    for (entry, code) in &shown {
+        let code = code.as_ref().map_or("(hotp)", |c| c.as_str());
+        out!("{:<10} {}", code, entry.name)?;
     }
     Ok(())
 }
@@ -579,11 +418,14 @@ pub fn passwd(ctx: &Context) -> Result<(), Failure> {
 
 pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
     // Backups sit beside the file a symlinked vault points to.
-    let resolved = store::resolve(&ctx.vault);
+    let resolved = store::resolve(ctx.vault_path());
     let Some(file) = file else {
         let backups = store::list_backups(&resolved)?;
         if backups.is_empty() {
-            note!("otp: no automatic backups of {} yet", ctx.vault.display());
+            note!(
+                "otp: no automatic backups of {} yet",
+                ctx.vault_path().display()
+            );
         }
         for path in backups.iter().rev() {
             out!("{}", path.display())?;
@@ -596,10 +438,10 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
     let passphrase = ctx
         .sources
         .current(&format!("Passphrase for {}: ", file.display()))?;
-    let vault = Vault::restore(&ctx.vault, file, &passphrase, ctx.keep_backups)?;
+    let vault = Vault::restore(ctx.vault_path(), file, &passphrase, ctx.keep_backups)?;
     note!(
         "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",
-        ctx.vault.display(),
+        ctx.vault_path().display(),
         vault.entries().len(),
         file.display(),
         store::backups_dir(&resolved).display()

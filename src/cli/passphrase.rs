@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use otpvault::Passphrase;
 
-use super::Failure;
+use super::input::{InputError, Need, prompt_hidden};
 
 /// The passphrase sources given on the command line or in the environment.
 #[derive(Debug, Clone, Default)]
@@ -29,13 +29,11 @@ impl Sources {
 
     /// The passphrase of an existing vault: the first source that is set,
     /// else the terminal.
-    pub fn current(&self, prompt: &str) -> Result<Passphrase, Failure> {
+    pub fn current(&self, prompt: &str) -> Result<Passphrase, InputError> {
         if let Some(path) = &self.file {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Failure::Input(format!(
-                    "cannot read the passphrase file {}: {e}; check --passphrase-file or OTP_PASSPHRASE_FILE",
-                    path.display()
-                ))
+            let bytes = std::fs::read(path).map_err(|source| InputError::PassphraseFile {
+                path: path.clone(),
+                source,
             })?;
             return Ok(without_newline(bytes));
         }
@@ -45,63 +43,58 @@ impl Sources {
         if let Some(value) = Self::env_passphrase() {
             return Ok(Passphrase::new(value.into_encoded_bytes()));
         }
-        prompt_terminal(prompt)
+        prompt_hidden(prompt, Need::Passphrase)
     }
 
     /// A new passphrase: `OTP_NEW_PASSPHRASE`, else (when `reuse_current`)
     /// the current sources, else typed twice on the terminal.
-    pub fn new_passphrase(&self, reuse_current: bool) -> Result<Passphrase, Failure> {
+    pub fn new_passphrase(&self, reuse_current: bool) -> Result<Passphrase, InputError> {
         if let Some(value) = std::env::var_os("OTP_NEW_PASSPHRASE") {
             return nonempty(Passphrase::new(value.into_encoded_bytes()));
         }
         if reuse_current && self.any() {
             return nonempty(self.current("")?);
         }
-        prompt_twice("New passphrase: ", "Repeat the new passphrase: ")
+        prompt_twice(
+            "New passphrase: ",
+            "Repeat the new passphrase: ",
+            Need::Passphrase,
+        )
     }
 }
 
 /// A password for another app's file: the environment variable `var`, else
 /// the terminal (typed twice when `confirm`, as for a file being written).
-pub fn other_password(var: &str, prompt: &str, confirm: bool) -> Result<Passphrase, Failure> {
+pub fn other_password(
+    var: &'static str,
+    prompt: &str,
+    confirm: bool,
+) -> Result<Passphrase, InputError> {
     if let Some(value) = std::env::var_os(var) {
         if value.is_empty() {
-            return Err(Failure::Input(format!(
-                "{var} is empty: set it to the password, or unset it to be asked"
-            )));
+            return Err(InputError::EmptyVariable(var));
         }
         return Ok(Passphrase::new(value.into_encoded_bytes()));
     }
-    let typed = if confirm {
-        prompt_twice(prompt, "Repeat it: ")
+    let need = Need::Password { var };
+    if confirm {
+        prompt_twice(prompt, "Repeat it: ", need)
     } else {
-        prompt_terminal(prompt)
-    };
-    typed.map_err(|e| match e {
-        Failure::Input(m) if m.starts_with("no passphrase") => Failure::Input(format!(
-            "no password: there is no terminal to ask on; set {var}"
-        )),
-        other => other,
-    })
-}
-
-fn prompt_twice(first_prompt: &str, second_prompt: &str) -> Result<Passphrase, Failure> {
-    let first = nonempty(prompt_terminal(first_prompt)?)?;
-    let second = prompt_terminal(second_prompt)?;
-    if first != second {
-        return Err(Failure::Input(
-            "the two passphrases differ: run the command again and type the same passphrase twice"
-                .into(),
-        ));
+        prompt_hidden(prompt, need)
     }
-    Ok(first)
 }
 
-fn nonempty(p: Passphrase) -> Result<Passphrase, Failure> {
+fn prompt_twice(first: &str, second: &str, need: Need) -> Result<Passphrase, InputError> {
+    let typed = nonempty(prompt_hidden(first, need)?)?;
+    if typed != prompt_hidden(second, need)? {
+        return Err(InputError::Mismatch);
+    }
+    Ok(typed)
+}
+
+fn nonempty(p: Passphrase) -> Result<Passphrase, InputError> {
     if p.is_empty() {
-        Err(Failure::Input(
-            "the passphrase is empty: choose a passphrase (a few random words is good)".into(),
-        ))
+        Err(InputError::EmptyPassphrase)
     } else {
         Ok(p)
     }
@@ -119,32 +112,17 @@ fn without_newline(mut bytes: Vec<u8>) -> Passphrase {
 }
 
 /// Runs `command` with `sh -c` and takes its standard output.
-fn run_command(command: &str) -> Result<Passphrase, Failure> {
+fn run_command(command: &str) -> Result<Passphrase, InputError> {
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| Failure::Input(format!("cannot run the passphrase command: {e}")))?;
+        .map_err(InputError::PassphraseCommandSpawn)?;
     let passphrase = without_newline(output.stdout);
     if !output.status.success() {
-        return Err(Failure::Input(format!(
-            "the passphrase command failed ({}): check --passphrase-command or OTP_PASSPHRASE_COMMAND",
-            output.status
-        )));
+        return Err(InputError::PassphraseCommandFailed(output.status));
     }
     Ok(passphrase)
-}
-
-/// Reads a line without echo from the controlling terminal. With no
-/// terminal this fails at once instead of waiting on stdin.
-pub fn prompt_terminal(prompt: &str) -> Result<Passphrase, Failure> {
-    rpassword::prompt_password(prompt)
-        .map(Passphrase::from)
-        .map_err(|_| {
-            Failure::Input(
-                "no passphrase: there is no terminal to ask on; set OTP_PASSPHRASE_FILE, OTP_PASSPHRASE_COMMAND or OTP_PASSPHRASE (and OTP_NEW_PASSPHRASE for a new vault)".into(),
-            )
-        })
 }

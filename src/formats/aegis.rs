@@ -10,16 +10,22 @@ use data_encoding::{BASE64, HEXLOWER, HEXLOWER_PERMISSIVE};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{FormatError, aes_gcm_open, aes_gcm_seal};
+use super::{FormatError, Json};
+use crate::crypto::{aes_gcm_open, aes_gcm_seal, kdf, random_array};
 use crate::entry::{Account, Entry};
+use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
-use crate::vault::crypto::random_array;
 
 #[derive(Deserialize)]
-struct File {
+struct EncryptedFile {
     header: Header,
-    db: serde_json::Value,
+    db: String,
+}
+
+#[derive(Deserialize)]
+struct PlainFile {
+    db: Db,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -77,6 +83,7 @@ struct DbEntry {
 
 #[derive(Deserialize, Serialize)]
 struct Info {
+    #[serde(with = "key::base32")]
     secret: Secret,
     algo: String,
     digits: u8,
@@ -89,11 +96,9 @@ struct Info {
 /// Password slots in Aegis files.
 const SLOT_PASSWORD: u8 = 1;
 /// Aegis's own cost for new slots: N = 2^15, r = 8, p = 1 (32 MiB).
-const SCRYPT_LOG_N: u8 = 15;
+const SCRYPT_N: u64 = 1 << 15;
 const SCRYPT_R: u32 = 8;
 const SCRYPT_P: u32 = 1;
-/// The most memory a file may make scrypt use: 1 GiB.
-const SCRYPT_MAX_MEMORY: u64 = 1 << 30;
 
 /// True if `json` looks like an Aegis vault file.
 pub fn detect(json: &serde_json::Value) -> bool {
@@ -105,20 +110,26 @@ pub fn is_encrypted(json: &serde_json::Value) -> bool {
     json.get("db").is_some_and(|db| db.is_string())
 }
 
-/// The accounts in an Aegis file; `password` only for an encrypted one.
-pub fn parse(bytes: &[u8], password: Option<&Passphrase>) -> Result<Vec<Account>, FormatError> {
-    let file: File = serde_json::from_slice(bytes)
+/// The accounts in a plain Aegis file.
+pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
+    let file: PlainFile = json
+        .to()
+        .map_err(|_| FormatError::Invalid("the Aegis database is not valid"))?;
+    accounts(&file.db)
+}
+
+/// The accounts in an encrypted Aegis file.
+pub fn decrypt(json: &Json, password: &Passphrase) -> Result<Vec<Account>, FormatError> {
+    let file: EncryptedFile = json
+        .to()
         .map_err(|_| FormatError::Invalid("not a valid Aegis export"))?;
-    let db: Db = match &file.db {
-        serde_json::Value::String(ciphertext) => {
-            let password = password.ok_or(FormatError::PasswordNeeded)?;
-            let plain = decrypt(&file.header, ciphertext, password)?;
-            serde_json::from_slice(&plain)
-                .map_err(|_| FormatError::Invalid("the decrypted Aegis database is not valid"))?
-        }
-        value => Db::deserialize(value)
-            .map_err(|_| FormatError::Invalid("the Aegis database is not valid"))?,
-    };
+    let plain = decrypt_db(&file.header, &file.db, password)?;
+    let db: Db = serde_json::from_slice(&plain)
+        .map_err(|_| FormatError::Invalid("the decrypted Aegis database is not valid"))?;
+    accounts(&db)
+}
+
+fn accounts(db: &Db) -> Result<Vec<Account>, FormatError> {
     if !(1..=3).contains(&db.version) {
         return Err(FormatError::Unsupported(format!(
             "Aegis database version {}",
@@ -134,38 +145,7 @@ fn hex(s: &str) -> Result<Vec<u8>, FormatError> {
         .map_err(|_| FormatError::Invalid("the Aegis header has a malformed hex field"))
 }
 
-/// scrypt's log2(N), if the file's cost is within bounds.
-fn scrypt_log_n(n: u64, r: u32, p: u32) -> Result<u8, FormatError> {
-    let memory = 128u64.saturating_mul(u64::from(r)).saturating_mul(n);
-    if !n.is_power_of_two()
-        || n < 2
-        || !(1..=32).contains(&r)
-        || !(1..=16).contains(&p)
-        || memory > SCRYPT_MAX_MEMORY
-    {
-        return Err(FormatError::KdfOutOfBounds(format!(
-            "scrypt N={n}, r={r}, p={p}"
-        )));
-    }
-    Ok(n.trailing_zeros() as u8)
-}
-
-fn derive(
-    password: &Passphrase,
-    salt: &[u8],
-    log_n: u8,
-    r: u32,
-    p: u32,
-) -> Result<Zeroizing<[u8; 32]>, FormatError> {
-    let params = scrypt::Params::new(log_n, r, p)
-        .map_err(|_| FormatError::KdfOutOfBounds("scrypt".into()))?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    scrypt::scrypt(password.expose(), salt, &params, key.as_mut())
-        .map_err(|_| FormatError::KdfOutOfBounds("scrypt output".into()))?;
-    Ok(key)
-}
-
-fn decrypt(
+fn decrypt_db(
     header: &Header,
     db: &str,
     password: &Passphrase,
@@ -175,18 +155,18 @@ fn decrypt(
         .params
         .as_ref()
         .ok_or(FormatError::Invalid("the Aegis header has no params"))?;
+    if !slots.iter().any(|s| s.kind == SLOT_PASSWORD) {
+        return Err(FormatError::Unsupported(
+            "an Aegis file without a password slot".into(),
+        ));
+    }
     let mut master = None;
     for slot in slots.iter().filter(|s| s.kind == SLOT_PASSWORD) {
-        let log_n = scrypt_log_n(
-            slot.n.unwrap_or(0),
-            slot.r.unwrap_or(0),
-            slot.p.unwrap_or(0),
-        )?;
         let salt = hex(slot.salt.as_deref().unwrap_or_default())?;
-        let kek = derive(
+        let kek = kdf::scrypt(
             password,
             &salt,
-            log_n,
+            slot.n.unwrap_or(0),
             slot.r.unwrap_or(0),
             slot.p.unwrap_or(0),
         )?;
@@ -201,11 +181,6 @@ fn decrypt(
             master = Some(key);
             break;
         }
-    }
-    if !slots.iter().any(|s| s.kind == SLOT_PASSWORD) {
-        return Err(FormatError::Unsupported(
-            "an Aegis file without a password slot".into(),
-        ));
     }
     let master = master.ok_or(FormatError::WrongPassword)?;
     let ciphertext = BASE64
@@ -226,12 +201,10 @@ fn decrypt(
 fn account(e: &DbEntry) -> Result<Account, FormatError> {
     let unsupported =
         |what: &str| FormatError::Unsupported(format!("{what} in {:?} ({})", e.name, e.issuer));
-    let kind = match e.kind.as_str() {
-        "totp" => Kind::Totp,
-        "hotp" => Kind::Hotp,
-        "steam" => Kind::Steam,
-        other => return Err(unsupported(&format!("entry type {other:?}"))),
-    };
+    let kind = e
+        .kind
+        .parse::<Kind>()
+        .map_err(|_| unsupported(&format!("entry type {:?}", e.kind)))?;
     let algorithm = e
         .info
         .algo
@@ -282,16 +255,8 @@ pub fn format(
             .map(|e| DbEntry {
                 kind: e.otp.kind.as_str().to_string(),
                 uuid: uuid(),
-                name: if e.account.is_empty() {
-                    e.name.clone()
-                } else {
-                    e.account.clone()
-                },
-                issuer: if e.issuer.is_empty() {
-                    e.name.clone()
-                } else {
-                    e.issuer.clone()
-                },
+                name: e.export_account().to_string(),
+                issuer: e.export_issuer().to_string(),
                 note: String::new(),
                 favorite: false,
                 icon: None,
@@ -309,14 +274,15 @@ pub fn format(
         .map_err(|_| FormatError::Invalid("cannot serialise the database"))?;
     let master: Zeroizing<[u8; 32]> = Zeroizing::new(random_array());
     let db_nonce: [u8; 12] = random_array();
+    let encryption_failed = |_| FormatError::Invalid("encryption failed");
     let (db_ciphertext, db_tag) =
-        aes_gcm_seal(&master, &db_nonce, plain).ok_or(FormatError::Invalid("encryption failed"))?;
+        aes_gcm_seal(&master, &db_nonce, plain).map_err(encryption_failed)?;
 
     let salt: [u8; 32] = random_array();
-    let kek = derive(password, &salt, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P)?;
+    let kek = kdf::scrypt(password, &salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)?;
     let key_nonce: [u8; 12] = random_array();
-    let (wrapped, key_tag) = aes_gcm_seal(&kek, &key_nonce, master.to_vec())
-        .ok_or(FormatError::Invalid("encryption failed"))?;
+    let (wrapped, key_tag) =
+        aes_gcm_seal(&kek, &key_nonce, master.to_vec()).map_err(encryption_failed)?;
     let header = Header {
         slots: Some(vec![Slot {
             kind: SLOT_PASSWORD,
@@ -326,7 +292,7 @@ pub fn format(
                 nonce: HEXLOWER.encode(&key_nonce),
                 tag: HEXLOWER.encode(&key_tag),
             },
-            n: Some(1 << SCRYPT_LOG_N),
+            n: Some(SCRYPT_N),
             r: Some(SCRYPT_R),
             p: Some(SCRYPT_P),
             salt: Some(HEXLOWER.encode(&salt)),

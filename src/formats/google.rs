@@ -12,6 +12,7 @@ use super::FormatError;
 use crate::entry::{Account, Entry};
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::Secret;
+use crate::uri;
 
 pub const PREFIX: &str = "otpauth-migration://";
 
@@ -119,7 +120,14 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
         }
     };
     let (kind, counter) = match p.otp_type {
-        1 => (Kind::Hotp, u64::try_from(p.counter).unwrap_or(0)),
+        // A counter is never negative; a file that says so is damaged, and
+        // guessing 0 would show codes that were used long ago.
+        1 => (
+            Kind::Hotp,
+            u64::try_from(p.counter).map_err(|_| {
+                FormatError::Invalid("an HOTP account in the export has a negative counter")
+            })?,
+        ),
         0 | 2 => (Kind::Totp, 0),
         t => {
             return Err(FormatError::Unsupported(format!(
@@ -134,15 +142,7 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
         ));
     }
     // Google puts `Issuer:account` in the name; the issuer field wins.
-    let (prefix, account) = match p.name.split_once(':') {
-        Some((prefix, account)) => (prefix.trim(), account.trim_start()),
-        None => ("", p.name.as_str()),
-    };
-    let issuer = if p.issuer.is_empty() {
-        prefix
-    } else {
-        p.issuer.as_str()
-    };
+    let (issuer, account) = uri::issuer_and_account(&p.name, Some(&p.issuer));
     let params = Params {
         kind,
         algorithm,
@@ -151,8 +151,8 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
         counter,
     };
     Ok(Account {
-        issuer: issuer.to_string(),
-        account: account.to_string(),
+        issuer,
+        account,
         secret: Secret::new(p.secret.clone()),
         params,
     })
@@ -179,7 +179,7 @@ pub const BATCH: usize = 8;
 /// that [`unsupported`] names must be left out by the caller.
 pub fn format(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
     let chunks: Vec<&[&Entry]> = entries.chunks(BATCH).collect();
-    let batch_id = i32::from_le_bytes(crate::vault::crypto::random_array()) & 0x7fff_ffff;
+    let batch_id = i32::from_le_bytes(crate::crypto::random_array()) & 0x7fff_ffff;
     chunks
         .iter()
         .enumerate()
@@ -202,15 +202,11 @@ pub fn format(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
 }
 
 fn parameters(e: &Entry) -> OtpParameters {
-    let name = if e.account.is_empty() {
-        &e.name
-    } else {
-        &e.account
-    };
+    let name = e.export_account();
     OtpParameters {
         secret: e.secret.expose().to_vec(),
         name: if e.issuer.is_empty() {
-            name.clone()
+            name.to_string()
         } else {
             format!("{}:{}", e.issuer, name)
         },

@@ -1,15 +1,19 @@
-//! Other authenticators' export files, in and out. One module a format; each
-//! turns bytes into [`Account`](crate::Account)s and entries back into bytes.
+//! Other authenticators' export files, in and out. One module a format;
+//! each reads a parsed document into [`Account`](crate::Account)s (and, for
+//! an encrypted one, decrypts it first) and writes entries back out.
+//! [`crate::import`] decides which format a file is, from one parse.
 
 pub mod aegis;
 pub mod google;
 pub mod proton;
 pub mod twofas;
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Key, Nonce, Tag};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use thiserror::Error;
-use zeroize::Zeroizing;
+use zeroize::Zeroize;
+
+use crate::crypto::kdf::{ForeignKdfError, KdfError};
 
 /// Why an export file could not be read or written.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -25,41 +29,42 @@ pub enum FormatError {
     #[error(
         "the export's key-derivation parameters are out of bounds ({0}), so the file is damaged or hostile"
     )]
-    KdfOutOfBounds(String),
-    #[error("the export is encrypted: give its password")]
-    PasswordNeeded,
+    KdfOutOfBounds(#[from] ForeignKdfError),
+    #[error("cannot derive the export's key: {0}")]
+    Argon2(KdfError),
 }
 
-/// AES-256-GCM with the tag stored apart, as Aegis, 2FAS and Proton write it.
-pub(crate) fn aes_gcm_open(
-    key: &[u8],
-    nonce: &[u8],
-    aad: &[u8],
-    ciphertext: &[u8],
-    tag: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
-    let key = <&Key<Aes256Gcm>>::try_from(key).ok()?;
-    let nonce = <&Nonce<aes_gcm::aead::consts::U12>>::try_from(nonce).ok()?;
-    let tag = <&Tag<aes_gcm::aead::consts::U16>>::try_from(tag).ok()?;
-    let mut buf = Zeroizing::new(ciphertext.to_vec());
-    Aes256Gcm::new(key)
-        .decrypt_inout_detached(nonce, aad, buf.as_mut_slice().into(), tag)
-        .ok()?;
-    Some(buf)
+/// A parsed JSON export whose strings (which hold secrets) are wiped when
+/// it is dropped. serde_json keeps them in plain `String`s otherwise.
+pub struct Json(Value);
+
+impl Json {
+    /// Parses `bytes`; `None` if they are not JSON.
+    pub fn parse(bytes: &[u8]) -> Option<Json> {
+        serde_json::from_slice(bytes).ok().map(Json)
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.0
+    }
+
+    /// The document as a format's own types, without parsing again.
+    pub fn to<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.0)
+    }
 }
 
-/// AES-256-GCM encryption in place; returns (ciphertext, tag).
-pub(crate) fn aes_gcm_seal(
-    key: &[u8; 32],
-    nonce: &[u8; 12],
-    mut plaintext: Vec<u8>,
-) -> Option<(Vec<u8>, [u8; 16])> {
-    let tag = Aes256Gcm::new(<&Key<Aes256Gcm>>::from(key))
-        .encrypt_inout_detached(
-            <&Nonce<aes_gcm::aead::consts::U12>>::from(nonce),
-            &[],
-            plaintext.as_mut_slice().into(),
-        )
-        .ok()?;
-    Some((plaintext, tag.into()))
+impl Drop for Json {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+fn wipe(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }

@@ -9,11 +9,12 @@
 use data_encoding::BASE64;
 use serde::Deserialize;
 
-use super::{FormatError, aes_gcm_open};
+use super::{FormatError, Json};
+use crate::crypto::aes_gcm_open;
+use crate::crypto::kdf::KdfParams;
 use crate::entry::Account;
 use crate::secret::Passphrase;
 use crate::uri;
-use crate::vault::crypto::KdfParams;
 
 #[derive(Deserialize)]
 struct Plain {
@@ -58,21 +59,26 @@ pub fn is_encrypted(json: &serde_json::Value) -> bool {
         && json.get("content").is_some_and(|c| c.is_string())
 }
 
-/// The accounts in a Proton export; `password` only for an encrypted one.
-pub fn parse(bytes: &[u8], password: Option<&Passphrase>) -> Result<Vec<Account>, FormatError> {
-    let json: serde_json::Value = serde_json::from_slice(bytes)
+/// The accounts in a plain Proton export.
+pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
+    let plain: Plain = json
+        .to()
         .map_err(|_| FormatError::Invalid("not a valid Proton Authenticator export"))?;
-    let plain: Plain = if is_encrypted(&json) {
-        let file: Encrypted = serde_json::from_value(json)
-            .map_err(|_| FormatError::Invalid("not a valid Proton Authenticator export"))?;
-        let password = password.ok_or(FormatError::PasswordNeeded)?;
-        let plaintext = decrypt(&file, password)?;
-        serde_json::from_slice(&plaintext)
-            .map_err(|_| FormatError::Invalid("the decrypted Proton export is not valid"))?
-    } else {
-        serde_json::from_value(json)
-            .map_err(|_| FormatError::Invalid("not a valid Proton Authenticator export"))?
-    };
+    accounts(&plain)
+}
+
+/// The accounts in an encrypted Proton export.
+pub fn decrypt(json: &Json, password: &Passphrase) -> Result<Vec<Account>, FormatError> {
+    let file: Encrypted = json
+        .to()
+        .map_err(|_| FormatError::Invalid("not a valid Proton Authenticator export"))?;
+    let plaintext = decrypt_content(&file, password)?;
+    let plain: Plain = serde_json::from_slice(&plaintext)
+        .map_err(|_| FormatError::Invalid("the decrypted Proton export is not valid"))?;
+    accounts(&plain)
+}
+
+fn accounts(plain: &Plain) -> Result<Vec<Account>, FormatError> {
     plain
         .entries
         .iter()
@@ -84,7 +90,7 @@ pub fn parse(bytes: &[u8], password: Option<&Passphrase>) -> Result<Vec<Account>
         .collect()
 }
 
-fn decrypt(
+fn decrypt_content(
     file: &Encrypted,
     password: &Passphrase,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, FormatError> {
@@ -97,9 +103,7 @@ fn decrypt(
     if content.len() < 12 + 16 {
         return Err(FormatError::Invalid("the Proton export is truncated"));
     }
-    let key = KDF
-        .derive(password, &salt)
-        .map_err(|e| FormatError::KdfOutOfBounds(e.to_string()))?;
+    let key = KDF.derive(password, &salt).map_err(FormatError::Argon2)?;
     let (nonce, rest) = content.split_at(12);
     let (ciphertext, tag) = rest.split_at(rest.len() - 16);
     aes_gcm_open(key.as_ref(), nonce, AAD, ciphertext, tag).ok_or(FormatError::WrongPassword)

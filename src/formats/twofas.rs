@@ -9,11 +9,12 @@
 
 use data_encoding::BASE64;
 use serde::Deserialize;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{FormatError, aes_gcm_open};
+use super::{FormatError, Json};
+use crate::crypto::{aes_gcm_open, kdf};
 use crate::entry::Account;
+use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
 
@@ -30,6 +31,7 @@ struct File {
 #[derive(Deserialize)]
 struct Service {
     name: String,
+    #[serde(with = "key::base32")]
     secret: Secret,
     #[serde(default)]
     otp: Otp,
@@ -54,7 +56,7 @@ struct Otp {
     counter: Option<u64>,
 }
 
-const PBKDF2_ROUNDS: u32 = 10_000;
+const PBKDF2_ROUNDS: u64 = 10_000;
 
 /// True if `json` looks like a 2FAS backup.
 pub fn detect(json: &serde_json::Value) -> bool {
@@ -67,9 +69,30 @@ pub fn is_encrypted(json: &serde_json::Value) -> bool {
     json.get("servicesEncrypted").is_some_and(|s| s.is_string())
 }
 
-/// The accounts in a 2FAS backup; `password` only for an encrypted one.
-pub fn parse(bytes: &[u8], password: Option<&Passphrase>) -> Result<Vec<Account>, FormatError> {
-    let file: File = serde_json::from_slice(bytes)
+/// The accounts in a plain 2FAS backup.
+pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
+    let file = read(json)?;
+    file.services.iter().map(account).collect()
+}
+
+/// The accounts in an encrypted 2FAS backup.
+pub fn decrypt(json: &Json, password: &Passphrase) -> Result<Vec<Account>, FormatError> {
+    let file = read(json)?;
+    let encrypted = file
+        .services_encrypted
+        .as_deref()
+        .ok_or(FormatError::Invalid(
+            "the 2FAS backup has no servicesEncrypted field",
+        ))?;
+    let plain = decrypt_services(encrypted, password)?;
+    let services: Vec<Service> = serde_json::from_slice(&plain)
+        .map_err(|_| FormatError::Invalid("the decrypted 2FAS services are not valid"))?;
+    services.iter().map(account).collect()
+}
+
+fn read(json: &Json) -> Result<File, FormatError> {
+    let file: File = json
+        .to()
         .map_err(|_| FormatError::Invalid("not a valid 2FAS backup"))?;
     if !(1..=4).contains(&file.schema_version) {
         return Err(FormatError::Unsupported(format!(
@@ -77,19 +100,10 @@ pub fn parse(bytes: &[u8], password: Option<&Passphrase>) -> Result<Vec<Account>
             file.schema_version
         )));
     }
-    let services = match &file.services_encrypted {
-        Some(encrypted) => {
-            let password = password.ok_or(FormatError::PasswordNeeded)?;
-            let plain = decrypt(encrypted, password)?;
-            serde_json::from_slice::<Vec<Service>>(&plain)
-                .map_err(|_| FormatError::Invalid("the decrypted 2FAS services are not valid"))?
-        }
-        None => file.services,
-    };
-    services.iter().map(account).collect()
+    Ok(file)
 }
 
-fn decrypt(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<u8>>, FormatError> {
+fn decrypt_services(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<u8>>, FormatError> {
     let parts: Vec<&str> = field.split(':').collect();
     let [data, salt, iv] = parts.as_slice() else {
         return Err(FormatError::Invalid(
@@ -108,24 +122,18 @@ fn decrypt(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<u8>>, For
         ));
     }
     let (ciphertext, tag) = data.split_at(data.len() - 16);
-    let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<Sha256>(password.expose(), &salt, PBKDF2_ROUNDS, key.as_mut());
+    let key = kdf::pbkdf2_sha256(password, &salt, PBKDF2_ROUNDS)?;
     aes_gcm_open(key.as_ref(), &iv, &[], ciphertext, tag).ok_or(FormatError::WrongPassword)
 }
 
 fn account(s: &Service) -> Result<Account, FormatError> {
     let unsupported = |what: String| FormatError::Unsupported(format!("{what} in {:?}", s.name));
     let otp = &s.otp;
-    let kind = match otp
-        .token_type
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        None | Some("TOTP") => Kind::Totp,
-        Some("HOTP") => Kind::Hotp,
-        Some("STEAM") => Kind::Steam,
-        Some(other) => return Err(unsupported(format!("token type {other:?}"))),
+    let kind = match &otp.token_type {
+        None => Kind::Totp,
+        Some(name) => name
+            .parse::<Kind>()
+            .map_err(|_| unsupported(format!("token type {name:?}")))?,
     };
     let algorithm = match &otp.algorithm {
         Some(name) => name

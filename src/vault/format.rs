@@ -13,14 +13,19 @@
 
 use sha2::{Digest, Sha256};
 
-use super::Damage;
-use super::crypto::{KdfParams, NONCE_LEN, SALT_LEN, TAG_LEN, WRAPPED_KEY_LEN};
+use super::error::Damage;
+use crate::crypto::kdf::KdfParams;
+use crate::crypto::{KEY_LEN, NONCE_LEN, TAG_LEN};
 
 pub const MAGIC: &[u8; 8] = b"OTPVAULT";
 pub const VERSION: u16 = 1;
 pub const SLOT_PASSPHRASE: u8 = 1;
 pub const MAX_SLOTS: usize = 8;
 pub const CHECKSUM_LEN: usize = 32;
+/// A passphrase slot's Argon2id salt.
+pub const SALT_LEN: usize = 32;
+/// The vault key and its Poly1305 tag, as a slot holds it.
+pub const WRAPPED_KEY_LEN: usize = KEY_LEN + TAG_LEN;
 /// memory, iterations, parallelism, salt, nonce, wrapped key.
 const PASSPHRASE_BODY_LEN: usize = 12 + SALT_LEN + NONCE_LEN + WRAPPED_KEY_LEN;
 /// Larger files are refused before they are read: 10,000 entries take

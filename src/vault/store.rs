@@ -15,16 +15,38 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use thiserror::Error;
 use time::OffsetDateTime;
 
-use super::VaultError;
 use super::format::MAX_FILE_LEN;
 
 /// How long a writer waits for another to finish before giving up.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> VaultError + 'a {
-    move |source| VaultError::Io {
+/// Why a file could not be read, written or locked. The messages name the
+/// file; what the file *is* (a vault, a backup) the caller's error says.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{0} does not exist: check the path")]
+    Missing(PathBuf),
+    #[error("{0} already exists: choose another path (or --force where offered)")]
+    Exists(PathBuf),
+    #[error("{0} is over 64 MiB, far larger than any vault: check the path")]
+    TooLarge(PathBuf),
+    #[error("the vault {0} is busy: another otp is changing it; try again when it has finished")]
+    Busy(PathBuf),
+    #[error(
+        "could not {action} {path}: {source}; check the path, its permissions and the free space"
+    )]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
+    move |source| StoreError::Io {
         action,
         path: path.to_path_buf(),
         source,
@@ -44,9 +66,9 @@ pub fn resolve(path: &Path) -> PathBuf {
 }
 
 /// Reads a whole vault file, refusing one larger than any real vault.
-pub fn read(path: &Path) -> Result<Vec<u8>, VaultError> {
+pub fn read(path: &Path) -> Result<Vec<u8>, StoreError> {
     let file = File::open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => VaultError::NotFound(path.to_path_buf()),
+        io::ErrorKind::NotFound => StoreError::Missing(path.to_path_buf()),
         _ => io_error("open", path)(e),
     })?;
     let mut bytes = Vec::new();
@@ -54,13 +76,13 @@ pub fn read(path: &Path) -> Result<Vec<u8>, VaultError> {
         .read_to_end(&mut bytes)
         .map_err(io_error("read", path))?;
     if bytes.len() as u64 > MAX_FILE_LEN {
-        return Err(VaultError::TooLarge(path.to_path_buf()));
+        return Err(StoreError::TooLarge(path.to_path_buf()));
     }
     Ok(bytes)
 }
 
 /// Creates `dir` (and parents) with mode 0700 if it does not exist.
-pub fn ensure_private_dir(dir: &Path) -> Result<(), VaultError> {
+pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
@@ -89,19 +111,19 @@ fn temp_prefix(path: &Path) -> String {
 
 /// Atomically replaces (or creates) `path` with `bytes`, mode 0600.
 /// With `overwrite` false an existing file is left alone and reported.
-pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), VaultError> {
-    write_checked(path, bytes, overwrite, |_| Ok(()))
+pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), StoreError> {
+    write_checked(path, bytes, overwrite, |_| Ok::<(), StoreError>(()))
 }
 
 /// [`write_atomic`], with `check` run on the written and flushed temporary
 /// file before it takes `path`'s place: a copy that fails the check never
 /// replaces anything, and is deleted.
-pub fn write_checked(
+pub fn write_checked<E: From<StoreError>>(
     path: &Path,
     bytes: &[u8],
     overwrite: bool,
-    check: impl FnOnce(&Path) -> Result<(), VaultError>,
-) -> Result<(), VaultError> {
+    check: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     let dir = parent_dir(path);
     ensure_private_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
@@ -122,14 +144,15 @@ pub fn write_checked(
     } else {
         tmp.persist_noclobber(path)
             .map_err(|e| match e.error.kind() {
-                io::ErrorKind::AlreadyExists => VaultError::AlreadyExists(path.to_path_buf()),
+                io::ErrorKind::AlreadyExists => StoreError::Exists(path.to_path_buf()),
                 _ => io_error("create", path)(e.error),
             })?;
     }
     // The rename is durable only once the directory entry is on disk.
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(io_error("flush the directory", dir))
+        .map_err(io_error("flush the directory", dir))?;
+    Ok(())
 }
 
 /// An exclusive writer's lock, released on drop.
@@ -146,7 +169,7 @@ pub fn lock_path(vault: &Path) -> PathBuf {
 }
 
 /// Takes the writer's lock for `vault`, waiting up to `timeout`.
-pub fn lock(vault: &Path, timeout: Duration) -> Result<Lock, VaultError> {
+pub fn lock(vault: &Path, timeout: Duration) -> Result<Lock, StoreError> {
     ensure_private_dir(parent_dir(vault))?;
     let path = lock_path(vault);
     let file = OpenOptions::new()
@@ -164,7 +187,7 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<Lock, VaultError> {
                 thread::sleep(Duration::from_millis(50));
             }
             Err(fs::TryLockError::WouldBlock) => {
-                return Err(VaultError::Busy(vault.to_path_buf()));
+                return Err(StoreError::Busy(vault.to_path_buf()));
             }
             Err(fs::TryLockError::Error(e)) => return Err(io_error("lock", &path)(e)),
         }
@@ -199,7 +222,7 @@ pub fn backups_dir(vault: &Path) -> PathBuf {
 }
 
 /// The automatic backups of `vault`, oldest first.
-pub fn list_backups(vault: &Path) -> Result<Vec<PathBuf>, VaultError> {
+pub fn list_backups(vault: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let dir = backups_dir(vault);
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -220,7 +243,7 @@ pub fn list_backups(vault: &Path) -> Result<Vec<PathBuf>, VaultError> {
 /// returns where. A hard link keeps the old file without copying it (the
 /// save's rename then only moves the vault's name); where links are not
 /// possible the bytes are copied. Nothing to do for a vault not yet on disk.
-pub fn keep_previous(vault: &Path) -> Result<Option<PathBuf>, VaultError> {
+pub fn keep_previous(vault: &Path) -> Result<Option<PathBuf>, StoreError> {
     if !vault.exists() {
         return Ok(None);
     }
@@ -243,7 +266,7 @@ pub fn keep_previous(vault: &Path) -> Result<Option<PathBuf>, VaultError> {
 }
 
 /// Deletes the oldest automatic backups of `vault` beyond the newest `keep`.
-pub fn prune_backups(vault: &Path, keep: usize) -> Result<(), VaultError> {
+pub fn prune_backups(vault: &Path, keep: usize) -> Result<(), StoreError> {
     let all = list_backups(vault)?;
     for old in &all[..all.len().saturating_sub(keep)] {
         fs::remove_file(old).map_err(io_error("remove the old backup", old))?;
@@ -268,12 +291,12 @@ mod tests {
         write_atomic(&path, b"the good old backup", false).unwrap();
         let result = write_checked(&path, b"a bad new one", true, |written| {
             assert_eq!(fs::read(written).unwrap(), b"a bad new one");
-            Err(VaultError::BackupMismatch(path.clone()))
+            Err(StoreError::Missing(path.clone()))
         });
-        assert!(matches!(result, Err(VaultError::BackupMismatch(_))));
+        assert!(matches!(result, Err(StoreError::Missing(_))));
         assert_eq!(fs::read(&path).unwrap(), b"the good old backup");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-        write_checked(&path, b"a good new one", true, |_| Ok(())).unwrap();
+        write_checked(&path, b"a good new one", true, |_| Ok::<(), StoreError>(())).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"a good new one");
     }
 }

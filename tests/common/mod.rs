@@ -95,10 +95,13 @@ pub fn otp_command() -> Command {
             cmd.env_remove(key);
         }
     }
-    // SAFETY: setsid is async-signal-safe and touches no memory of ours.
+    // SAFETY: `pre_exec` runs the closure in the forked child before exec,
+    // where only async-signal-safe calls are allowed; setsid is one, and
+    // the closure touches no memory of ours. No crate offers a safe way to
+    // run code between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
-            libc::setsid();
+            let _ = rustix::process::setsid();
             Ok(())
         });
     }

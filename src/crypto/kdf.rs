@@ -1,27 +1,21 @@
-//! The vault's cryptography: Argon2id to stretch the passphrase, and
-//! XChaCha20-Poly1305 both to wrap the vault key and to seal the payload.
+//! Key derivation: Argon2id for the vault's passphrase slots, and the
+//! scrypt and PBKDF2 that other apps' encrypted exports use.
 //!
-//! Two keys, as in age and Aegis: a random vault key encrypts the entries and
-//! a passphrase-derived key encrypts (wraps) the vault key. Changing the
-//! passphrase re-wraps 32 bytes, and more unlock slots can be added later.
+//! Every cost read from a file is bounded before anything is allocated or
+//! computed: a hostile file may make one unlock slow, never stall it or
+//! exhaust memory. The bounds are in docs/vault-format.md and
+//! docs/threat-model.md.
+
+use std::time::{Duration, Instant};
 
 use argon2::{Argon2, Block, Params as Argon2Params, Version};
-use chacha20poly1305::aead::{AeadInOut, KeyInit};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use rayon::prelude::*;
-use std::time::{Duration, Instant};
-use zeroize::Zeroize;
-use zeroize::Zeroizing;
-
+use sha2::Sha256;
 use thiserror::Error;
+use zeroize::{Zeroize, Zeroizing};
 
+use super::KEY_LEN;
 use crate::secret::Passphrase;
-
-pub const KEY_LEN: usize = 32;
-pub const SALT_LEN: usize = 32;
-pub const NONCE_LEN: usize = 24;
-pub const TAG_LEN: usize = 16;
-pub const WRAPPED_KEY_LEN: usize = KEY_LEN + TAG_LEN;
 
 /// Argon2id cost, as stored in a passphrase slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +154,7 @@ impl KdfParams {
         target: Duration,
         max_memory_kib: u32,
     ) -> Result<(KdfParams, Duration), KdfError> {
-        let salt = [0u8; SALT_LEN];
+        let salt = [0u8; 32];
         let probe = Passphrase::new(b"calibration".to_vec());
         let measure = |params: KdfParams| -> Result<Duration, KdfError> {
             let start = Instant::now();
@@ -192,6 +186,22 @@ impl KdfParams {
     }
 }
 
+/// Half the machine's memory in KiB, the most [`KdfParams::calibrate`] may
+/// choose: a vault must still unlock while the rest of the system runs.
+/// Where the total cannot be read (outside Linux), 2 GiB is assumed.
+pub fn half_of_memory_kib() -> u32 {
+    #[cfg(target_os = "linux")]
+    {
+        let info = rustix::system::sysinfo();
+        let bytes = (info.totalram as u64).saturating_mul(u64::from(info.mem_unit));
+        u32::try_from(bytes / 1024 / 2).unwrap_or(u32::MAX)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        2 * 1024 * 1024
+    }
+}
+
 /// Argon2 blocks, initialised and wiped by all cores in parallel. The
 /// blocks hold values derived from the passphrase, so they are wiped on
 /// drop, whatever happened.
@@ -213,62 +223,63 @@ impl Drop for WorkingMemory {
     }
 }
 
-/// Fills `buf` from the operating system's CSPRNG.
-///
-/// There is no safe way to go on without randomness (a repeated nonce
-/// breaks XChaCha20-Poly1305), so failure here aborts the process.
-pub fn fill_random(buf: &mut [u8]) {
-    if getrandom::fill(buf).is_err() {
-        std::process::abort();
-    }
-}
-
-pub fn random_key() -> Zeroizing<[u8; KEY_LEN]> {
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    fill_random(key.as_mut());
-    key
-}
-
-pub fn random_array<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    fill_random(&mut out);
-    out
-}
-
-/// Encrypts `plaintext` in place under `key`, binding `aad`: the buffer
-/// that held the plaintext comes back holding ciphertext and tag.
-pub fn seal(
-    key: &[u8; KEY_LEN],
-    nonce: &[u8; NONCE_LEN],
-    aad: &[u8],
-    mut plaintext: Vec<u8>,
-) -> Result<Vec<u8>, SealError> {
-    let cipher = XChaCha20Poly1305::new(<&Key>::from(key));
-    cipher
-        .encrypt_in_place(<&XNonce>::from(nonce), aad, &mut plaintext)
-        .map_err(|_| SealError)?;
-    Ok(plaintext)
-}
-
-/// Encryption failed: only possible for a payload beyond the cipher's
-/// 256 GiB limit.
+/// A cost read from another app's export that is outside what otpvault
+/// will compute, so the file is damaged or hostile.
 #[derive(Debug, Error, PartialEq, Eq)]
-#[error("encryption failed: the vault is too large to encrypt")]
-pub struct SealError;
+pub enum ForeignKdfError {
+    #[error("scrypt N={n}, r={r}, p={p} is out of bounds (at most 1 GiB of memory)")]
+    Scrypt { n: u64, r: u32, p: u32 },
+    #[error("PBKDF2 with {0} rounds is out of bounds (1 to {MAX_PBKDF2_ROUNDS})")]
+    Pbkdf2(u64),
+}
 
-/// Decrypts and authenticates; `None` if the key or any byte is wrong.
-pub fn open(
-    key: &[u8; KEY_LEN],
-    nonce: &[u8; NONCE_LEN],
-    aad: &[u8],
-    ciphertext: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
-    let cipher = XChaCha20Poly1305::new(<&Key>::from(key));
-    let mut buf = Zeroizing::new(ciphertext.to_vec());
-    cipher
-        .decrypt_in_place(<&XNonce>::from(nonce), aad, &mut *buf)
-        .ok()?;
-    Some(buf)
+/// The most memory an export's scrypt cost may ask for: 1 GiB, 32 times
+/// what Aegis itself uses.
+const SCRYPT_MAX_MEMORY: u64 = 1 << 30;
+
+/// The most PBKDF2 rounds an export may ask for: a few seconds here, 35
+/// times andOTP's own 140,000.
+pub const MAX_PBKDF2_ROUNDS: u64 = 5_000_000;
+
+/// A 32-byte key from scrypt with the export's own cost, bounded first.
+pub fn scrypt(
+    password: &Passphrase,
+    salt: &[u8],
+    n: u64,
+    r: u32,
+    p: u32,
+) -> Result<Zeroizing<[u8; KEY_LEN]>, ForeignKdfError> {
+    let refused = ForeignKdfError::Scrypt { n, r, p };
+    let memory = 128u64.saturating_mul(u64::from(r)).saturating_mul(n);
+    if !n.is_power_of_two()
+        || n < 2
+        || !(1..=32).contains(&r)
+        || !(1..=16).contains(&p)
+        || memory > SCRYPT_MAX_MEMORY
+    {
+        return Err(refused);
+    }
+    let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p).map_err(|_| refused)?;
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    scrypt::scrypt(password.expose(), salt, &params, key.as_mut())
+        .map_err(|_| ForeignKdfError::Scrypt { n, r, p })?;
+    Ok(key)
+}
+
+/// A 32-byte key from PBKDF2-HMAC-SHA256 with the export's own round
+/// count, bounded first.
+pub fn pbkdf2_sha256(
+    password: &Passphrase,
+    salt: &[u8],
+    rounds: u64,
+) -> Result<Zeroizing<[u8; KEY_LEN]>, ForeignKdfError> {
+    let rounds32 = u32::try_from(rounds)
+        .ok()
+        .filter(|r| (1..=MAX_PBKDF2_ROUNDS).contains(&u64::from(*r)))
+        .ok_or(ForeignKdfError::Pbkdf2(rounds))?;
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    pbkdf2::pbkdf2_hmac::<Sha256>(password.expose(), salt, rounds32, key.as_mut());
+    Ok(key)
 }
 
 #[cfg(test)]

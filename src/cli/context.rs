@@ -1,0 +1,97 @@
+//! What every command needs: where the vault is, how to unlock it, and how
+//! many automatic backups a save keeps.
+
+use std::path::{Path, PathBuf};
+
+use otpvault::vault::store::StoreError;
+use otpvault::vault::{CreateError, OpenError};
+use otpvault::{KdfParams, Passphrase, Vault};
+
+use super::Failure;
+use super::input::InputError;
+use super::passphrase::Sources;
+
+pub struct Context {
+    vault: PathBuf,
+    pub sources: Sources,
+    pub keep_backups: usize,
+}
+
+impl Context {
+    pub fn new(
+        vault: Option<PathBuf>,
+        sources: Sources,
+        keep_backups: usize,
+    ) -> Result<Context, Failure> {
+        let vault = match vault {
+            Some(path) => path,
+            None => default_vault_path()?,
+        };
+        Ok(Context {
+            vault,
+            sources,
+            keep_backups,
+        })
+    }
+
+    /// The vault's path as given (before any symlink is followed).
+    pub fn vault_path(&self) -> &Path {
+        &self.vault
+    }
+
+    /// The passphrase of the existing vault. A missing vault is reported
+    /// before anyone is asked to type a passphrase for it.
+    fn passphrase(&self) -> Result<Passphrase, Failure> {
+        // Only a vault known to be absent: one that cannot be looked at
+        // (a permission error) is opened, and that error shown.
+        if matches!(self.vault.try_exists(), Ok(false)) {
+            return Err(OpenError::NotFound(self.vault.clone()).into());
+        }
+        Ok(self
+            .sources
+            .current(&format!("Passphrase for {}: ", self.vault.display()))?)
+    }
+
+    /// Opens the vault to read it, with the passphrase that opened it (for
+    /// a backup's check).
+    pub fn open(&self) -> Result<(Vault, Passphrase), Failure> {
+        let passphrase = self.passphrase()?;
+        let mut vault = Vault::open(&self.vault, &passphrase)?;
+        vault.set_keep_backups(self.keep_backups);
+        Ok((vault, passphrase))
+    }
+
+    /// Opens the vault holding its writer's lock.
+    pub fn open_for_update(&self) -> Result<Vault, Failure> {
+        let passphrase = self.passphrase()?;
+        let mut vault = Vault::open_for_update(&self.vault, &passphrase)?;
+        vault.set_keep_backups(self.keep_backups);
+        Ok(vault)
+    }
+
+    /// Opens the vault for update, or creates it (default KDF) if missing:
+    /// the first `add` needs no separate `init`.
+    pub fn open_or_create(&self) -> Result<Vault, Failure> {
+        if !matches!(self.vault.try_exists(), Ok(false)) {
+            return self.open_for_update();
+        }
+        let passphrase = self.sources.new_passphrase(true)?;
+        match Vault::create(&self.vault, &passphrase, KdfParams::default()) {
+            Ok(mut vault) => {
+                note!("otp: created the vault {}", self.vault.display());
+                vault.set_keep_backups(self.keep_backups);
+                Ok(vault)
+            }
+            // Another otp created it first: use theirs.
+            Err(CreateError::File(StoreError::Exists(_))) => self.open_for_update(),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/otpvault/vault.otpvault` on Linux.
+fn default_vault_path() -> Result<PathBuf, InputError> {
+    directories::ProjectDirs::from("", "", "otpvault")
+        .map(|dirs| dirs.data_dir().join("vault.otpvault"))
+        .ok_or(InputError::NoHome)
+}

@@ -1,0 +1,159 @@
+//! What `otp` reads from the person or the shell: typed secrets without
+//! echo, keys and exports on standard input, yes/no answers; and how each
+//! of those can fail.
+
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+
+use otpvault::Passphrase;
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+/// What was being asked for when there was no terminal to ask on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// The vault's passphrase (or a new one).
+    Passphrase,
+    /// Another app's export password, which `var` can give instead.
+    Password { var: &'static str },
+    /// A setup key.
+    Key,
+}
+
+/// Input that could not be had, or was not usable.
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("{}", no_terminal(*.0))]
+    NoTerminal(Need),
+    #[error("export cancelled: nothing was written")]
+    ExportCancelled,
+    #[error("cannot read {what}: {source}")]
+    Read { what: String, source: io::Error },
+    #[error("{what} is over {kib} KiB, larger than any this command reads: check what it is")]
+    TooLong { what: String, kib: u64 },
+    #[error("{0} is not text: give the setup key")]
+    NotText(&'static str),
+    #[error(
+        "cannot read the passphrase file {path}: {source}; check --passphrase-file or OTP_PASSPHRASE_FILE"
+    )]
+    PassphraseFile { path: PathBuf, source: io::Error },
+    #[error("cannot run the passphrase command: {0}")]
+    PassphraseCommandSpawn(io::Error),
+    #[error(
+        "the passphrase command failed ({0}): check --passphrase-command or OTP_PASSPHRASE_COMMAND"
+    )]
+    PassphraseCommandFailed(ExitStatus),
+    #[error("{0} is empty: set it to the password, or unset it to be asked")]
+    EmptyVariable(&'static str),
+    #[error("the passphrase is empty: choose a passphrase (a few random words is good)")]
+    EmptyPassphrase,
+    #[error("the two passphrases differ: run the command again and type the same passphrase twice")]
+    Mismatch,
+    #[error("cannot find your home directory: give the vault's path with --vault or OTP_VAULT")]
+    NoHome,
+}
+
+fn no_terminal(need: Need) -> String {
+    match need {
+        Need::Passphrase => "no passphrase: there is no terminal to ask on; set OTP_PASSPHRASE_FILE, OTP_PASSPHRASE_COMMAND or OTP_PASSPHRASE (and OTP_NEW_PASSPHRASE for a new vault)".into(),
+        Need::Password { var } => {
+            format!("no password: there is no terminal to ask on; set {var}")
+        }
+        Need::Key => {
+            "no setup key: there is no terminal to ask on; pipe the key on standard input".into()
+        }
+    }
+}
+
+/// Everything `input` holds, refused if over `max` bytes: a cut-off input
+/// would be worse than none (a key truncated at the limit is still a key).
+/// `what` names the input in the messages.
+pub fn read_at_most(
+    input: impl Read,
+    max: u64,
+    what: &str,
+) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    // Room up front for a key or a typical export, so that no unwiped
+    // copy is left behind by the buffer growing.
+    let room = usize::try_from((max + 1).min(64 * 1024)).unwrap_or(0);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(room));
+    input
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| InputError::Read {
+            what: what.to_string(),
+            source,
+        })?;
+    if bytes.len() as u64 > max {
+        return Err(InputError::TooLong {
+            what: what.to_string(),
+            kib: max / 1024,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Reads a line without echo from the controlling terminal. With no
+/// terminal this fails at once instead of waiting on stdin.
+pub fn prompt_hidden(prompt: &str, need: Need) -> Result<Passphrase, InputError> {
+    rpassword::prompt_password(prompt)
+        .map(Passphrase::from)
+        .map_err(|_| InputError::NoTerminal(need))
+}
+
+/// The longest key or URI accepted on stdin.
+const MAX_KEY_INPUT: u64 = 64 * 1024;
+
+/// A key or URI read from the terminal (no echo) or from stdin.
+pub fn read_key() -> Result<Zeroizing<String>, InputError> {
+    if io::stdin().is_terminal() {
+        let typed = prompt_hidden("Setup key (input hidden): ", Need::Key)?;
+        return String::from_utf8(typed.expose().to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| InputError::NotText("the key"));
+    }
+    let bytes = read_at_most(io::stdin(), MAX_KEY_INPUT, "the key on standard input")?;
+    std::str::from_utf8(&bytes)
+        .map(|text| Zeroizing::new(text.to_owned()))
+        .map_err(|_| InputError::NotText("the key on standard input"))
+}
+
+/// The largest export or image read.
+const MAX_FILE_INPUT: u64 = 16 * 1024 * 1024;
+
+/// The file at `path`, or standard input for `-`, up to the size of the
+/// largest export.
+pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    let what = path.display().to_string();
+    if path == Path::new("-") {
+        return read_at_most(io::stdin(), MAX_FILE_INPUT, &what);
+    }
+    match std::fs::File::open(path) {
+        Ok(file) => read_at_most(file, MAX_FILE_INPUT, &what),
+        Err(source) => Err(InputError::Read { what, source }),
+    }
+}
+
+/// Asks on the terminal before secrets leave the vault; scripts (no
+/// terminal) go ahead.
+pub fn confirm_export(question: &str) -> Result<(), InputError> {
+    if !io::stdin().is_terminal() {
+        return Ok(());
+    }
+    let _ = write!(io::stderr(), "{question} [y/N] ");
+    let _ = io::stderr().flush();
+    let mut answer = String::new();
+    io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|source| InputError::Read {
+            what: "the answer".into(),
+            source,
+        })?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(InputError::ExportCancelled)
+    }
+}

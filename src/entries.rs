@@ -1,0 +1,255 @@
+//! The vault's entries as a collection whose every change keeps names
+//! unique: finding by query, adding, renaming, removing, and moving an HOTP
+//! counter on. Names are compared by [`same_name`] and queries matched by
+//! [`matches`], the only two places that fold case.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::clock;
+use crate::entry::Entry;
+use crate::otp::{Code, ParamError};
+
+/// Why an entry could not be found, added or changed.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum EntryError {
+    #[error(
+        "an entry named {0:?} already exists: choose another name, or remove or rename that one first"
+    )]
+    NameExists(String),
+    #[error("the name is empty: give the entry a name, such as Amazon")]
+    EmptyName,
+    #[error("no entry matches {0:?}: run `otp list` to see the names")]
+    NoMatch(String),
+    #[error("{} entries match {query:?} ({}): give the exact name", .names.len(), .names.join(", "))]
+    Ambiguous { query: String, names: Vec<String> },
+    #[error(transparent)]
+    Params(#[from] ParamError),
+}
+
+/// A removed entry's id and when it went, so that a later merge of two
+/// copies does not bring it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub id: String,
+    pub deleted: i64,
+}
+
+/// True if two names are the same name: names are unique regardless of
+/// case, so "amazon" and "Amazon" are one entry.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+/// True if `query` is part of the entry's name, issuer or account,
+/// regardless of case.
+pub fn matches(entry: &Entry, query: &str) -> bool {
+    let query = query.to_lowercase();
+    [&entry.name, &entry.issuer, &entry.account]
+        .iter()
+        .any(|field| field.to_lowercase().contains(&query))
+}
+
+/// The entries of a vault, in the order they were added, and the
+/// tombstones of removed ones.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entries {
+    entries: Vec<Entry>,
+    #[serde(default)]
+    deleted: Vec<Tombstone>,
+}
+
+impl Entries {
+    pub fn iter(&self) -> std::slice::Iter<'_, Entry> {
+        self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn as_slice(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn tombstones(&self) -> &[Tombstone] {
+        &self.deleted
+    }
+
+    /// The entry named exactly `name` (regardless of case).
+    pub fn named(&self, name: &str) -> Option<&Entry> {
+        self.index_of_name(name).map(|i| &self.entries[i])
+    }
+
+    /// The entry with this id.
+    pub fn by_id(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    fn index_of_name(&self, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| same_name(&e.name, name))
+    }
+
+    fn index_of_exact(&self, name: &str) -> Result<usize, EntryError> {
+        self.index_of_name(name)
+            .ok_or_else(|| EntryError::NoMatch(name.to_string()))
+    }
+
+    /// Entries matching `query` (name, issuer or account, ignoring case);
+    /// an entry whose name equals the query wins alone.
+    pub fn search(&self, query: &str) -> Vec<&Entry> {
+        match self.named(query) {
+            Some(exact) => vec![exact],
+            None => self.entries.iter().filter(|e| matches(e, query)).collect(),
+        }
+    }
+
+    /// The one entry `query` designates; see [`Entries::search`].
+    pub fn find(&self, query: &str) -> Result<&Entry, EntryError> {
+        self.position(query).map(|i| &self.entries[i])
+    }
+
+    /// The index of the one entry `query` designates.
+    fn position(&self, query: &str) -> Result<usize, EntryError> {
+        if let Some(i) = self.index_of_name(query) {
+            return Ok(i);
+        }
+        let found: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| matches(&self.entries[i], query))
+            .collect();
+        match found.as_slice() {
+            [] => Err(EntryError::NoMatch(query.to_string())),
+            [one] => Ok(*one),
+            many => Err(EntryError::Ambiguous {
+                query: query.to_string(),
+                names: many.iter().map(|&i| self.entries[i].name.clone()).collect(),
+            }),
+        }
+    }
+
+    /// Adds an entry whose name is not taken.
+    pub fn add(&mut self, entry: Entry) -> Result<&Entry, EntryError> {
+        if entry.name.trim().is_empty() {
+            return Err(EntryError::EmptyName);
+        }
+        if self.index_of_name(&entry.name).is_some() {
+            return Err(EntryError::NameExists(entry.name));
+        }
+        entry.otp.validate()?;
+        self.entries.push(entry);
+        Ok(&self.entries[self.entries.len() - 1])
+    }
+
+    /// Removes the entry named exactly `name` (ignoring case) and leaves a
+    /// tombstone. Destructive, so no partial matching.
+    pub fn remove(&mut self, name: &str) -> Result<Entry, EntryError> {
+        let i = self.index_of_exact(name)?;
+        let entry = self.entries.remove(i);
+        self.deleted.push(Tombstone {
+            id: entry.id.clone(),
+            deleted: clock::timestamp(),
+        });
+        Ok(entry)
+    }
+
+    /// Renames the entry named exactly `old`; its id stays.
+    pub fn rename(&mut self, old: &str, new: &str) -> Result<&Entry, EntryError> {
+        if new.trim().is_empty() {
+            return Err(EntryError::EmptyName);
+        }
+        let i = self.index_of_exact(old)?;
+        if self.index_of_name(new).is_some_and(|j| j != i) {
+            return Err(EntryError::NameExists(new.to_string()));
+        }
+        let entry = &mut self.entries[i];
+        entry.name = new.to_string();
+        entry.touch();
+        Ok(entry)
+    }
+
+    /// The code at the counter of the HOTP entry `query` designates, with
+    /// the counter moved on. The caller must save before showing it.
+    pub(crate) fn advance_hotp(&mut self, query: &str) -> Result<(&Entry, Code), EntryError> {
+        let i = self.position(query)?;
+        let code = self.entries[i].advance_hotp()?;
+        Ok((&self.entries[i], code))
+    }
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = &'a Entry;
+    type IntoIter = std::slice::Iter<'a, Entry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{Account, Overrides};
+    use crate::key;
+
+    fn entry(name: &str, issuer: &str) -> Entry {
+        let mut e = Account::from_key(key::parse("JBSWY3DPEHPK3PXP").unwrap())
+            .enrol(name.into(), Overrides::default())
+            .unwrap();
+        e.issuer = issuer.into();
+        e
+    }
+
+    fn sample() -> Entries {
+        let mut all = Entries::default();
+        for (name, issuer) in [("Amazon", "Amazon"), ("Amazon AWS", "AWS"), ("GitHub", "")] {
+            all.add(entry(name, issuer)).unwrap();
+        }
+        all
+    }
+
+    #[test]
+    fn names_are_unique_regardless_of_case() {
+        let mut all = sample();
+        assert_eq!(
+            all.add(entry("AMAZON", "x")),
+            Err(EntryError::NameExists("AMAZON".into()))
+        );
+        assert_eq!(all.add(entry("  ", "x")), Err(EntryError::EmptyName));
+        assert_eq!(
+            all.rename("github", "amazon aws").unwrap_err(),
+            EntryError::NameExists("amazon aws".into())
+        );
+        // A rename to the same name in another case is no clash.
+        assert_eq!(all.rename("github", "GITHUB").unwrap().name, "GITHUB");
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn an_exact_name_wins_and_several_matches_are_named() {
+        let all = sample();
+        assert_eq!(all.find("amazon").unwrap().name, "Amazon");
+        assert_eq!(all.find("aws").unwrap().name, "Amazon AWS");
+        match all.find("ama") {
+            Err(EntryError::Ambiguous { names, .. }) => {
+                assert_eq!(names, ["Amazon", "Amazon AWS"])
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            all.find("paypal").unwrap_err(),
+            EntryError::NoMatch("paypal".into())
+        );
+    }
+
+    #[test]
+    fn remove_takes_an_exact_name_and_leaves_a_tombstone() {
+        let mut all = sample();
+        assert!(matches!(all.remove("Ama"), Err(EntryError::NoMatch(_))));
+        let removed = all.remove("amazon aws").unwrap();
+        assert_eq!(all.tombstones()[0].id, removed.id);
+        assert_eq!(all.len(), 2);
+    }
+}

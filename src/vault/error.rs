@@ -1,0 +1,151 @@
+//! What each vault operation can fail with, one enum an operation, as age
+//! separates its encryption and decryption errors: a caller can tell a
+//! damaged file from a wrong passphrase from a busy lock, and each message
+//! says what to do next.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use super::store::StoreError;
+use crate::crypto::SealError;
+use crate::crypto::kdf::KdfError;
+use crate::entries::EntryError;
+use crate::otp::ParamError;
+
+/// What is wrong with a file that cannot be opened, whatever the passphrase.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum Damage {
+    #[error("it is not an otpvault vault (its first bytes are not OTPVAULT); check the path")]
+    NotAVault,
+    #[error("it uses vault format version {0}, which this otp cannot read; upgrade otpvault")]
+    UnsupportedVersion(u16),
+    #[error("the file is truncated; restore it from a backup")]
+    Truncated,
+    #[error("its checksum does not match, so bytes were changed or lost; restore it from a backup")]
+    ChecksumMismatch,
+    #[error("its header is malformed ({0}); restore it from a backup")]
+    Malformed(&'static str),
+    #[error("it has no passphrase slot this otp can use; upgrade otpvault")]
+    NoPassphraseSlot,
+    #[error(
+        "its KDF parameters are refused ({0}), so the file is damaged or hostile; restore it from a backup"
+    )]
+    Kdf(KdfError),
+    #[error(
+        "its encrypted entries fail authentication, so they were changed after writing; restore it from a backup"
+    )]
+    PayloadAuthentication,
+    #[error("its decrypted entries are not valid ({0}); restore it from a backup")]
+    PayloadInvalid(String),
+}
+
+/// Why a vault could not be opened.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error(
+        "no vault at {0}: create one with `otp init` or `otp add NAME`, or give the path with --vault"
+    )]
+    NotFound(PathBuf),
+    #[error(
+        "wrong passphrase for {0}: try again; the passphrase cannot be recovered, but a backup may have an older one"
+    )]
+    WrongPassphrase(PathBuf),
+    #[error("cannot open {path}: {damage}")]
+    Damaged { path: PathBuf, damage: Damage },
+    #[error(
+        "not enough memory for Argon2id ({0} MiB) to unlock the vault: close other programs and try again"
+    )]
+    OutOfMemory(u64),
+    #[error(transparent)]
+    File(StoreError),
+}
+
+impl From<StoreError> for OpenError {
+    fn from(e: StoreError) -> OpenError {
+        match e {
+            StoreError::Missing(path) => OpenError::NotFound(path),
+            e => OpenError::File(e),
+        }
+    }
+}
+
+/// Why a vault could not be saved. Nothing was written.
+#[derive(Debug, Error)]
+pub enum SaveError {
+    #[error("{0} was changed by another otp while this one had it open: run the command again")]
+    Changed(PathBuf),
+    #[error("cannot serialise the entries ({0}): nothing was written; please report this")]
+    Serialize(String),
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error(transparent)]
+    File(#[from] StoreError),
+}
+
+/// Why a new vault could not be created.
+#[derive(Debug, Error)]
+pub enum CreateError {
+    #[error("invalid KDF parameters: {0}")]
+    Kdf(#[from] KdfError),
+    #[error(transparent)]
+    Save(#[from] SaveError),
+    #[error(transparent)]
+    File(#[from] StoreError),
+}
+
+/// Why `otp backup` wrote no backup (an existing one is left as it was).
+#[derive(Debug, Error)]
+pub enum BackupError {
+    #[error("the backup must be a different file from the vault itself: choose another path")]
+    OverVault,
+    #[error(
+        "the backup written to {0} did not read back the same: the disk may be failing; try another place"
+    )]
+    Mismatch(PathBuf),
+    /// The written copy could not be checked for want of memory, which is
+    /// not the copy's fault.
+    #[error(transparent)]
+    Check(OpenError),
+    #[error(transparent)]
+    Save(#[from] SaveError),
+    #[error(transparent)]
+    File(#[from] StoreError),
+}
+
+/// Why `otp restore` put nothing back (the vault is as it was).
+#[derive(Debug, Error)]
+pub enum RestoreError {
+    #[error("the backup must be a different file from the vault itself: choose another path")]
+    OverVault,
+    /// The backup does not open: missing, damaged, or another passphrase.
+    #[error(transparent)]
+    Source(OpenError),
+    #[error(transparent)]
+    File(#[from] StoreError),
+}
+
+/// Why the passphrase could not be changed.
+#[derive(Debug, Error)]
+pub enum RekeyError {
+    #[error(transparent)]
+    Kdf(#[from] KdfError),
+    #[error(transparent)]
+    Seal(#[from] SealError),
+}
+
+/// Why no code could be given.
+#[derive(Debug, Error)]
+pub enum CodeError {
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    /// An HOTP code is shown only once its advanced counter is saved.
+    #[error(transparent)]
+    Save(#[from] SaveError),
+}
+
+impl From<ParamError> for CodeError {
+    fn from(e: ParamError) -> CodeError {
+        CodeError::Entry(EntryError::Params(e))
+    }
+}
