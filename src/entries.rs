@@ -99,16 +99,9 @@ impl Entries {
             .ok_or_else(|| EntryError::NoMatch(name.to_string()))
     }
 
-    /// Entries matching `query` (name, issuer or account, ignoring case);
-    /// an entry whose name equals the query wins alone.
-    pub fn search(&self, query: &str) -> Vec<&Entry> {
-        match self.named(query) {
-            Some(exact) => vec![exact],
-            None => self.entries.iter().filter(|e| matches(e, query)).collect(),
-        }
-    }
-
-    /// The one entry `query` designates; see [`Entries::search`].
+    /// The one entry `query` designates: the entry named exactly `query`
+    /// (regardless of case), else the only one whose name, issuer or
+    /// account contains it.
     pub fn find(&self, query: &str) -> Result<&Entry, EntryError> {
         self.position(query).map(|i| &self.entries[i])
     }

@@ -26,9 +26,16 @@ impl Secret {
         &self.0
     }
 
-    /// Key length in bits: RFC 4226 asks for at least 128.
+    /// Key length in bits.
     pub fn bits(&self) -> usize {
         self.0.len() * 8
+    }
+
+    /// True if the key is shorter than the 128 bits RFC 4226 asks for. Many
+    /// sites issue 80-bit keys, which work; a short key can also mean one
+    /// that was not copied whole.
+    pub fn is_short(&self) -> bool {
+        self.bits() < 128
     }
 }
 

@@ -36,6 +36,31 @@ pub enum UriError {
     MissingCounter,
 }
 
+/// What was pasted where a setup key or a URI may go, and was neither.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum PasteError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Uri(#[from] UriError),
+}
+
+/// An account from text a person pasted: an `otpauth://` URI if it starts
+/// like one (in any case), else a bare setup key.
+pub fn parse_pasted(text: &str) -> Result<Account, PasteError> {
+    let is_uri = text
+        .trim_start()
+        .get(..SCHEME.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(SCHEME));
+    if is_uri {
+        Ok(parse(text)?)
+    } else {
+        Ok(Account::from_key(key::parse(text)?))
+    }
+}
+
+const SCHEME: &str = "otpauth:";
+
 /// Parses one `otpauth://` URI (surrounding whitespace ignored).
 pub fn parse(uri: &str) -> Result<Account, UriError> {
     let uri = uri.trim();

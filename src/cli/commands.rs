@@ -155,16 +155,7 @@ fn account_to_add(args: &mut AddArgs) -> Result<Account, Failure> {
     if let Some(image) = &args.qr {
         return Ok(import::account_from_image(&input::read_file(image)?)?);
     }
-    let text = input::read_key()?;
-    let is_uri = text
-        .trim_start()
-        .get(..8)
-        .is_some_and(|head| head.eq_ignore_ascii_case("otpauth:"));
-    Ok(if is_uri {
-        uri::parse(&text)?
-    } else {
-        Account::from_key(key::parse(&text)?)
-    })
+    Ok(uri::parse_pasted(&input::read_key()?)?)
 }
 
 pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
@@ -221,7 +212,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
 }
 
 fn warn_if_short(secret: &Secret) {
-    if secret.bits() < 128 {
+    if secret.is_short() {
         warn(&format!(
             "this key has only {} bits; RFC 4226 asks for at least 128. It works, but check that you copied all of it",
             secret.bits()
@@ -417,10 +408,8 @@ pub fn passwd(ctx: &Context) -> Result<(), Failure> {
 }
 
 pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
-    // Backups sit beside the file a symlinked vault points to.
-    let resolved = store::resolve(ctx.vault_path());
     let Some(file) = file else {
-        let backups = store::list_backups(&resolved)?;
+        let backups = store::list_backups(ctx.vault_path())?;
         if backups.is_empty() {
             note!(
                 "otp: no automatic backups of {} yet",
@@ -444,7 +433,7 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
         ctx.vault_path().display(),
         vault.entries().len(),
         file.display(),
-        store::backups_dir(&resolved).display()
+        store::backups_dir(ctx.vault_path()).display()
     );
     Ok(())
 }

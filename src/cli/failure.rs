@@ -13,7 +13,7 @@ use otpvault::import::ImportError;
 use otpvault::key::KeyError;
 use otpvault::otp::ParamError;
 use otpvault::qr::QrError;
-use otpvault::uri::UriError;
+use otpvault::uri::{PasteError, UriError};
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{
     BackupError, CodeError, CreateError, OpenError, RekeyError, RestoreError, SaveError,
@@ -64,6 +64,8 @@ pub enum Failure {
     #[error(transparent)]
     Uri(#[from] UriError),
     #[error(transparent)]
+    Paste(#[from] PasteError),
+    #[error(transparent)]
     Params(#[from] ParamError),
     #[error(transparent)]
     Import(#[from] ImportError),
@@ -77,59 +79,53 @@ pub enum Failure {
     Output(io::Error),
 }
 
+/// The exit code a failure gives. Implemented for every error type a
+/// command can meet, each with a match that names every variant.
+trait Exit {
+    fn exit(&self) -> u8;
+}
+
 impl Failure {
     pub fn exit_code(&self) -> u8 {
-        use exit::*;
         match self {
-            Failure::Open(e) => open(e),
-            Failure::Save(e) => save(e),
-            Failure::Create(e) => match e {
-                CreateError::Kdf(e) => kdf(e),
-                CreateError::Save(e) => save(e),
-                CreateError::File(e) => file(e),
-            },
-            Failure::Backup(e) => match e {
-                BackupError::OverVault => USAGE,
-                BackupError::Mismatch(_) => FAILURE,
-                BackupError::Check(e) => open(e),
-                BackupError::Save(e) => save(e),
-                BackupError::File(e) => file(e),
-            },
-            Failure::Restore(e) => match e {
-                RestoreError::OverVault => USAGE,
-                RestoreError::Source(e) => open(e),
-                RestoreError::File(e) => file(e),
-            },
-            Failure::Rekey(e) => match e {
-                RekeyError::Kdf(e) => kdf(e),
-                RekeyError::Seal(_) => FAILURE,
-            },
-            Failure::Code(e) => match e {
-                CodeError::Entry(e) => entry(e),
-                CodeError::Save(e) => save(e),
-            },
-            Failure::File(e) => file(e),
-            Failure::Kdf(e) => kdf(e),
-            Failure::Entry(e) => entry(e),
-            Failure::Import(e) => import(e),
-            Failure::Export(e) => match e {
-                ExportError::Nothing => USAGE,
-                // Not the user's doing: the data does not fit a QR code.
-                ExportError::Qr(_) => FAILURE,
-                ExportError::Format(e) => format(e),
-            },
-            Failure::Key(_) | Failure::Uri(_) | Failure::Params(_) | Failure::Input(_) => USAGE,
-            Failure::Clock(ClockError::BeforeEpoch) => FAILURE,
-            Failure::Output(_) => FAILURE,
+            Failure::Open(e) => e.exit(),
+            Failure::Save(e) => e.exit(),
+            Failure::Create(e) => e.exit(),
+            Failure::Backup(e) => e.exit(),
+            Failure::Restore(e) => e.exit(),
+            Failure::Rekey(e) => e.exit(),
+            Failure::Code(e) => e.exit(),
+            Failure::File(e) => e.exit(),
+            Failure::Kdf(e) => e.exit(),
+            Failure::Entry(e) => e.exit(),
+            Failure::Key(e) => e.exit(),
+            Failure::Uri(e) => e.exit(),
+            Failure::Paste(e) => e.exit(),
+            Failure::Params(e) => e.exit(),
+            Failure::Import(e) => e.exit(),
+            Failure::Export(e) => e.exit(),
+            Failure::Clock(e) => e.exit(),
+            Failure::Input(e) => e.exit(),
+            Failure::Output(_) => exit::FAILURE,
         }
     }
 }
 
-fn open(e: &OpenError) -> u8 {
-    match e {
-        OpenError::NotFound(_) => exit::NO_VAULT,
-        OpenError::WrongPassphrase(_) => exit::WRONG_PASSPHRASE,
-        OpenError::Damaged { damage, .. } => match damage {
+impl Exit for OpenError {
+    fn exit(&self) -> u8 {
+        match self {
+            OpenError::NotFound(_) => exit::NO_VAULT,
+            OpenError::WrongPassphrase(_) => exit::WRONG_PASSPHRASE,
+            OpenError::Damaged { damage, .. } => damage.exit(),
+            OpenError::OutOfMemory(_) => exit::FAILURE,
+            OpenError::File(e) => e.exit(),
+        }
+    }
+}
+
+impl Exit for Damage {
+    fn exit(&self) -> u8 {
+        match self {
             Damage::NotAVault
             | Damage::UnsupportedVersion(_)
             | Damage::Truncated
@@ -139,74 +135,228 @@ fn open(e: &OpenError) -> u8 {
             | Damage::Kdf(_)
             | Damage::PayloadAuthentication
             | Damage::PayloadInvalid(_) => exit::DAMAGED,
-        },
-        OpenError::OutOfMemory(_) => exit::FAILURE,
-        OpenError::File(e) => file(e),
-    }
-}
-
-fn save(e: &SaveError) -> u8 {
-    match e {
-        SaveError::Changed(_) => exit::BUSY,
-        SaveError::Serialize(_) | SaveError::Seal(_) => exit::FAILURE,
-        SaveError::File(e) => file(e),
-    }
-}
-
-fn file(e: &StoreError) -> u8 {
-    match e {
-        StoreError::Missing(_) => exit::NO_VAULT,
-        StoreError::Exists(_) => exit::EXISTS,
-        StoreError::TooLarge(_) => exit::DAMAGED,
-        StoreError::Busy(_) => exit::BUSY,
-        StoreError::Io { .. } => exit::FAILURE,
-    }
-}
-
-fn kdf(e: &KdfError) -> u8 {
-    match e {
-        KdfError::OutOfMemory(_) => exit::FAILURE,
-        KdfError::TooCostly { .. } | KdfError::OutOfBounds(_) | KdfError::TooSlow { .. } => {
-            exit::USAGE
         }
     }
 }
 
-fn entry(e: &EntryError) -> u8 {
-    match e {
-        EntryError::NoMatch(_) => exit::NO_MATCH,
-        EntryError::Ambiguous { .. } => exit::AMBIGUOUS,
-        EntryError::NameExists(_) => exit::EXISTS,
-        EntryError::EmptyName | EntryError::Params(_) => exit::USAGE,
+impl Exit for SaveError {
+    fn exit(&self) -> u8 {
+        match self {
+            SaveError::Changed(_) => exit::BUSY,
+            SaveError::Serialize(_) | SaveError::Seal(_) => exit::FAILURE,
+            SaveError::File(e) => e.exit(),
+        }
     }
 }
 
-fn import(e: &ImportError) -> u8 {
-    match e {
-        ImportError::Format(e) => format(e),
-        ImportError::Empty
-        | ImportError::NotAnExport
-        | ImportError::Uri { .. }
-        | ImportError::Migration { .. }
-        | ImportError::NotAUri { .. }
-        | ImportError::WrongFormat(_)
-        | ImportError::SeveralAccounts(_) => exit::USAGE,
-        ImportError::Qr(e) => match e {
+impl Exit for CreateError {
+    fn exit(&self) -> u8 {
+        match self {
+            CreateError::Kdf(e) => e.exit(),
+            CreateError::Save(e) => e.exit(),
+            CreateError::File(e) => e.exit(),
+        }
+    }
+}
+
+impl Exit for BackupError {
+    fn exit(&self) -> u8 {
+        match self {
+            BackupError::OverVault => exit::USAGE,
+            BackupError::Mismatch(_) => exit::FAILURE,
+            BackupError::Check(e) => e.exit(),
+            BackupError::Save(e) => e.exit(),
+            BackupError::File(e) => e.exit(),
+        }
+    }
+}
+
+impl Exit for RestoreError {
+    fn exit(&self) -> u8 {
+        match self {
+            RestoreError::OverVault => exit::USAGE,
+            RestoreError::Source(e) => e.exit(),
+            RestoreError::File(e) => e.exit(),
+        }
+    }
+}
+
+impl Exit for RekeyError {
+    fn exit(&self) -> u8 {
+        match self {
+            RekeyError::Kdf(e) => e.exit(),
+            RekeyError::Seal(_) => exit::FAILURE,
+        }
+    }
+}
+
+impl Exit for CodeError {
+    fn exit(&self) -> u8 {
+        match self {
+            CodeError::Entry(e) => e.exit(),
+            CodeError::Save(e) => e.exit(),
+        }
+    }
+}
+
+impl Exit for StoreError {
+    fn exit(&self) -> u8 {
+        match self {
+            StoreError::Missing(_) => exit::NO_VAULT,
+            StoreError::Exists(_) => exit::EXISTS,
+            StoreError::TooLarge(_) => exit::DAMAGED,
+            StoreError::Busy(_) => exit::BUSY,
+            StoreError::Io { .. } => exit::FAILURE,
+        }
+    }
+}
+
+impl Exit for KdfError {
+    fn exit(&self) -> u8 {
+        match self {
+            KdfError::OutOfMemory(_) => exit::FAILURE,
+            KdfError::TooCostly { .. } | KdfError::OutOfBounds(_) | KdfError::TooSlow { .. } => {
+                exit::USAGE
+            }
+        }
+    }
+}
+
+impl Exit for EntryError {
+    fn exit(&self) -> u8 {
+        match self {
+            EntryError::NoMatch(_) => exit::NO_MATCH,
+            EntryError::Ambiguous { .. } => exit::AMBIGUOUS,
+            EntryError::NameExists(_) => exit::EXISTS,
+            EntryError::EmptyName => exit::USAGE,
+            EntryError::Params(e) => e.exit(),
+        }
+    }
+}
+
+impl Exit for KeyError {
+    fn exit(&self) -> u8 {
+        match self {
+            KeyError::Empty | KeyError::InvalidCharacter { .. } | KeyError::TooShort => exit::USAGE,
+        }
+    }
+}
+
+impl Exit for UriError {
+    fn exit(&self) -> u8 {
+        match self {
+            UriError::Secret(e) => e.exit(),
+            UriError::NotOtpauth
+            | UriError::UnknownType(_)
+            | UriError::MissingSecret
+            | UriError::Label
+            | UriError::Parameter { .. }
+            | UriError::MissingCounter => exit::USAGE,
+        }
+    }
+}
+
+impl Exit for PasteError {
+    fn exit(&self) -> u8 {
+        match self {
+            PasteError::Key(e) => e.exit(),
+            PasteError::Uri(e) => e.exit(),
+        }
+    }
+}
+
+impl Exit for ParamError {
+    fn exit(&self) -> u8 {
+        match self {
+            ParamError::Digits(_)
+            | ParamError::PeriodZero
+            | ParamError::Algorithm(_)
+            | ParamError::SteamDigits(_)
+            | ParamError::CounterExhausted => exit::USAGE,
+        }
+    }
+}
+
+impl Exit for ImportError {
+    fn exit(&self) -> u8 {
+        match self {
+            ImportError::Format(e) => e.exit(),
+            ImportError::Uri { source, .. } => source.exit(),
+            ImportError::Migration { source, .. } => source.exit(),
+            ImportError::Qr(e) => e.exit(),
+            ImportError::Empty
+            | ImportError::NotAnExport
+            | ImportError::NotAUri { .. }
+            | ImportError::WrongFormat(_)
+            | ImportError::SeveralAccounts(_) => exit::USAGE,
+        }
+    }
+}
+
+impl Exit for QrError {
+    fn exit(&self) -> u8 {
+        match self {
             QrError::NotAnImage
             | QrError::BadImage(_)
             | QrError::TooLarge(_)
             | QrError::NotFound
             | QrError::TooLong(_) => exit::USAGE,
-        },
+        }
     }
 }
 
-fn format(e: &FormatError) -> u8 {
-    match e {
-        FormatError::WrongPassword => exit::WRONG_PASSPHRASE,
-        FormatError::Invalid(_)
-        | FormatError::Unsupported(_)
-        | FormatError::KdfOutOfBounds(_)
-        | FormatError::Argon2(_) => exit::USAGE,
+impl Exit for FormatError {
+    fn exit(&self) -> u8 {
+        match self {
+            FormatError::WrongPassword => exit::WRONG_PASSPHRASE,
+            FormatError::Invalid(_)
+            | FormatError::Unsupported(_)
+            | FormatError::KdfOutOfBounds(_)
+            | FormatError::Argon2(_) => exit::USAGE,
+        }
+    }
+}
+
+impl Exit for ExportError {
+    fn exit(&self) -> u8 {
+        match self {
+            ExportError::Nothing => exit::USAGE,
+            ExportError::Format(e) => e.exit(),
+            // Not the user's doing: the data does not fit a QR code.
+            ExportError::Qr(e) => match e {
+                QrError::TooLong(_)
+                | QrError::BadImage(_)
+                | QrError::NotAnImage
+                | QrError::TooLarge(_)
+                | QrError::NotFound => exit::FAILURE,
+            },
+        }
+    }
+}
+
+impl Exit for ClockError {
+    fn exit(&self) -> u8 {
+        match self {
+            ClockError::BeforeEpoch => exit::FAILURE,
+        }
+    }
+}
+
+impl Exit for InputError {
+    fn exit(&self) -> u8 {
+        match self {
+            InputError::NoTerminal(_)
+            | InputError::ExportCancelled
+            | InputError::Read { .. }
+            | InputError::TooLong { .. }
+            | InputError::NotText(_)
+            | InputError::PassphraseFile { .. }
+            | InputError::PassphraseCommandSpawn(_)
+            | InputError::PassphraseCommandFailed(_)
+            | InputError::EmptyVariable(_)
+            | InputError::EmptyPassphrase
+            | InputError::Mismatch
+            | InputError::NoHome => exit::USAGE,
+        }
     }
 }

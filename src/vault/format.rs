@@ -28,9 +28,6 @@ pub const SALT_LEN: usize = 32;
 pub const WRAPPED_KEY_LEN: usize = KEY_LEN + TAG_LEN;
 /// memory, iterations, parallelism, salt, nonce, wrapped key.
 const PASSPHRASE_BODY_LEN: usize = 12 + SALT_LEN + NONCE_LEN + WRAPPED_KEY_LEN;
-/// Larger files are refused before they are read: 10,000 entries take
-/// about 3 MiB.
-pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
 
 /// One way to unlock the vault key. Only passphrase slots exist so far;
 /// slots of unknown types are kept byte for byte and skipped on unlock.

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use super::format::MAX_FILE_LEN;
+/// Larger files are refused before they are read: 10,000 entries take
+/// about 3 MiB.
+pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
 
 /// How long a writer waits for another to finish before giving up.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -215,8 +217,9 @@ pub fn remove_stale_temps(path: &Path) {
 pub const DEFAULT_KEEP_BACKUPS: usize = 10;
 
 /// The folder that holds the automatic backups of `vault`.
+/// Backups sit beside the file a symlinked vault points to.
 pub fn backups_dir(vault: &Path) -> PathBuf {
-    let mut name = vault.as_os_str().to_owned();
+    let mut name = resolve(vault).into_os_string();
     name.push(".backups");
     PathBuf::from(name)
 }
