@@ -3,6 +3,8 @@
 //! counter on. Names are compared by [`same_name`] and queries matched by
 //! [`matches`], the only two places that fold case.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -38,25 +40,82 @@ pub struct Tombstone {
 /// True if two names are the same name: names are unique regardless of
 /// case, so "amazon" and "Amazon" are one entry.
 pub fn same_name(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
+    fold(a) == fold(b)
+}
+
+/// A name with its case folded: the one definition of "regardless of case".
+fn fold(name: &str) -> String {
+    name.to_lowercase()
 }
 
 /// True if `query` is part of the entry's name, issuer or account,
 /// regardless of case.
 pub fn matches(entry: &Entry, query: &str) -> bool {
-    let query = query.to_lowercase();
+    let query = fold(query);
     [&entry.name, &entry.issuer, &entry.account]
         .iter()
-        .any(|field| field.to_lowercase().contains(&query))
+        .any(|field| fold(field).contains(&query))
 }
 
 /// The entries of a vault, in the order they were added, and the
-/// tombstones of removed ones.
+/// tombstones of removed ones. Read from a file only if the file keeps the
+/// collection's rules (see [`BrokenRule`]).
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Stored")]
 pub struct Entries {
+    entries: Vec<Entry>,
+    deleted: Vec<Tombstone>,
+}
+
+/// The payload as stored, before its rules are checked.
+#[derive(Deserialize)]
+struct Stored {
     entries: Vec<Entry>,
     #[serde(default)]
     deleted: Vec<Tombstone>,
+}
+
+/// A stored collection that breaks a rule every writer keeps: another
+/// program wrote it wrong, or someone changed it by hand.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum BrokenRule {
+    #[error("two entries are named {0:?}, regardless of case")]
+    SameName(String),
+    #[error("an entry has an empty name")]
+    EmptyName,
+    #[error("two entries have the id {0}")]
+    SameId(String),
+    #[error("the entry {name:?} has invalid parameters: {source}")]
+    Params { name: String, source: ParamError },
+}
+
+impl TryFrom<Stored> for Entries {
+    type Error = BrokenRule;
+    /// Checks every rule in one pass (a vault may hold 10,000 entries).
+    fn try_from(stored: Stored) -> Result<Entries, BrokenRule> {
+        let n = stored.entries.len();
+        let mut names = HashSet::with_capacity(n);
+        let mut ids = HashSet::with_capacity(n);
+        for entry in &stored.entries {
+            if entry.name.trim().is_empty() {
+                return Err(BrokenRule::EmptyName);
+            }
+            if !names.insert(fold(&entry.name)) {
+                return Err(BrokenRule::SameName(entry.name.clone()));
+            }
+            if !ids.insert(entry.id.as_str()) {
+                return Err(BrokenRule::SameId(entry.id.clone()));
+            }
+            entry.otp.validate().map_err(|source| BrokenRule::Params {
+                name: entry.name.clone(),
+                source,
+            })?;
+        }
+        Ok(Entries {
+            entries: stored.entries,
+            deleted: stored.deleted,
+        })
+    }
 }
 
 impl Entries {

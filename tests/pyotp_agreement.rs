@@ -64,14 +64,7 @@ for c in json.load(sys.stdin):
     out.append(pyotp.TOTP(secret, digits=c["digits"], digest=digest, interval=c["period"]).at(c["time"]))
 json.dump(out, sys.stdout)
 "#;
-    let child = Command::new("python3")
-        .args(["-c", "import pyotp"])
-        .stderr(Stdio::null())
-        .status();
-    if !matches!(child, Ok(s) if s.success()) {
-        println!(
-            "SKIPPED: python3 with pyotp is not installed; live agreement with pyotp did not run"
-        );
+    if !have_python(&["pyotp"]) {
         return None;
     }
     let mut child = Command::new("python3")

@@ -139,13 +139,62 @@ pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
-/// `../shared/fixtures`, or None (with a notice) where it is absent.
+/// True when the suite runs in CI, where every tool and fixture must be
+/// present and a test that cannot run fails instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| v == "true" || v == "1")
+}
+
+/// Reports that `what` is missing: in CI a failure; elsewhere one line on
+/// the real stderr, which cargo shows (the test harness captures only the
+/// print macros), so that a skipped check never looks like a passed one.
+pub fn missing(what: &str) {
+    if in_ci() {
+        panic!("{what} is missing, and CI=true: install it (.ci/run does)");
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {what} is missing; this check did not run"
+    );
+}
+
+/// True if `python3` can import every module in `modules`; else reports
+/// them missing (see [`missing`]).
+pub fn have_python(modules: &[&str]) -> bool {
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg(format!("import {}", modules.join(", ")))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        missing(&format!("python3 with {}", modules.join(", ")));
+    }
+    ok
+}
+
+/// True if `tool` is on PATH; else reports it missing.
+pub fn have_tool(tool: &str) -> bool {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        missing(&format!("the {tool} command"));
+    }
+    ok
+}
+
+/// `../shared/fixtures`, or None (reported as missing) where it is absent.
 pub fn fixtures() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("SKIPPED: ../shared/fixtures is absent; fixture checks did not run");
+        missing("../shared/fixtures");
         None
     }
 }

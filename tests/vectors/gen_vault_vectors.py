@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""Writes the vault-format test vectors from docs/vault-format.md with an
+implementation that shares no code with otpvault: argon2-cffi (the reference
+Argon2 in C), PyNaCl (libsodium's XChaCha20-Poly1305) and hashlib.
+
+    pip install argon2-cffi pynacl && python3 tests/vectors/gen_vault_vectors.py [OUT_DIR]
+
+Every random value (vault key, salts, nonces, ids) is derived from a fixed
+label with SHA-256, so the output is the same byte for byte on every run.
+It writes:
+
+- example-v1.otpvault: the spec's example vault (passphrase
+  "example passphrase");
+- vault-v1.json: that example's intermediate values (KEK, vault key, header,
+  plaintext JSON), and a list of cases, each a whole file with the
+  passphrase to try and the outcome a reader must reach.
+
+tests/vault_vectors.rs runs every case through otpvault, and checks that
+running this script again gives the committed files.
+"""
+import base64
+import hashlib
+import json
+import os
+import struct
+import sys
+from importlib.metadata import version
+
+from argon2.low_level import Type, hash_secret_raw
+from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MAGIC = b"OTPVAULT"
+SLOT_PASSPHRASE = 1
+PASSPHRASE = "example passphrase"
+# Tiny Argon2id costs keep the vectors fast; a reader checks the bounds of
+# section "Reading", not a minimum.
+TINY = (1024, 1, 1)  # memory KiB, iterations, lanes
+AMAZON_KEY = "N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA"
+
+
+def fixed(label, n):
+    """n pseudo-random bytes named by label: reproducible 'randomness'."""
+    out = b""
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"{label}/{counter}".encode()).digest()
+        counter += 1
+    return out[:n]
+
+
+def argon2id(passphrase, salt, memory_kib, iterations, lanes):
+    return hash_secret_raw(
+        secret=passphrase.encode(),
+        salt=salt,
+        time_cost=iterations,
+        memory_cost=memory_kib,
+        parallelism=lanes,
+        hash_len=32,
+        type=Type.ID,
+        version=19,
+    )
+
+
+def xchacha_seal(key, nonce, aad, plaintext):
+    return crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, nonce, key)
+
+
+def passphrase_slot(version_number, vault_key, passphrase, kdf, label):
+    """A passphrase slot (type 1) and the KEK it was made with."""
+    memory_kib, iterations, lanes = kdf
+    salt = fixed(label + "/salt", 32)
+    nonce = fixed(label + "/nonce", 24)
+    body_head = struct.pack(">III", memory_kib, iterations, lanes) + salt + nonce
+    head = bytes([SLOT_PASSPHRASE]) + struct.pack(">H", len(body_head) + 48) + body_head
+    aad = MAGIC + struct.pack(">H", version_number) + head
+    kek = argon2id(passphrase, salt, memory_kib, iterations, lanes)
+    wrapped = xchacha_seal(kek, nonce, aad, vault_key)
+    assert len(wrapped) == 48
+    return head + wrapped, kek
+
+
+def raw_slot(kind, body):
+    return bytes([kind]) + struct.pack(">H", len(body)) + body
+
+
+def vault_file(version_number, slots, payload_nonce, vault_key, plaintext):
+    header = (
+        MAGIC
+        + struct.pack(">H", version_number)
+        + bytes([len(slots)])
+        + b"".join(slots)
+        + payload_nonce
+    )
+    payload = xchacha_seal(vault_key, payload_nonce, header, plaintext)
+    body = header + payload
+    return header, body + hashlib.sha256(body).digest()
+
+
+def recheck(file):
+    """The file with its checksum recomputed, so only later checks can see
+    a change: what a deliberate forger would do."""
+    body = file[:-32]
+    return body + hashlib.sha256(body).digest()
+
+
+def entry(name, issuer, account, secret, label, **otp):
+    params = {"kind": "totp", "algorithm": "SHA1", "digits": 6, "period": 30, "counter": 0}
+    params.update(otp)
+    e = {"id": fixed(label, 16).hex(), "name": name}
+    if issuer is not None:
+        e["issuer"] = issuer
+    if account is not None:
+        e["account"] = account
+    e.update(
+        {"secret": secret, "otp": params, "created": 1764028800, "modified": 1764028800}
+    )
+    return e
+
+
+def payload(entries, deleted=()):
+    return json.dumps(
+        {"entries": entries, "deleted": list(deleted)}, separators=(",", ":")
+    ).encode()
+
+
+def secret_bytes(text):
+    """A secret as the spec reads it: whitespace and hyphens dropped, case
+    folded, padding optional."""
+    symbols = "".join(c for c in text if not c.isspace() and c != "-").upper().rstrip("=")
+    return base64.b32decode(symbols + "=" * (-len(symbols) % 8))
+
+
+def expected(entries):
+    """What a reader must find: every field, absent issuer/account as ""."""
+    return [
+        {
+            "id": e["id"],
+            "name": e["name"],
+            "issuer": e.get("issuer", ""),
+            "account": e.get("account", ""),
+            "secret_hex": secret_bytes(e["secret"]).hex(),
+            "otp": e["otp"],
+        }
+        for e in entries
+    ]
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else HERE
+    vault_key = fixed("vault key", 32)
+    amazon = entry("Amazon", "Amazon", "user@example.com", AMAZON_KEY, "amazon id")
+    example_plain = payload([amazon])
+    slot, kek = passphrase_slot(1, vault_key, PASSPHRASE, TINY, "example slot")
+    example_nonce = fixed("example payload nonce", 24)
+    header, example = vault_file(1, [slot], example_nonce, vault_key, example_plain)
+
+    cases = []
+
+    def case(name, file, expect, passphrase=PASSPHRASE, what=""):
+        cases.append(
+            {
+                "name": name,
+                "description": what,
+                "passphrase": passphrase,
+                "file_hex": file.hex(),
+                "expect": expect,
+            }
+        )
+
+    opens = {"result": "opens", "entries": expected([amazon])}
+    case("example", example, opens, what="the spec's example vault")
+    case(
+        "wrong passphrase",
+        example,
+        {"result": "wrong_passphrase"},
+        passphrase="Example passphrase",
+        what="the example with a passphrase that differs in one letter's case",
+    )
+    flipped = bytearray(example)
+    flipped[len(header) + 5] ^= 0x01
+    case(
+        "flipped payload byte",
+        bytes(flipped),
+        {"result": "damaged", "damage": "checksum"},
+        what="one payload bit flipped, checksum left as it was",
+    )
+    case(
+        "truncated",
+        example[:-40],
+        {"result": "damaged", "damage": "checksum"},
+        what="the last 40 bytes cut off",
+    )
+    case(
+        "not a vault",
+        b"otpvault" + example[8:],
+        {"result": "damaged", "damage": "not_a_vault"},
+        what="the magic in lower case",
+    )
+    case(
+        "forged payload",
+        recheck(bytes(flipped)),
+        {"result": "damaged", "damage": "payload_authentication"},
+        what="one payload bit flipped and the checksum recomputed: only the AEAD can tell",
+    )
+    forged_nonce = bytearray(example)
+    forged_nonce[len(header) - 1] ^= 0x01
+    case(
+        "forged payload nonce",
+        recheck(bytes(forged_nonce)),
+        {"result": "damaged", "damage": "payload_authentication"},
+        what="the payload nonce changed and the checksum recomputed: the header is the payload's associated data",
+    )
+    future = bytearray(example)
+    future[8:10] = struct.pack(">H", 999)
+    case(
+        "unknown version",
+        recheck(bytes(future)),
+        {"result": "damaged", "damage": "unsupported_version", "version": 999},
+        what="version 999: a reader must not guess at a newer layout",
+    )
+    # A header that asks for 4 GiB x 64 passes. The slot's wrapped key is
+    # random: a reader must refuse before deriving anything.
+    heavy_head = bytes([SLOT_PASSPHRASE]) + struct.pack(">H", 116)
+    heavy_head += struct.pack(">III", 4 * 1024 * 1024, 64, 4)
+    heavy_head += fixed("heavy salt", 32) + fixed("heavy nonce", 24) + fixed("heavy key", 48)
+    _, heavy = vault_file(1, [heavy_head], example_nonce, vault_key, example_plain)
+    case(
+        "excessive work",
+        heavy,
+        {"result": "damaged", "damage": "kdf"},
+        what="Argon2id 4 GiB x 64 passes: over the 16 GiB bound of memory x passes",
+    )
+    zero_lanes = heavy_head[:3] + struct.pack(">III", 1024, 1, 0) + heavy_head[15:]
+    _, zero = vault_file(1, [zero_lanes], example_nonce, vault_key, example_plain)
+    case(
+        "zero lanes",
+        zero,
+        {"result": "damaged", "damage": "kdf"},
+        what="Argon2id with parallelism 0",
+    )
+    short_slot = raw_slot(SLOT_PASSPHRASE, slot[3:-1])
+    _, short = vault_file(1, [short_slot], example_nonce, vault_key, example_plain)
+    case(
+        "short passphrase slot",
+        short,
+        {"result": "damaged", "damage": "malformed"},
+        what="a passphrase slot whose body is 115 bytes, not 116",
+    )
+
+    # An unknown slot type before the passphrase slot: skipped, and the
+    # first passphrase slot opens the vault. A second passphrase slot with
+    # another passphrase comes after it and is never tried.
+    other, _ = passphrase_slot(1, vault_key, "another passphrase", TINY, "second slot")
+    slots = [raw_slot(200, b"\xaa\xbb\xcc"), slot, other]
+    _, grease = vault_file(1, slots, fixed("grease nonce", 24), vault_key, example_plain)
+    case(
+        "unknown slot first",
+        grease,
+        opens,
+        what="a slot of unknown type 200 before the passphrase slot; a second passphrase slot after it",
+    )
+    case(
+        "second passphrase slot",
+        grease,
+        {"result": "wrong_passphrase"},
+        passphrase="another passphrase",
+        what="only the first passphrase slot is tried",
+    )
+
+    lenient = entry(
+        "Amazon",
+        None,
+        None,
+        "n4op sglf 7hzp eq3r 4zzk swum y6pr 5tdg n7lx p4x7 sa7z 2ech 47xa",
+        "lenient id",
+    )
+    hotp = entry(
+        "Bank", "", "", "JBSWY3DPEHPK3PXP", "hotp id", kind="hotp", digits=8, counter=7
+    )
+    lenient_plain = payload([lenient, hotp], deleted=[{"id": fixed("gone", 16).hex(), "deleted": 1764030000}])
+    _, lenient_file = vault_file(1, [slot], fixed("lenient nonce", 24), vault_key, lenient_plain)
+    case(
+        "lenient secret, absent fields",
+        lenient_file,
+        {"result": "opens", "entries": expected([lenient, hotp])},
+        what="a secret in lower case with spaces; an entry without issuer and account (read as empty); an HOTP entry; a tombstone",
+    )
+    twins = payload(
+        [amazon, entry("AMAZON", "x", "", "JBSWY3DPEHPK3PXP", "twin id")]
+    )
+    _, twins_file = vault_file(1, [slot], fixed("twins nonce", 24), vault_key, twins)
+    case(
+        "names equal but for case",
+        twins_file,
+        {"result": "damaged", "damage": "payload_invalid"},
+        what="two entries named Amazon and AMAZON: names are unique regardless of case",
+    )
+
+    made_by = (
+        f"tests/vectors/gen_vault_vectors.py with argon2-cffi {version('argon2-cffi')}, "
+        f"PyNaCl {version('pynacl')}"
+    )
+    out = {
+        "format": "otpvault vault, version 1 (docs/vault-format.md)",
+        "made_by": made_by,
+        "example": {
+            "passphrase": PASSPHRASE,
+            "argon2id": {"memory_kib": TINY[0], "iterations": TINY[1], "parallelism": TINY[2]},
+            "salt_hex": fixed("example slot/salt", 32).hex(),
+            "slot_nonce_hex": fixed("example slot/nonce", 24).hex(),
+            "kek_hex": kek.hex(),
+            "vault_key_hex": vault_key.hex(),
+            "payload_nonce_hex": example_nonce.hex(),
+            "header_hex": header.hex(),
+            "plaintext": example_plain.decode(),
+            "file_hex": example.hex(),
+        },
+        "cases": cases,
+    }
+    with open(os.path.join(out_dir, "vault-v1.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(out_dir, "example-v1.otpvault"), "wb") as f:
+        f.write(example)
+
+
+if __name__ == "__main__":
+    main()
