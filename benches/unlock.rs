@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use otpvault::crypto::{self, kdf::KdfParams};
 use otpvault::otp::{Algorithm, totp};
+use otpvault::vault::Settings;
 use otpvault::{Entry, Params, Passphrase, Secret, Vault};
 
 const RUNS: usize = 11;
@@ -89,7 +90,17 @@ fn make_vault(dir: &Path, n: u32, kdf: KdfParams) -> PathBuf {
         "vault-{n}-{}k-t{}.otpvault",
         kdf.memory_kib, kdf.iterations
     ));
-    let mut vault = Vault::create(&path, &Passphrase::from(PASSPHRASE.to_string()), kdf).unwrap();
+    let settings = Settings {
+        keep_backups: 0,
+        ..Settings::default()
+    };
+    let mut vault = Vault::create(
+        &path,
+        &Passphrase::from(PASSPHRASE.to_string()),
+        kdf,
+        settings,
+    )
+    .unwrap();
     for i in 0..n {
         let name = format!("site{i:05}");
         let entry = Entry::new(
@@ -102,8 +113,7 @@ fn make_vault(dir: &Path, n: u32, kdf: KdfParams) -> PathBuf {
         .unwrap();
         vault.add(entry).unwrap();
     }
-    vault.set_keep_backups(0);
-    vault.save().unwrap();
+    let _ = vault.save().unwrap();
     path
 }
 
@@ -272,7 +282,7 @@ fn main() {
     let decrypt = time(RUNS, || {
         crypto::open(&key, &nonce, parsed.header_bytes, &sealed).unwrap();
     });
-    let vault = Vault::open(&big, &pass).unwrap();
+    let vault = Vault::open(&big, &pass, Settings::default()).unwrap();
     let json = serde_json::to_vec(vault.entries()).unwrap();
     let parse = time(RUNS, || {
         serde_json::from_slice::<Vec<Entry>>(&json).unwrap();

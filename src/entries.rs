@@ -11,20 +11,30 @@ use thiserror::Error;
 use crate::clock;
 use crate::entry::Entry;
 use crate::otp::{Code, ParamError};
+use crate::text::{self, Escaped, Field, ForbiddenChar, Quoted};
 
-/// Why an entry could not be found, added or changed.
+/// Why an entry could not be found, added or changed. Names in the
+/// messages are escaped: they come from the vault.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum EntryError {
     #[error(
-        "an entry named {0:?} already exists: choose another name, or remove or rename that one first"
+        "an entry named {} already exists: choose another name, or remove or rename that one first",
+        Quoted(.0)
     )]
     NameExists(String),
     #[error("the name is empty: give the entry a name, such as Amazon")]
     EmptyName,
-    #[error("no entry matches {0:?}: run `otp list` to see the names")]
+    #[error("no entry matches {}: run `otp list` to see the names", Quoted(.0))]
     NoMatch(String),
-    #[error("{} entries match {query:?} ({}): give the exact name", .names.len(), .names.join(", "))]
+    #[error(
+        "{} entries match {} ({}): give the exact name",
+        .names.len(),
+        Quoted(.query),
+        Escaped(&.names.join(", "))
+    )]
     Ambiguous { query: String, names: Vec<String> },
+    #[error(transparent)]
+    Forbidden(#[from] ForbiddenChar),
     #[error(transparent)]
     Params(#[from] ParamError),
 }
@@ -58,10 +68,9 @@ pub fn matches(entry: &Entry, query: &str) -> bool {
 }
 
 /// The entries of a vault, in the order they were added, and the
-/// tombstones of removed ones. Read from a file only if the file keeps the
-/// collection's rules (see [`BrokenRule`]).
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "Stored")]
+/// tombstones of removed ones. Read from a payload only if it keeps the
+/// collection's rules ([`Entries::from_json`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Entries {
     entries: Vec<Entry>,
     deleted: Vec<Tombstone>,
@@ -79,14 +88,47 @@ struct Stored {
 /// program wrote it wrong, or someone changed it by hand.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum BrokenRule {
-    #[error("two entries are named {0:?}, regardless of case")]
+    #[error("two entries are named {}, regardless of case", Quoted(.0))]
     SameName(String),
     #[error("an entry has an empty name")]
     EmptyName,
-    #[error("two entries have the id {0}")]
+    #[error("two entries have the id {}", Quoted(.0))]
     SameId(String),
-    #[error("the entry {name:?} has invalid parameters: {source}")]
+    #[error("the entry {} has invalid parameters: {source}", Quoted(.name))]
     Params { name: String, source: ParamError },
+}
+
+/// Why a decrypted payload is not a valid collection.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum InvalidPayload {
+    /// Not the JSON document the spec gives. Only the kind of problem and
+    /// where it is are kept: serde's own message can quote a value, and a
+    /// value can be a secret.
+    #[error("{what} at line {line}, column {column}")]
+    Json {
+        what: &'static str,
+        line: usize,
+        column: usize,
+    },
+    #[error(transparent)]
+    Rule(#[from] BrokenRule),
+}
+
+impl Entries {
+    /// Reads a decrypted payload and checks the collection's rules.
+    pub fn from_json(bytes: &[u8]) -> Result<Entries, InvalidPayload> {
+        let stored: Stored = serde_json::from_slice(bytes).map_err(|e| InvalidPayload::Json {
+            what: match e.classify() {
+                serde_json::error::Category::Syntax => "malformed JSON",
+                serde_json::error::Category::Eof => "JSON cut short",
+                serde_json::error::Category::Data => "a field missing or of the wrong kind",
+                serde_json::error::Category::Io => "unreadable JSON",
+            },
+            line: e.line(),
+            column: e.column(),
+        })?;
+        Ok(Entries::try_from(stored)?)
+    }
 }
 
 impl TryFrom<Stored> for Entries {
@@ -183,11 +225,15 @@ impl Entries {
         }
     }
 
-    /// Adds an entry whose name is not taken.
+    /// Adds an entry whose name is not taken and whose name, issuer and
+    /// account are plain text.
     pub fn add(&mut self, entry: Entry) -> Result<&Entry, EntryError> {
         if entry.name.trim().is_empty() {
             return Err(EntryError::EmptyName);
         }
+        text::check(Field::Name, &entry.name)?;
+        text::check(Field::Issuer, &entry.issuer)?;
+        text::check(Field::Account, &entry.account)?;
         if self.index_of_name(&entry.name).is_some() {
             return Err(EntryError::NameExists(entry.name));
         }
@@ -213,6 +259,7 @@ impl Entries {
         if new.trim().is_empty() {
             return Err(EntryError::EmptyName);
         }
+        text::check(Field::Name, new)?;
         let i = self.index_of_exact(old)?;
         if self.index_of_name(new).is_some_and(|j| j != i) {
             return Err(EntryError::NameExists(new.to_string()));
@@ -249,7 +296,8 @@ mod tests {
     fn entry(name: &str, issuer: &str) -> Entry {
         let mut e = Account::from_key(key::parse("JBSWY3DPEHPK3PXP").unwrap())
             .enrol(name.into(), Overrides::default())
-            .unwrap();
+            .unwrap()
+            .entry;
         e.issuer = issuer.into();
         e
     }

@@ -2,12 +2,16 @@
 //! or another app's export describes it ([`Account`]), with the rules that
 //! turn the second into the first.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::clock;
+use crate::entries::EntryError;
 use crate::key;
 use crate::otp::{Algorithm, Code, Kind, ParamError, Params};
 use crate::secret::Secret;
+use crate::text::{self, Field};
 
 /// An account: what the user calls it, whose it is, and how to make codes.
 ///
@@ -112,6 +116,14 @@ pub struct Account {
     pub params: Params,
 }
 
+/// A new entry for `otp add`, and whether text from its URI or QR code had
+/// to be cleaned.
+#[derive(Debug)]
+pub struct Enrolled {
+    pub entry: Entry,
+    pub cleaned: bool,
+}
+
 /// What `otp add` may say about an account on top of (or instead of) what
 /// its key, URI or QR code says. `None` keeps the account's own value.
 #[derive(Debug, Clone, Default)]
@@ -146,11 +158,37 @@ impl Account {
         }
     }
 
+    /// Replaces any control or text-direction character in the issuer and
+    /// account (text from a file or a QR code) with U+FFFD; true if any was
+    /// there. See [`crate::text`].
+    pub fn clean(&mut self) -> bool {
+        let mut changed = false;
+        for field in [&mut self.issuer, &mut self.account] {
+            if let Cow::Owned(cleaned) = text::clean(field) {
+                *field = cleaned;
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// The entry `otp add NAME` stores: the account with `overrides`
     /// applied and its parameters checked. The issuer is the override, else
     /// the account's own, else NAME (a bare key names no service, and the
-    /// name is what the user calls it).
-    pub fn enrol(self, name: String, overrides: Overrides) -> Result<Entry, ParamError> {
+    /// name is what the user calls it). What came from a URI or QR code is
+    /// cleaned (`cleaned` says if anything was replaced); what the user
+    /// typed (NAME, the overrides) is refused if it is not plain text.
+    pub fn enrol(mut self, name: String, overrides: Overrides) -> Result<Enrolled, EntryError> {
+        let cleaned = self.clean();
+        text::check(Field::Name, &name)?;
+        for (field, value) in [
+            (Field::Issuer, &overrides.issuer),
+            (Field::Account, &overrides.account),
+        ] {
+            if let Some(value) = value {
+                text::check(field, value)?;
+            }
+        }
         let mut params = self.params;
         if let Some(algorithm) = overrides.algorithm {
             params.algorithm = algorithm;
@@ -172,7 +210,8 @@ impl Account {
             .or(Some(self.issuer).filter(|i| !i.is_empty()))
             .unwrap_or_else(|| name.clone());
         let account = overrides.account.unwrap_or(self.account);
-        Entry::new(name, issuer, account, self.secret, params)
+        let entry = Entry::new(name, issuer, account, self.secret, params)?;
+        Ok(Enrolled { entry, cleaned })
     }
 
     /// The entry an import stores under `name`, issuer and account as given.
@@ -198,7 +237,8 @@ mod tests {
     fn a_bare_key_is_issued_by_its_name() {
         let entry = Account::from_key(key())
             .enrol("Amazon".into(), Overrides::default())
-            .unwrap();
+            .unwrap()
+            .entry;
         assert_eq!(
             (entry.issuer.as_str(), entry.account.as_str()),
             ("Amazon", "")
@@ -223,7 +263,11 @@ mod tests {
             hotp: true,
             ..Overrides::default()
         };
-        let kept = from_uri.clone().enrol("X".into(), hotp.clone()).unwrap();
+        let kept = from_uri
+            .clone()
+            .enrol("X".into(), hotp.clone())
+            .unwrap()
+            .entry;
         assert_eq!(kept.otp.counter, 7, "a URI's counter stands");
         assert_eq!(
             (kept.issuer.as_str(), kept.account.as_str()),
@@ -240,7 +284,8 @@ mod tests {
                     ..hotp
                 },
             )
-            .unwrap();
+            .unwrap()
+            .entry;
         assert_eq!(
             (
                 changed.issuer.as_str(),
@@ -256,14 +301,46 @@ mod tests {
                 ..Overrides::default()
             },
         );
-        assert_eq!(bad, Err(ParamError::PeriodZero));
+        assert!(matches!(
+            bad,
+            Err(EntryError::Params(ParamError::PeriodZero))
+        ));
+    }
+
+    #[test]
+    fn typed_text_is_refused_and_scanned_text_cleaned() {
+        let scanned = Account {
+            issuer: "Shop\n000000".into(),
+            ..Account::from_key(key())
+        };
+        let enrolled = scanned
+            .clone()
+            .enrol("Shop".into(), Overrides::default())
+            .unwrap();
+        assert!(enrolled.cleaned);
+        assert_eq!(enrolled.entry.issuer, "Shop\u{FFFD}000000");
+        assert!(matches!(
+            scanned
+                .clone()
+                .enrol("Shop\u{1b}[2J".into(), Overrides::default()),
+            Err(EntryError::Forbidden(_))
+        ));
+        let typed = Overrides {
+            account: Some("me\u{202e}".into()),
+            ..Overrides::default()
+        };
+        assert!(matches!(
+            scanned.enrol("Shop".into(), typed),
+            Err(EntryError::Forbidden(_))
+        ));
     }
 
     #[test]
     fn the_last_hotp_counter_gives_no_code() {
         let mut entry = Account::from_key(key())
             .enrol("Bank".into(), Overrides::default())
-            .unwrap();
+            .unwrap()
+            .entry;
         entry.otp.kind = Kind::Hotp;
         entry.otp.counter = u64::MAX;
         assert_eq!(entry.advance_hotp(), Err(ParamError::CounterExhausted));

@@ -267,6 +267,9 @@ pub struct Report {
     /// (what the skipped account would have been called, the entry that
     /// already has its secret).
     pub skipped: Vec<(String, String)>,
+    /// Names of the added entries whose issuer or account held control or
+    /// text-direction characters, replaced with U+FFFD.
+    pub cleaned: Vec<String>,
 }
 
 /// Adds `accounts` to `vault`, skipping any whose secret is already there
@@ -274,7 +277,8 @@ pub struct Report {
 /// made unique. Call [`Vault::save`] afterwards to keep them.
 pub fn merge(vault: &mut Vault, accounts: Vec<Account>) -> Result<Report, EntryError> {
     let mut report = Report::default();
-    for account in accounts {
+    for mut account in accounts {
+        let cleaned = account.clean();
         let wanted = account.default_name();
         if let Some(existing) = vault
             .entries()
@@ -286,6 +290,9 @@ pub fn merge(vault: &mut Vault, accounts: Vec<Account>) -> Result<Report, EntryE
         }
         let name = unique_name(vault, &account, wanted);
         vault.add(account.into_entry(name.clone())?)?;
+        if cleaned {
+            report.cleaned.push(name.clone());
+        }
         report.added.push(name);
     }
     Ok(report)

@@ -30,12 +30,13 @@ pub mod key;
 pub mod otp;
 pub mod qr;
 pub mod secret;
+pub mod text;
 pub mod uri;
 pub mod vault;
 
 pub use crypto::kdf::KdfParams;
 pub use entries::{Entries, EntryError};
-pub use entry::{Account, Entry, Overrides};
+pub use entry::{Account, Enrolled, Entry, Overrides};
 pub use otp::{Algorithm, Code, Kind, Params};
 pub use secret::{Passphrase, Secret};
 pub use vault::{Damage, OpenError, Vault};

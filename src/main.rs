@@ -57,8 +57,10 @@ mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use otpvault::vault::Settings;
 
 use cli::context::Context;
 use cli::passphrase::Sources;
@@ -95,6 +97,15 @@ struct Cli {
         value_name = "N"
     )]
     keep_backups: usize,
+    /// How long a change waits for another otp's change to finish, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "OTP_LOCK_TIMEOUT",
+        default_value_t = 10,
+        value_name = "SECONDS"
+    )]
+    lock_timeout: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -148,7 +159,11 @@ fn main() -> ExitCode {
         file: cli.passphrase_file,
         command: cli.passphrase_command,
     };
-    let ctx = match Context::new(cli.vault, sources, cli.keep_backups) {
+    let settings = Settings {
+        keep_backups: cli.keep_backups,
+        lock_timeout: Duration::from_secs(cli.lock_timeout),
+    };
+    let ctx = match Context::new(cli.vault, sources, settings) {
         Ok(ctx) => ctx,
         Err(failure) => return cli::report(Err(failure)),
     };

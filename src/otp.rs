@@ -57,7 +57,7 @@ impl FromStr for Algorithm {
             "SHA1" => Ok(Algorithm::SHA1),
             "SHA256" => Ok(Algorithm::SHA256),
             "SHA512" => Ok(Algorithm::SHA512),
-            _ => Err(ParamError::Algorithm(s.to_string())),
+            _ => Err(ParamError::Algorithm),
         }
     }
 }
@@ -114,8 +114,8 @@ pub enum ParamError {
     Digits(u32),
     #[error("a period of 0 seconds is not valid: use the site's period (usually 30)")]
     PeriodZero,
-    #[error("unknown algorithm {0:?}: use SHA1, SHA256 or SHA512")]
-    Algorithm(String),
+    #[error("unknown algorithm: use SHA1, SHA256 or SHA512")]
+    Algorithm,
     #[error("Steam Guard codes have 5 characters, not {0}")]
     SteamDigits(u32),
     #[error(

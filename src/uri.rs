@@ -12,13 +12,15 @@ use zeroize::Zeroizing;
 use crate::entry::{Account, Entry};
 use crate::key::{self, KeyError};
 use crate::otp::{Algorithm, Kind, ParamError, Params};
+use crate::text;
 
-/// Why a URI was refused. Never quotes the secret.
+/// Why a URI was refused. Never quotes any part of the URI: a lost `&`
+/// can put the secret into any parameter's value, or the type.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum UriError {
     #[error("not an otpauth:// URI: paste the whole URI, starting with otpauth://")]
     NotOtpauth,
-    #[error("unsupported OTP type {0:?} in the URI: otpvault reads totp, hotp and steam")]
+    #[error("the URI's type is not totp, hotp or steam ({0}): copy the whole URI")]
     UnknownType(String),
     #[error("the URI has no secret= parameter: copy the whole URI")]
     MissingSecret,
@@ -26,10 +28,11 @@ pub enum UriError {
     Secret(KeyError),
     #[error("the URI's label is not valid UTF-8 after percent-decoding: copy the URI again")]
     Label,
-    #[error("the URI's {name} parameter {value:?} is not valid: {reason}")]
+    #[error("the URI's {name} parameter is not valid ({detail}): {reason}")]
     Parameter {
         name: &'static str,
-        value: String,
+        /// Its length and its first bad character's position and kind.
+        detail: String,
         reason: String,
     },
     #[error("an hotp URI needs a counter= parameter: copy the whole URI")]
@@ -72,16 +75,9 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    // Quoted only as far as it looks like a type name.
-    let kind = kind.parse::<Kind>().map_err(|_| {
-        UriError::UnknownType(
-            kind.chars()
-                .take_while(char::is_ascii_alphanumeric)
-                .take(16)
-                .collect::<String>()
-                .to_ascii_lowercase(),
-        )
-    })?;
+    let kind = kind
+        .parse::<Kind>()
+        .map_err(|_| UriError::UnknownType(text::describe(kind, |c| c.is_ascii_alphabetic())))?;
     let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
     let label = percent_decode_str(label)
         .decode_utf8()
@@ -107,9 +103,9 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
             }
             "issuer" if issuer.is_none() => issuer = Some(value.into_owned()),
             "algorithm" => {
-                params.algorithm = value
-                    .parse::<Algorithm>()
-                    .map_err(|e| bad_parameter("algorithm", &value, e))?;
+                params.algorithm = value.parse::<Algorithm>().map_err(|e| {
+                    bad_parameter("algorithm", &value, |c| c.is_ascii_alphanumeric(), e)
+                })?;
             }
             "digits" => params.digits = parse_number("digits", &value)?,
             "period" => params.period = parse_number("period", &value)?,
@@ -122,11 +118,17 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
     if kind == Kind::Hotp {
         params.counter = counter.ok_or(UriError::MissingCounter)?;
     }
-    let params = params.validate().map_err(|e| match e {
-        ParamError::Digits(d) | ParamError::SteamDigits(d) => {
-            bad_parameter("digits", &d.to_string(), e)
+    // The values are numbers by now, which say nothing of the secret.
+    let params = params.validate().map_err(|e| {
+        let name = match e {
+            ParamError::PeriodZero => "period",
+            _ => "digits",
+        };
+        UriError::Parameter {
+            name,
+            detail: "out of range".into(),
+            reason: e.to_string(),
         }
-        other => bad_parameter("period", "0", other),
     })?;
     Ok(Account {
         issuer,
@@ -170,19 +172,30 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
-fn bad_parameter(name: &'static str, value: &str, reason: impl ToString) -> UriError {
+/// A parameter whose value is refused, described by [`text::describe`]
+/// against `expected` (what its characters should be).
+fn bad_parameter(
+    name: &'static str,
+    value: &str,
+    expected: impl Fn(char) -> bool,
+    reason: impl ToString,
+) -> UriError {
     UriError::Parameter {
         name,
-        value: value.chars().take(40).collect(),
+        detail: text::describe(value, expected),
         reason: reason.to_string(),
     }
 }
 
 fn parse_number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, UriError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| bad_parameter(name, value, "expected a whole number"))
+    value.trim().parse().map_err(|_| {
+        bad_parameter(
+            name,
+            value.trim(),
+            |c| c.is_ascii_digit(),
+            "expected a whole number",
+        )
+    })
 }
 
 /// Characters left unescaped in a label or parameter: RFC 3986 unreserved.
@@ -286,7 +299,7 @@ mod tests {
         let got = parse("otpauth://totp?secret=JBSWY3DPEHPK3PXP&issuer=Site").unwrap();
         assert_eq!((got.issuer.as_str(), got.account.as_str()), ("Site", ""));
         let err = parse("otpauth://push?secret=JBSWY3DPEHPK3PXP").unwrap_err();
-        assert_eq!(err, UriError::UnknownType("push".into()));
+        assert_eq!(err, UriError::UnknownType("4 characters".into()));
         let err = parse("otpauth://x;secret=JBSWY3DPEHPK3PXP").unwrap_err();
         assert!(!err.to_string().contains("JBSW"), "{err}");
     }
@@ -327,7 +340,7 @@ mod tests {
         ));
         assert_eq!(
             parse("otpauth://push/x?secret=JBSWY3DPEHPK3PXP"),
-            Err(UriError::UnknownType("push".into()))
+            Err(UriError::UnknownType("4 characters".into()))
         );
         assert_eq!(
             parse("otpauth://totp/%FF?secret=JBSWY3DPEHPK3PXP"),

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use otpvault::crypto::kdf::{KdfError, KdfParams};
-use otpvault::vault::OpenError;
 use otpvault::vault::format;
+use otpvault::vault::{OpenError, Settings};
 use otpvault::{Damage, Entry, Params, Passphrase, Vault, key};
 use sha2::{Digest, Sha256};
 
@@ -23,7 +23,7 @@ fn pass(s: &str) -> Passphrase {
 fn small_vault() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.otpvault");
-    let mut vault = Vault::create(&path, &pass("pw"), TINY).unwrap();
+    let mut vault = Vault::create(&path, &pass("pw"), TINY, Settings::default()).unwrap();
     let secret = key::parse("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
     let entry = Entry::new(
         "Amazon".into(),
@@ -34,7 +34,7 @@ fn small_vault() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
     )
     .unwrap();
     vault.add(entry).unwrap();
-    vault.save().unwrap();
+    let _ = vault.save().unwrap();
     drop(vault);
     let bytes = std::fs::read(&path).unwrap();
     (dir, path, bytes)
@@ -49,7 +49,7 @@ fn rechecksum(bytes: &mut [u8]) {
 
 fn open_bytes(path: &Path, bytes: &[u8], passphrase: &str) -> Result<Vault, OpenError> {
     std::fs::write(path, bytes).unwrap();
-    Vault::open(path, &pass(passphrase))
+    Vault::open(path, &pass(passphrase), Settings::default())
 }
 
 fn damage(result: Result<Vault, OpenError>) -> Damage {
@@ -85,7 +85,7 @@ fn offsets_match_the_spec() {
 #[test]
 fn example_file_from_the_spec_opens() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/example-v1.otpvault");
-    let vault = Vault::open(&path, &pass("example passphrase")).unwrap();
+    let vault = Vault::open(&path, &pass("example passphrase"), Settings::default()).unwrap();
     let [entry] = vault.entries().as_slice() else {
         panic!("one entry expected")
     };
@@ -98,7 +98,7 @@ fn example_file_from_the_spec_opens() {
         key::parse("N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA").unwrap()
     );
     assert!(matches!(
-        Vault::open(&path, &pass("Example passphrase")),
+        Vault::open(&path, &pass("Example passphrase"), Settings::default()),
         Err(OpenError::WrongPassphrase(_))
     ));
 }
@@ -267,8 +267,8 @@ fn unknown_slots_are_skipped_and_kept() {
 #[test]
 fn no_plaintext_and_fresh_nonces_on_every_save() {
     let (_dir, path, first) = small_vault();
-    let mut vault = Vault::open_for_update(&path, &pass("pw")).unwrap();
-    vault.save().unwrap();
+    let mut vault = Vault::open_for_update(&path, &pass("pw"), Settings::default()).unwrap();
+    let _ = vault.save().unwrap();
     drop(vault);
     let second = std::fs::read(&path).unwrap();
     assert_eq!(
@@ -290,9 +290,9 @@ fn no_plaintext_and_fresh_nonces_on_every_save() {
 #[test]
 fn passphrase_change_rewraps_the_same_key() {
     let (_dir, path, first) = small_vault();
-    let mut vault = Vault::open_for_update(&path, &pass("pw")).unwrap();
+    let mut vault = Vault::open_for_update(&path, &pass("pw"), Settings::default()).unwrap();
     vault.change_passphrase(&pass("new")).unwrap();
-    vault.save().unwrap();
+    let _ = vault.save().unwrap();
     drop(vault);
     let second = std::fs::read(&path).unwrap();
     assert_ne!(
@@ -301,8 +301,14 @@ fn passphrase_change_rewraps_the_same_key() {
         "a new passphrase gets a new salt"
     );
     assert!(matches!(
-        Vault::open(&path, &pass("pw")),
+        Vault::open(&path, &pass("pw"), Settings::default()),
         Err(OpenError::WrongPassphrase(_))
     ));
-    assert_eq!(Vault::open(&path, &pass("new")).unwrap().entries().len(), 1);
+    assert_eq!(
+        Vault::open(&path, &pass("new"), Settings::default())
+            .unwrap()
+            .entries()
+            .len(),
+        1
+    );
 }

@@ -7,15 +7,16 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use otpvault::crypto::kdf::{self, FLOOR};
 use otpvault::otp::{self, Algorithm, Kind};
-use otpvault::vault::CreateError;
+use otpvault::text::{self, Escaped};
 use otpvault::vault::store;
+use otpvault::vault::{CreateError, backups};
 use otpvault::{Account, Entry, KdfParams, Overrides, Secret, Vault, clock, import, key, uri};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use super::context::Context;
+use super::context::{Context, report_saved};
 use super::input;
 use super::{Failure, warn};
 
@@ -91,7 +92,12 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
         ));
     }
     let passphrase = ctx.sources.new_passphrase(true)?;
-    Vault::create(ctx.vault_path(), &passphrase, kdf)?;
+    drop(Vault::create(
+        ctx.vault_path(),
+        &passphrase,
+        kdf,
+        ctx.settings,
+    )?);
     note!(
         "otp: created the vault {} (Argon2id {} MiB, {} iterations, {} lanes)",
         ctx.vault_path().display(),
@@ -175,15 +181,20 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
         hotp: args.hotp,
         counter: args.counter,
     };
-    let entry = account.enrol(args.name, overrides)?;
-    warn_if_short(&entry.secret);
+    let enrolled = account.enrol(args.name, overrides)?;
+    if enrolled.cleaned {
+        warn(
+            "the URI or QR code's issuer or account held control or text-direction characters; they were replaced with U+FFFD",
+        );
+    }
+    warn_if_short(&enrolled.entry.secret);
 
     let mut vault = ctx.open_or_create()?;
-    let entry = vault.add(entry)?.clone();
-    vault.save()?;
+    let entry = vault.add(enrolled.entry)?.clone();
+    report_saved(vault.save()?);
     note!(
         "otp: added {} ({}, {}, {} digits{}) to {}",
-        entry.name,
+        Escaped(&entry.name),
         entry.otp.kind.as_str().to_uppercase(),
         entry.otp.algorithm,
         entry.otp.digits,
@@ -197,7 +208,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
         let now = clock::now()?;
         note!(
             "otp: type this code into {} to finish its setup:",
-            entry.issuer
+            Escaped(&entry.issuer)
         );
         let code = entry.code(now)?;
         out!(
@@ -206,7 +217,10 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
             entry.otp.remaining(now)
         )?;
     } else {
-        note!("otp: run `otp code {}` for its first code", entry.name);
+        note!(
+            "otp: run `otp code {}` for its first code",
+            Escaped(&entry.name)
+        );
     }
     Ok(())
 }
@@ -280,8 +294,9 @@ impl<'a> EntryJson<'a> {
     }
 }
 
+/// Prints `value` as JSON with everything from the vault escaped.
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Output(e.into()))?;
+    let text = text::to_json(value).map_err(|e| Failure::Output(e.into()))?;
     out!("{text}")?;
     Ok(())
 }
@@ -291,8 +306,11 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
     let (mut vault, _) = ctx.open()?;
     let shown = match &args.query {
         Some(query) => {
-            let (entry, code) = vault.next_code(query, time)?;
-            vec![(entry, Some(code))]
+            let shown = vault.next_code(query, time)?;
+            if let Some(saved) = shown.saved {
+                report_saved(saved);
+            }
+            vec![(shown.entry, Some(shown.code))]
         }
         None => vault.all_codes(time)?,
     };
@@ -318,7 +336,7 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
     }
     for (entry, code) in &shown {
         let code = code.as_ref().map_or("(hotp)", |c| c.as_str());
-        out!("{:<10} {}", code, entry.name)?;
+        out!("{:<10} {}", code, Escaped(&entry.name))?;
     }
     Ok(())
 }
@@ -334,30 +352,29 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
         note!("otp: the vault is empty: add an account with `otp add NAME`");
         return Ok(());
     }
-    let width = |f: fn(&Entry) -> &str, title: &str| {
-        entries
-            .iter()
-            .map(|e| f(e).chars().count())
+    // Columns as shown: escaped, and counted in characters.
+    let rows: Vec<[String; 3]> = entries
+        .iter()
+        .map(|e| [&e.name, &e.issuer, &e.account].map(|f| Escaped(f).to_string()))
+        .collect();
+    let width = |column: usize, title: &str| {
+        rows.iter()
+            .map(|row| row[column].chars().count())
             .max()
             .unwrap_or(0)
             .max(title.len())
     };
-    let name_w = width(|e| &e.name, "NAME");
-    let issuer_w = width(|e| &e.issuer, "ISSUER");
-    let account_w = width(|e| &e.account, "ACCOUNT");
+    let (name_w, issuer_w, account_w) = (width(0, "NAME"), width(1, "ISSUER"), width(2, "ACCOUNT"));
     out!(
         "{:<name_w$}  {:<issuer_w$}  {:<account_w$}  TYPE",
         "NAME",
         "ISSUER",
         "ACCOUNT"
     )?;
-    for e in entries {
+    for (e, [name, issuer, account]) in entries.iter().zip(&rows) {
         let p = &e.otp;
         out!(
-            "{:<name_w$}  {:<issuer_w$}  {:<account_w$}  {} {} {}d {}",
-            e.name,
-            e.issuer,
-            e.account,
+            "{name:<name_w$}  {issuer:<issuer_w$}  {account:<account_w$}  {} {} {}d {}",
             p.kind,
             p.algorithm,
             p.digits,
@@ -373,16 +390,16 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
 pub fn remove(ctx: &Context, name: &str) -> Result<(), Failure> {
     let mut vault = ctx.open_for_update()?;
     let removed = vault.remove(name)?;
-    vault.save()?;
-    note!("otp: removed {}", removed.name);
+    report_saved(vault.save()?);
+    note!("otp: removed {}", Escaped(&removed.name));
     Ok(())
 }
 
 pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Failure> {
     let mut vault = ctx.open_for_update()?;
     vault.rename(old, new)?;
-    vault.save()?;
-    note!("otp: renamed {old} to {new}");
+    report_saved(vault.save()?);
+    note!("otp: renamed {} to {}", Escaped(old), Escaped(new));
     Ok(())
 }
 
@@ -402,14 +419,14 @@ pub fn passwd(ctx: &Context) -> Result<(), Failure> {
     let mut vault = ctx.open_for_update()?;
     let new = ctx.sources.new_passphrase(false)?;
     vault.change_passphrase(&new)?;
-    vault.save()?;
+    report_saved(vault.save()?);
     note!("otp: changed the passphrase of {}", vault.path().display());
     Ok(())
 }
 
 pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
     let Some(file) = file else {
-        let backups = store::list_backups(ctx.vault_path())?;
+        let backups = backups::list(ctx.vault_path())?;
         if backups.is_empty() {
             note!(
                 "otp: no automatic backups of {} yet",
@@ -427,13 +444,14 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
     let passphrase = ctx
         .sources
         .current(&format!("Passphrase for {}: ", file.display()))?;
-    let vault = Vault::restore(ctx.vault_path(), file, &passphrase, ctx.keep_backups)?;
+    let (vault, saved) = Vault::restore(ctx.vault_path(), file, &passphrase, ctx.settings)?;
+    report_saved(saved);
     note!(
         "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",
         ctx.vault_path().display(),
         vault.entries().len(),
         file.display(),
-        store::backups_dir(ctx.vault_path()).display()
+        backups::dir(ctx.vault_path()).display()
     );
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use otpvault::vault::store::StoreError;
-use otpvault::vault::{CreateError, OpenError};
+use otpvault::vault::{CreateError, OpenError, Saved, Settings};
 use otpvault::{KdfParams, Passphrase, Vault};
 
 use super::Failure;
@@ -14,14 +14,14 @@ use super::passphrase::Sources;
 pub struct Context {
     vault: PathBuf,
     pub sources: Sources,
-    pub keep_backups: usize,
+    pub settings: Settings,
 }
 
 impl Context {
     pub fn new(
         vault: Option<PathBuf>,
         sources: Sources,
-        keep_backups: usize,
+        settings: Settings,
     ) -> Result<Context, Failure> {
         let vault = match vault {
             Some(path) => path,
@@ -30,7 +30,7 @@ impl Context {
         Ok(Context {
             vault,
             sources,
-            keep_backups,
+            settings,
         })
     }
 
@@ -56,17 +56,18 @@ impl Context {
     /// a backup's check).
     pub fn open(&self) -> Result<(Vault, Passphrase), Failure> {
         let passphrase = self.passphrase()?;
-        let mut vault = Vault::open(&self.vault, &passphrase)?;
-        vault.set_keep_backups(self.keep_backups);
+        let vault = Vault::open(&self.vault, &passphrase, self.settings)?;
         Ok((vault, passphrase))
     }
 
     /// Opens the vault holding its writer's lock.
     pub fn open_for_update(&self) -> Result<Vault, Failure> {
         let passphrase = self.passphrase()?;
-        let mut vault = Vault::open_for_update(&self.vault, &passphrase)?;
-        vault.set_keep_backups(self.keep_backups);
-        Ok(vault)
+        Ok(Vault::open_for_update(
+            &self.vault,
+            &passphrase,
+            self.settings,
+        )?)
     }
 
     /// Opens the vault for update, or creates it (default KDF) if missing:
@@ -76,16 +77,30 @@ impl Context {
             return self.open_for_update();
         }
         let passphrase = self.sources.new_passphrase(true)?;
-        match Vault::create(&self.vault, &passphrase, KdfParams::default()) {
-            Ok(mut vault) => {
+        match Vault::create(
+            &self.vault,
+            &passphrase,
+            KdfParams::default(),
+            self.settings,
+        ) {
+            Ok(vault) => {
                 note!("otp: created the vault {}", self.vault.display());
-                vault.set_keep_backups(self.keep_backups);
                 Ok(vault)
             }
             // Another otp created it first: use theirs.
             Err(CreateError::File(StoreError::Exists(_))) => self.open_for_update(),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// Says so when a save succeeded but could not keep the previous version
+/// as an automatic backup.
+pub fn report_saved(saved: Saved) {
+    if let Err(e) = saved.backup {
+        super::warn(&format!(
+            "the change is saved, but the previous version could not be kept as an automatic backup: {e}"
+        ));
     }
 }
 

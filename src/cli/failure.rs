@@ -204,7 +204,8 @@ impl Exit for StoreError {
         match self {
             StoreError::Missing(_) => exit::NO_VAULT,
             StoreError::Exists(_) => exit::EXISTS,
-            StoreError::TooLarge(_) => exit::DAMAGED,
+            StoreError::TooLarge(_) | StoreError::NotAFile { .. } => exit::DAMAGED,
+            StoreError::NoFolder(_) => exit::USAGE,
             StoreError::Busy(_) => exit::BUSY,
             StoreError::Io { .. } => exit::FAILURE,
         }
@@ -228,7 +229,7 @@ impl Exit for EntryError {
             EntryError::NoMatch(_) => exit::NO_MATCH,
             EntryError::Ambiguous { .. } => exit::AMBIGUOUS,
             EntryError::NameExists(_) => exit::EXISTS,
-            EntryError::EmptyName => exit::USAGE,
+            EntryError::EmptyName | EntryError::Forbidden(_) => exit::USAGE,
             EntryError::Params(e) => e.exit(),
         }
     }
@@ -270,7 +271,7 @@ impl Exit for ParamError {
         match self {
             ParamError::Digits(_)
             | ParamError::PeriodZero
-            | ParamError::Algorithm(_)
+            | ParamError::Algorithm
             | ParamError::SteamDigits(_)
             | ParamError::CounterExhausted => exit::USAGE,
         }

@@ -32,6 +32,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub use failure::Failure;
+use otpvault::text::Escaped;
 
 /// Writes `args` and a newline to `out`.
 pub fn write_line(out: &mut impl Write, args: fmt::Arguments) -> io::Result<()> {
@@ -46,8 +47,10 @@ pub fn report(result: Result<(), Failure>) -> ExitCode {
         Err(failure) => {
             // A reader that stopped reading (`otp list | head -1`) wanted
             // no more output, and no message either.
+            // Escaped as a whole, so that no message (whatever it quotes)
+            // can carry a control character to the terminal.
             if !matches!(&failure, Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe) {
-                note!("otp: {failure}");
+                note!("otp: {}", Escaped(&failure.to_string()));
             }
             ExitCode::from(failure.exit_code())
         }
@@ -85,5 +88,5 @@ pub fn install_panic_hook() {
 
 /// A warning on stderr, kept apart from the output scripts read.
 pub fn warn(message: &str) {
-    note!("otp: warning: {message}");
+    note!("otp: warning: {}", Escaped(message));
 }

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use otpvault::export::{self, ExportError};
 use otpvault::import::{self, Format, Opened};
+use otpvault::text::Escaped;
 use otpvault::vault::store;
 use otpvault::{qr, uri};
 use zeroize::Zeroizing;
 
-use super::context::Context;
+use super::context::{Context, report_saved};
 use super::input;
 use super::passphrase::other_password;
 use super::{Failure, warn};
@@ -39,7 +40,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
     let mut vault = ctx.open_or_create()?;
     let report = import::merge(&mut vault, accounts)?;
     if !report.added.is_empty() {
-        vault.save()?;
+        report_saved(vault.save()?);
     }
     note!(
         "otp: imported {} account{}{}",
@@ -48,11 +49,21 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
         if report.added.is_empty() {
             String::new()
         } else {
-            format!(": {}", report.added.join(", "))
+            format!(": {}", Escaped(&report.added.join(", ")))
         }
     );
     for (name, existing) in &report.skipped {
-        note!("otp: skipped {name}: its secret is already in the vault as {existing}");
+        note!(
+            "otp: skipped {}: its secret is already in the vault as {}",
+            Escaped(name),
+            Escaped(existing)
+        );
+    }
+    for name in &report.cleaned {
+        warn(&format!(
+            "{}: its issuer or account held control or text-direction characters; they were replaced with U+FFFD",
+            Escaped(name)
+        ));
     }
     Ok(())
 }
@@ -94,7 +105,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
     let format = export::Format::from(args.format);
     let selection = export::select(vault.entries(), format)?;
     for (entry, why) in &selection.left_out {
-        warn(&format!("left out {}: {why}", entry.name));
+        warn(&format!("left out {}: {why}", Escaped(&entry.name)));
     }
     let n = selection.entries.len();
     let Some(texts) = export::texts(&selection, format) else {
@@ -203,7 +214,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<(), Failure> {
         out!("{}", terminal_qr(&text)?.as_str())?;
         note!(
             "otp: scan this with your phone's authenticator to add {}",
-            entry.name
+            Escaped(&entry.name)
         );
     } else {
         out!("{}", text.as_str())?;

@@ -16,6 +16,7 @@ use crate::entry::{Account, Entry};
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
+use crate::text::{Escaped, Quoted};
 
 #[derive(Deserialize)]
 struct EncryptedFile {
@@ -199,17 +200,22 @@ fn decrypt_db(
 }
 
 fn account(e: &DbEntry) -> Result<Account, FormatError> {
-    let unsupported =
-        |what: &str| FormatError::Unsupported(format!("{what} in {:?} ({})", e.name, e.issuer));
+    let unsupported = |what: &str| {
+        FormatError::Unsupported(format!(
+            "{what} in {} ({})",
+            Quoted(&e.name),
+            Escaped(&e.issuer)
+        ))
+    };
     let kind = e
         .kind
         .parse::<Kind>()
-        .map_err(|_| unsupported(&format!("entry type {:?}", e.kind)))?;
+        .map_err(|_| unsupported("an entry type that is not totp, hotp or steam"))?;
     let algorithm = e
         .info
         .algo
         .parse::<Algorithm>()
-        .map_err(|_| unsupported(&format!("algorithm {:?}", e.info.algo)))?;
+        .map_err(|_| unsupported("an algorithm that is not SHA1, SHA256 or SHA512"))?;
     let params = Params {
         kind,
         algorithm,

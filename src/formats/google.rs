@@ -12,6 +12,7 @@ use super::FormatError;
 use crate::entry::{Account, Entry};
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::Secret;
+use crate::text::Quoted;
 use crate::uri;
 
 pub const PREFIX: &str = "otpauth-migration://";
@@ -104,8 +105,9 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
         3 => Algorithm::SHA512,
         _ => {
             return Err(FormatError::Unsupported(format!(
-                "algorithm {} (MD5?) in {:?}",
-                p.algorithm, p.name
+                "algorithm {} (MD5?) in {}",
+                p.algorithm,
+                Quoted(&p.name)
             )));
         }
     };
@@ -114,8 +116,8 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
         2 => 8,
         d => {
             return Err(FormatError::Unsupported(format!(
-                "digit count {d} in {:?}",
-                p.name
+                "digit count {d} in {}",
+                Quoted(&p.name)
             )));
         }
     };
@@ -131,8 +133,8 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
         0 | 2 => (Kind::Totp, 0),
         t => {
             return Err(FormatError::Unsupported(format!(
-                "OTP type {t} in {:?}",
-                p.name
+                "OTP type {t} in {}",
+                Quoted(&p.name)
             )));
         }
     };

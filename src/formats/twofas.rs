@@ -17,6 +17,7 @@ use crate::entry::Account;
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
+use crate::text::Quoted;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -127,13 +128,14 @@ fn decrypt_services(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<
 }
 
 fn account(s: &Service) -> Result<Account, FormatError> {
-    let unsupported = |what: String| FormatError::Unsupported(format!("{what} in {:?}", s.name));
+    let unsupported =
+        |what: String| FormatError::Unsupported(format!("{what} in {}", Quoted(&s.name)));
     let otp = &s.otp;
     let kind = match &otp.token_type {
         None => Kind::Totp,
         Some(name) => name
             .parse::<Kind>()
-            .map_err(|_| unsupported(format!("token type {name:?}")))?,
+            .map_err(|_| unsupported("a token type that is not TOTP, HOTP or STEAM".into()))?,
     };
     let algorithm = match &otp.algorithm {
         Some(name) => name

@@ -10,7 +10,7 @@ use thiserror::Error;
 use super::store::StoreError;
 use crate::crypto::SealError;
 use crate::crypto::kdf::KdfError;
-use crate::entries::EntryError;
+use crate::entries::{EntryError, InvalidPayload};
 use crate::otp::ParamError;
 
 /// What is wrong with a file that cannot be opened, whatever the passphrase.
@@ -37,7 +37,7 @@ pub enum Damage {
     )]
     PayloadAuthentication,
     #[error("its decrypted entries are not valid ({0}); restore it from a backup")]
-    PayloadInvalid(String),
+    PayloadInvalid(InvalidPayload),
 }
 
 /// Why a vault could not be opened.
@@ -97,7 +97,9 @@ pub enum CreateError {
 /// Why `otp backup` wrote no backup (an existing one is left as it was).
 #[derive(Debug, Error)]
 pub enum BackupError {
-    #[error("the backup must be a different file from the vault itself: choose another path")]
+    #[error(
+        "the backup must be a file apart from the vault, its lock file and its automatic backups: choose another path"
+    )]
     OverVault,
     #[error(
         "the backup written to {0} did not read back the same: the disk may be failing; try another place"

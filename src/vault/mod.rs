@@ -6,12 +6,14 @@
 //! and owns the rules that need both the entries and the file, such as
 //! saving an HOTP counter before its code is shown.
 
+pub mod backups;
 pub mod error;
 pub mod format;
 pub mod keys;
 pub mod store;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::crypto::kdf::{KdfError, KdfParams};
 use crate::crypto::{self, NONCE_LEN};
@@ -26,6 +28,42 @@ use format::{Header, Slot};
 use keys::{UnwrapError, VaultKey};
 use store::StoreError;
 
+/// How a vault behaves on disk: how many automatic backups a save keeps,
+/// and how long a writer waits for another's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub keep_backups: usize,
+    pub lock_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            keep_backups: backups::DEFAULT_KEEP,
+            lock_timeout: store::LOCK_TIMEOUT,
+        }
+    }
+}
+
+/// A save that succeeded: the new vault is durably in place. Keeping the
+/// previous version as an automatic backup comes after, and its failure
+/// (a full disk, a foreign file in the way) does not undo the save: the
+/// caller should say so.
+#[must_use = "a failed automatic backup should be reported"]
+#[derive(Debug)]
+pub struct Saved {
+    pub backup: Result<(), StoreError>,
+}
+
+/// A code shown, with the entry it belongs to; `saved` is the save that
+/// moved an HOTP counter on before the code was given.
+#[derive(Debug)]
+pub struct Shown<'a> {
+    pub entry: &'a Entry,
+    pub code: Code,
+    pub saved: Option<Saved>,
+}
+
 /// An unlocked vault.
 pub struct Vault {
     path: PathBuf,
@@ -38,8 +76,7 @@ pub struct Vault {
     /// The checksum of the file as last read or written, to detect a
     /// change by another writer when this vault was opened without a lock.
     file_checksum: [u8; format::CHECKSUM_LEN],
-    /// How many automatic backups [`Vault::save`] keeps.
-    keep_backups: usize,
+    settings: Settings,
 }
 
 impl std::fmt::Debug for Vault {
@@ -57,9 +94,13 @@ impl Vault {
         path: &Path,
         passphrase: &Passphrase,
         kdf: KdfParams,
+        settings: Settings,
     ) -> Result<Vault, CreateError> {
         kdf.check()?;
-        let lock = store::lock(path, store::LOCK_TIMEOUT)?;
+        // Through a symbolic link, even to a file not there yet.
+        let path = &store::resolve(path);
+        store::ensure_private_dir(store::parent_dir(path))?;
+        let lock = store::lock(path, settings.lock_timeout)?;
         if path.exists() {
             return Err(StoreError::Exists(path.to_path_buf()).into());
         }
@@ -78,7 +119,7 @@ impl Vault {
             entries: Entries::default(),
             lock: Some(lock),
             file_checksum: [0; format::CHECKSUM_LEN],
-            keep_backups: store::DEFAULT_KEEP_BACKUPS,
+            settings,
         };
         let bytes = vault.seal()?;
         store::write_atomic(path, &bytes, false)?;
@@ -87,18 +128,28 @@ impl Vault {
     }
 
     /// Opens a vault to read it. Use [`Vault::open_for_update`] to change it.
-    pub fn open(path: &Path, passphrase: &Passphrase) -> Result<Vault, OpenError> {
+    pub fn open(
+        path: &Path,
+        passphrase: &Passphrase,
+        settings: Settings,
+    ) -> Result<Vault, OpenError> {
         let path = store::resolve(path);
         let bytes = store::read(&path)?;
-        Self::unlock(&path, &bytes, passphrase)
+        let mut vault = Self::unlock(&path, &bytes, passphrase)?;
+        vault.settings = settings;
+        Ok(vault)
     }
 
     /// Opens a vault and holds its writer's lock until the value is dropped,
     /// so that no other writer's change is lost between read and save.
-    pub fn open_for_update(path: &Path, passphrase: &Passphrase) -> Result<Vault, OpenError> {
+    pub fn open_for_update(
+        path: &Path,
+        passphrase: &Passphrase,
+        settings: Settings,
+    ) -> Result<Vault, OpenError> {
         let path = store::resolve(path);
-        let lock = store::lock(&path, store::LOCK_TIMEOUT)?;
-        let mut vault = Self::open(&path, passphrase)?;
+        let lock = store::lock(&path, settings.lock_timeout)?;
+        let mut vault = Self::open(&path, passphrase, settings)?;
         vault.lock = Some(lock);
         Ok(vault)
     }
@@ -139,8 +190,8 @@ impl Vault {
             parsed.ciphertext,
         )
         .ok_or_else(|| damaged(Damage::PayloadAuthentication))?;
-        let entries: Entries = serde_json::from_slice(&plaintext)
-            .map_err(|e| damaged(Damage::PayloadInvalid(e.to_string())))?;
+        let entries =
+            Entries::from_json(&plaintext).map_err(|e| damaged(Damage::PayloadInvalid(e)))?;
         Ok(Vault {
             path: path.to_path_buf(),
             header: parsed.header,
@@ -148,7 +199,7 @@ impl Vault {
             entries,
             lock: None,
             file_checksum: format::checksum_of(bytes),
-            keep_backups: store::DEFAULT_KEEP_BACKUPS,
+            settings: Settings::default(),
         })
     }
 
@@ -169,61 +220,57 @@ impl Vault {
         Ok(format::assemble(&self.header, &ciphertext))
     }
 
-    /// Writes the vault back to its file, atomically. A vault opened
-    /// read-only takes the writer's lock first and refuses to save over a
-    /// file another writer changed since it was read.
-    pub fn save(&mut self) -> Result<(), SaveError> {
+    /// Writes the vault back to its file, atomically, then keeps what the
+    /// file held before as an automatic backup. Refuses to save over a file
+    /// that changed since it was read (another writer, a sync tool).
+    pub fn save(&mut self) -> Result<Saved, SaveError> {
         if self.lock.is_none() {
-            let lock = store::lock(&self.path, store::LOCK_TIMEOUT)?;
-            let on_disk = store::read(&self.path)?;
-            if format::checksum_of(&on_disk) != self.file_checksum {
-                return Err(SaveError::Changed(self.path.clone()));
-            }
-            self.lock = Some(lock);
+            self.lock = Some(store::lock(&self.path, self.settings.lock_timeout)?);
+        }
+        let previous = store::read_if_exists(&self.path)?;
+        if previous.as_deref().map(format::checksum_of) != Some(self.file_checksum) {
+            return Err(SaveError::Changed(self.path.clone()));
         }
         let bytes = self.seal()?;
         store::remove_stale_temps(&self.path);
-        if self.keep_backups > 0 {
-            store::keep_previous(&self.path)?;
-            store::prune_backups(&self.path, self.keep_backups)?;
-        }
-        store::write_atomic(&self.path, &bytes, true)?;
+        store::write_vault(&self.path, &bytes)?;
         self.file_checksum = format::checksum_of(&bytes);
-        Ok(())
-    }
-
-    /// How many automatic backups of the previous file each save keeps
-    /// (default 10; 0 keeps none).
-    pub fn set_keep_backups(&mut self, keep: usize) {
-        self.keep_backups = keep;
+        let backup = match previous {
+            Some(previous) => backups::keep(&self.path, &previous, self.settings.keep_backups),
+            None => Ok(()),
+        };
+        Ok(Saved { backup })
     }
 
     /// Replaces the vault at `vault` with the vault file `from` (a backup),
     /// after checking that `from` opens with `passphrase`, and keeps the
-    /// current file, damaged or not, as an automatic backup first. Returns
-    /// the restored vault.
+    /// file it replaced, damaged or not, as the newest automatic backup.
+    /// No backup is deleted, whatever the setting: a restore is undone by
+    /// restoring again.
     pub fn restore(
         vault: &Path,
         from: &Path,
         passphrase: &Passphrase,
-        keep: usize,
-    ) -> Result<Vault, RestoreError> {
+        settings: Settings,
+    ) -> Result<(Vault, Saved), RestoreError> {
         if same_file(vault, from) {
             return Err(RestoreError::OverVault);
         }
         let vault = &store::resolve(vault);
         let bytes = store::read(from).map_err(|e| RestoreError::Source(e.into()))?;
         let mut restored = Self::unlock(from, &bytes, passphrase).map_err(RestoreError::Source)?;
-        let lock = store::lock(vault, store::LOCK_TIMEOUT)?;
-        // Whatever the configured number, the replaced file is kept and no
-        // backup is rotated away, not even `from` itself: a restore is
-        // undone by restoring again.
-        store::keep_previous(vault)?;
-        store::write_atomic(vault, &bytes, true)?;
+        store::ensure_private_dir(store::parent_dir(vault))?;
+        let lock = store::lock(vault, settings.lock_timeout)?;
+        let previous = store::read_if_exists(vault)?;
+        store::write_vault(vault, &bytes)?;
+        let backup = match previous {
+            Some(previous) => backups::add(vault, &previous),
+            None => Ok(()),
+        };
         restored.path = vault.to_path_buf();
         restored.lock = Some(lock);
-        restored.keep_backups = keep;
-        Ok(restored)
+        restored.settings = settings;
+        Ok((restored, Saved { backup }))
     }
 
     /// Writes an encrypted copy to `dest` once it has checked that the
@@ -235,7 +282,14 @@ impl Vault {
         passphrase: &Passphrase,
         overwrite: bool,
     ) -> Result<(), BackupError> {
-        if same_file(dest, &self.path) {
+        // Through a symbolic link, as the vault's own path is.
+        let dest = &store::resolve(dest);
+        let backups_dir = backups::dir(&self.path);
+        if same_file(dest, &self.path)
+            || same_file(dest, &store::lock_path(&self.path))
+            || same_file(dest, &backups_dir)
+            || dest.parent().is_some_and(|p| same_file(p, &backups_dir))
+        {
             return Err(BackupError::OverVault);
         }
         if !overwrite && dest.exists() {
@@ -247,10 +301,12 @@ impl Vault {
             // The passphrase has just opened the vault: a copy that does not
             // open with it was not written as sent. Only a lack of memory
             // for the KDF is not the copy's fault, and is said as such.
-            let copy = Vault::open(written, passphrase).map_err(|e| match e {
-                OpenError::OutOfMemory(_) => BackupError::Check(e),
-                _ => mismatch(),
-            })?;
+            let copy = Vault::from_bytes(written, &store::read(written)?, passphrase).map_err(
+                |e| match e {
+                    OpenError::OutOfMemory(_) => BackupError::Check(e),
+                    _ => mismatch(),
+                },
+            )?;
             if copy.entries != self.entries {
                 return Err(mismatch());
             }
@@ -305,19 +361,28 @@ impl Vault {
     /// An HOTP code is used up once shown: its counter is moved on and the
     /// vault saved *before* the code is returned, so that a crash never
     /// lets the same code be shown twice.
-    pub fn next_code(&mut self, query: &str, time: u64) -> Result<(&Entry, Code), CodeError> {
+    pub fn next_code(&mut self, query: &str, time: u64) -> Result<Shown<'_>, CodeError> {
         if self.entries.find(query)?.otp.kind != Kind::Hotp {
             let entry = self.entries.find(query)?;
-            return Ok((entry, entry.code(time)?));
+            let code = entry.code(time)?;
+            return Ok(Shown {
+                entry,
+                code,
+                saved: None,
+            });
         }
         let (entry, code) = self.entries.advance_hotp(query)?;
         let id = entry.id.clone();
-        self.save()?;
+        let saved = self.save()?;
         let entry = self
             .entries
             .by_id(&id)
             .ok_or_else(|| EntryError::NoMatch(query.to_string()))?;
-        Ok((entry, code))
+        Ok(Shown {
+            entry,
+            code,
+            saved: Some(saved),
+        })
     }
 
     /// Every entry with its code at `time`. HOTP entries get none: showing

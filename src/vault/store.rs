@@ -4,25 +4,27 @@
 //! the old one, then flushes the directory: a crash leaves the old vault or
 //! the new one, never a mix. Writers take an exclusive lock on a companion
 //! `.lock` file (the vault itself is replaced on every save, so it cannot
-//! carry the lock) for the whole read-modify-write. Before a save replaces
-//! the vault, the old file is kept in `<vault>.backups/` (the last ten by
-//! default), still encrypted, so that no change is ever without a way back.
+//! carry the lock) for the whole read-modify-write. What the vault was
+//! before a save is kept by [`super::backups`].
+//!
+//! Nothing here blocks on a file that is not what it seems: a FIFO or a
+//! device at a vault's path is refused, never opened for a blocking read.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
-use time::OffsetDateTime;
 
 /// Larger files are refused before they are read: 10,000 entries take
 /// about 3 MiB.
 pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
 
-/// How long a writer waits for another to finish before giving up.
+/// How long a writer waits for another to finish before giving up, unless
+/// [`Settings`](super::Settings) says otherwise.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a file could not be read, written or locked. The messages name the
@@ -35,6 +37,10 @@ pub enum StoreError {
     Exists(PathBuf),
     #[error("{0} is over 64 MiB, far larger than any vault: check the path")]
     TooLarge(PathBuf),
+    #[error("{path} is {kind}, not a file: check the path")]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("the folder {0} does not exist: is the drive mounted? (otp creates no folder there)")]
+    NoFolder(PathBuf),
     #[error("the vault {0} is busy: another otp is changing it; try again when it has finished")]
     Busy(PathBuf),
     #[error(
@@ -47,7 +53,10 @@ pub enum StoreError {
     },
 }
 
-fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
+pub(crate) fn io_error<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(io::Error) -> StoreError + 'a {
     move |source| StoreError::Io {
         action,
         path: path.to_path_buf(),
@@ -55,24 +64,64 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) 
     }
 }
 
-/// The file a vault path names: a symbolic link (say, into a synced
-/// folder) is followed, so that saves replace the file it points to rather
-/// than the link.
+/// The file a vault path names: symbolic links (say, into a synced folder)
+/// are followed, so that saves replace the file they point to rather than
+/// the link, also when that file does not exist yet.
 pub fn resolve(path: &Path) -> PathBuf {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    let mut path = path.to_path_buf();
+    // As many hops as the kernel follows before it gives up (ELOOP).
+    for _ in 0..40 {
+        match fs::read_link(&path) {
+            Ok(target) => path = parent_dir(&path).join(target),
+            Err(_) => return path,
         }
-        _ => path.to_path_buf(),
+    }
+    path
+}
+
+/// What kind of thing a file type is, for a message; `None` for a regular
+/// file.
+fn not_a_file(file_type: fs::FileType) -> Option<&'static str> {
+    if file_type.is_file() {
+        None
+    } else if file_type.is_dir() {
+        Some("a directory")
+    } else if file_type.is_fifo() {
+        Some("a named pipe (FIFO)")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        Some("a device")
+    } else {
+        Some("not a regular file")
     }
 }
 
-/// Reads a whole vault file, refusing one larger than any real vault.
+/// Opens `path` for reading without ever blocking: a FIFO opens at once
+/// (non-blocking) and is then refused, as is anything but a regular file.
+fn open_regular(path: &Path) -> Result<File, StoreError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => StoreError::Missing(path.to_path_buf()),
+            _ => io_error("open", path)(e),
+        })?;
+    let meta = file.metadata().map_err(io_error("look at", path))?;
+    if let Some(kind) = not_a_file(meta.file_type()) {
+        return Err(StoreError::NotAFile {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    Ok(file)
+}
+
+/// Reads a whole vault file, refusing one larger than any real vault, and
+/// anything that is not a regular file.
 pub fn read(path: &Path) -> Result<Vec<u8>, StoreError> {
-    let file = File::open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => StoreError::Missing(path.to_path_buf()),
-        _ => io_error("open", path)(e),
-    })?;
+    let file = open_regular(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_LEN + 1)
         .read_to_end(&mut bytes)
@@ -83,7 +132,18 @@ pub fn read(path: &Path) -> Result<Vec<u8>, StoreError> {
     Ok(bytes)
 }
 
-/// Creates `dir` (and parents) with mode 0700 if it does not exist.
+/// [`read`], or `None` where nothing is at `path`.
+pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(StoreError::Missing(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates `dir` (and parents) with mode 0700 if it does not exist. Only a
+/// vault's own folders are created this way; a backup or export goes into
+/// a folder that must already be there.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
@@ -95,7 +155,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(io_error("create the directory", dir))
 }
 
-fn parent_dir(path: &Path) -> &Path {
+pub(crate) fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -111,8 +171,45 @@ fn temp_prefix(path: &Path) -> String {
     format!(".{name}.")
 }
 
-/// Atomically replaces (or creates) `path` with `bytes`, mode 0600.
-/// With `overwrite` false an existing file is left alone and reported.
+/// The named steps of a vault save at which a test can stop the process
+/// (`OTP_FAILPOINT=<step>`), to prove that a crash there loses nothing.
+/// Only debug builds have them; a release build never reads the variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    AfterTempWrite,
+    AfterFsync,
+    AfterRename,
+    BeforeDirFsync,
+    DuringBackup,
+    DuringPruning,
+}
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::AfterTempWrite => "after-temp-write",
+            Step::AfterFsync => "after-fsync",
+            Step::AfterRename => "after-rename",
+            Step::BeforeDirFsync => "before-dir-fsync",
+            Step::DuringBackup => "during-backup",
+            Step::DuringPruning => "during-pruning",
+        }
+    }
+}
+
+/// Stops the process with SIGKILL, as a crash or a power cut would, if a
+/// test asked for it at `step`. Inert in release builds.
+pub(crate) fn failpoint(step: Step) {
+    if cfg!(debug_assertions) && std::env::var_os("OTP_FAILPOINT").is_some_and(|v| v == step.name())
+    {
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
+    }
+}
+
+/// Atomically replaces (or creates) `path` with `bytes`, mode 0600, in a
+/// folder that must exist. With `overwrite` false an existing file is left
+/// alone and reported.
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), StoreError> {
     write_checked(path, bytes, overwrite, |_| Ok::<(), StoreError>(()))
 }
@@ -126,8 +223,30 @@ pub fn write_checked<E: From<StoreError>>(
     overwrite: bool,
     check: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<(), E> {
+    write_steps(path, bytes, overwrite, false, check)
+}
+
+/// A vault save: [`write_atomic`] with the save's [`Step`]s.
+pub(crate) fn write_vault(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_steps(path, bytes, true, true, |_| Ok::<(), StoreError>(()))
+}
+
+fn write_steps<E: From<StoreError>>(
+    path: &Path,
+    bytes: &[u8],
+    overwrite: bool,
+    steps: bool,
+    check: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    let at = |step| {
+        if steps {
+            failpoint(step);
+        }
+    };
     let dir = parent_dir(path);
-    ensure_private_dir(dir)?;
+    if !dir.is_dir() {
+        return Err(StoreError::NoFolder(dir.to_path_buf()).into());
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(&temp_prefix(path))
         .suffix(".tmp")
@@ -136,9 +255,11 @@ pub fn write_checked<E: From<StoreError>>(
         .map_err(io_error("create a temporary file in", dir))?;
     tmp.write_all(bytes)
         .map_err(io_error("write", tmp.path()))?;
+    at(Step::AfterTempWrite);
     tmp.as_file()
         .sync_all()
         .map_err(io_error("flush", tmp.path()))?;
+    at(Step::AfterFsync);
     check(tmp.path())?;
     if overwrite {
         tmp.persist(path)
@@ -150,11 +271,17 @@ pub fn write_checked<E: From<StoreError>>(
                 _ => io_error("create", path)(e.error),
             })?;
     }
-    // The rename is durable only once the directory entry is on disk.
+    at(Step::AfterRename);
+    at(Step::BeforeDirFsync);
+    sync_dir(dir)?;
+    Ok(())
+}
+
+/// Flushes a directory, so that a rename or a new name in it is durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(io_error("flush the directory", dir))?;
-    Ok(())
+        .map_err(io_error("flush the directory", dir))
 }
 
 /// An exclusive writer's lock, released on drop.
@@ -174,19 +301,26 @@ pub fn lock_path(vault: &Path) -> PathBuf {
 pub fn lock(vault: &Path, timeout: Duration) -> Result<Lock, StoreError> {
     ensure_private_dir(parent_dir(vault))?;
     let path = lock_path(vault);
+    // Non-blocking, so that a FIFO planted at the lock's path is an error,
+    // not a hang.
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
         .open(&path)
         .map_err(io_error("open the lock file", &path))?;
+    let meta = file.metadata().map_err(io_error("look at", &path))?;
+    if let Some(kind) = not_a_file(meta.file_type()) {
+        return Err(StoreError::NotAFile { path, kind });
+    }
     let start = Instant::now();
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(Lock { _file: file }),
             Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
-                thread::sleep(Duration::from_millis(50));
+                thread::sleep(Duration::from_millis(20));
             }
             Err(fs::TryLockError::WouldBlock) => {
                 return Err(StoreError::Busy(vault.to_path_buf()));
@@ -196,9 +330,10 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<Lock, StoreError> {
     }
 }
 
-/// Deletes temporary files a killed writer of `path` left behind. Call only
-/// while holding the lock, when no other writer can be mid-save.
-pub fn remove_stale_temps(path: &Path) {
+/// Deletes the temporary files a killed writer of `path` left behind (in
+/// `path`'s folder, named by [`temp_prefix`]). Call only while holding the
+/// lock, when no other writer can be mid-save.
+pub(crate) fn remove_stale_temps(path: &Path) {
     let prefix = temp_prefix(path);
     let Ok(dir) = fs::read_dir(parent_dir(path)) else {
         return;
@@ -212,76 +347,6 @@ pub fn remove_stale_temps(path: &Path) {
         }
     }
 }
-
-/// How many automatic backups are kept unless configured otherwise.
-pub const DEFAULT_KEEP_BACKUPS: usize = 10;
-
-/// The folder that holds the automatic backups of `vault`.
-/// Backups sit beside the file a symlinked vault points to.
-pub fn backups_dir(vault: &Path) -> PathBuf {
-    let mut name = resolve(vault).into_os_string();
-    name.push(".backups");
-    PathBuf::from(name)
-}
-
-/// The automatic backups of `vault`, oldest first.
-pub fn list_backups(vault: &Path) -> Result<Vec<PathBuf>, StoreError> {
-    let dir = backups_dir(vault);
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_error("list", &dir)(e)),
-    };
-    let mut found: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "otpvault"))
-        .collect();
-    // Names start with a UTC timestamp, so names sort by age.
-    found.sort();
-    Ok(found)
-}
-
-/// Keeps the file now at `vault` as its newest automatic backup, and
-/// returns where. A hard link keeps the old file without copying it (the
-/// save's rename then only moves the vault's name); where links are not
-/// possible the bytes are copied. Nothing to do for a vault not yet on disk.
-pub fn keep_previous(vault: &Path) -> Result<Option<PathBuf>, StoreError> {
-    if !vault.exists() {
-        return Ok(None);
-    }
-    let dir = backups_dir(vault);
-    ensure_private_dir(&dir)?;
-    let stamp = OffsetDateTime::now_utc()
-        .format(BACKUP_STAMP)
-        .unwrap_or_else(|_| "backup".into());
-    let mut target = dir.join(format!("{stamp}.otpvault"));
-    let mut n = 1;
-    while target.exists() {
-        target = dir.join(format!("{stamp}-{n}.otpvault"));
-        n += 1;
-    }
-    if fs::hard_link(vault, &target).is_err() {
-        let bytes = read(vault)?;
-        write_atomic(&target, &bytes, false)?;
-    }
-    Ok(Some(target))
-}
-
-/// Deletes the oldest automatic backups of `vault` beyond the newest `keep`.
-pub fn prune_backups(vault: &Path, keep: usize) -> Result<(), StoreError> {
-    let all = list_backups(vault)?;
-    for old in &all[..all.len().saturating_sub(keep)] {
-        fs::remove_file(old).map_err(io_error("remove the old backup", old))?;
-    }
-    Ok(())
-}
-
-/// `2026-11-25T01-36-12.123456789Z`: sortable, and valid in file names on
-/// every system.
-const BACKUP_STAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-    "[year]-[month]-[day]T[hour]-[minute]-[second].[subsecond digits:9]Z"
-);
 
 #[cfg(test)]
 mod tests {
@@ -301,5 +366,34 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
         write_checked(&path, b"a good new one", true, |_| Ok::<(), StoreError>(())).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"a good new one");
+    }
+
+    #[test]
+    fn a_dangling_link_resolves_to_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("sub").join("real.otpvault");
+        let link = dir.path().join("link.otpvault");
+        std::os::unix::fs::symlink("sub/real.otpvault", &link).unwrap();
+        assert_eq!(resolve(&link), target);
+        let plain = dir.path().join("plain");
+        assert_eq!(resolve(&plain), plain);
+    }
+
+    #[test]
+    fn fifos_and_folders_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        )
+        .unwrap();
+        assert!(matches!(read(&fifo), Err(StoreError::NotAFile { .. })));
+        assert!(matches!(read(dir.path()), Err(StoreError::NotAFile { .. })));
+        assert!(matches!(
+            write_atomic(&dir.path().join("no/such/folder"), b"x", false),
+            Err(StoreError::NoFolder(_))
+        ));
     }
 }
