@@ -263,6 +263,26 @@ fn main() {
         );
     }
 
+    // 2b. The costliest header the read bounds accept (docs/threat-model.md):
+    // the most a hostile vault or backup can make one unlock cost.
+    let worst = KdfParams {
+        memory_kib: otpvault::crypto::kdf::MAX_MEMORY_KIB,
+        iterations: 2,
+        parallelism: 1,
+    };
+    assert_eq!(worst.check(), Ok(()));
+    let one_worst = make_vault(dir.path(), 1, worst);
+    let vaults = [&one, &one_worst];
+    let costs = interleaved(3, 2, |i| otp_code(vaults[i])());
+    println!("\n## The costliest header a vault may carry (whole process)\n");
+    println!("| Argon2id cost | median | against the default |\n|---|---|---|");
+    println!("| 512 MiB, t=2, p=4 (default) | {} | 1.0 |", ms(costs[0]));
+    println!(
+        "| 2 GiB, t=2, p=1 (the most the bounds accept) | {} | {:.1} |",
+        ms(costs[1]),
+        costs[1].as_secs_f64() / costs[0].as_secs_f64()
+    );
+
     // 3. The parts of `otp code` besides the KDF, on a 10,000-entry vault.
     let big = make_vault(dir.path(), 10_000, kdf);
     let bytes = std::fs::read(&big).unwrap();
@@ -285,7 +305,7 @@ fn main() {
     let vault = Vault::open(&big, &pass, Settings::default()).unwrap();
     let json = serde_json::to_vec(vault.entries()).unwrap();
     let parse = time(RUNS, || {
-        serde_json::from_slice::<Vec<Entry>>(&json).unwrap();
+        otpvault::Entries::from_json(&json).unwrap();
     });
     let entry = &vault.entries().as_slice()[0];
     let one_code = time(RUNS, || {
@@ -300,7 +320,10 @@ fn main() {
         ms(check)
     );
     println!("| decrypt its payload | {} |", ms(decrypt));
-    println!("| parse its 10,000 entries | {} |", ms(parse));
+    println!(
+        "| parse its 10,000 entries and check their rules | {} |",
+        ms(parse)
+    );
     println!("| one code | {:.1} µs |", one_code.as_secs_f64() * 1e6);
 
     // 4. A 10,000-entry vault against a 1-entry one: whole commands at the

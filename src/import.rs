@@ -113,6 +113,8 @@ impl Encrypted {
 /// Nothing is asked for: an encrypted file comes back as
 /// [`Opened::Encrypted`], for the caller to get its password.
 pub fn open(bytes: &[u8], format: Format) -> Result<Opened, ImportError> {
+    // Windows editors and some exporters start text with a byte-order mark.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ImportError::Empty);
     }
@@ -316,4 +318,52 @@ fn unique_name(vault: &Vault, account: &Account, wanted: String) -> String {
         .map(|n| format!("{base} {n}"))
         .find(|name| !taken(name))
         .unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accounts(text: &str) -> Result<Vec<Account>, ImportError> {
+        match open(text.as_bytes(), Format::Auto)? {
+            Opened::Accounts(accounts) => Ok(accounts),
+            Opened::Encrypted(_) => panic!("not encrypted"),
+        }
+    }
+
+    #[test]
+    fn uri_lists_with_comments_blank_lines_and_a_byte_order_mark() {
+        let list = "\u{feff}# exported\n\notpauth://totp/A:me?secret=JBSWY3DPEHPK3PXP\n  otpauth://hotp/B?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&counter=3  \n";
+        let got = accounts(list).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].issuer.as_str(), got[1].params.counter), ("A", 3));
+    }
+
+    #[test]
+    fn one_bad_line_fails_the_whole_file_and_other_files_are_named() {
+        let list = "otpauth://totp/A?secret=JBSWY3DPEHPK3PXP\nnot a uri\n";
+        assert_eq!(
+            accounts(list).unwrap_err(),
+            ImportError::NotAUri { line: 2 }
+        );
+        assert_eq!(accounts("just text").unwrap_err(), ImportError::NotAnExport);
+        assert_eq!(accounts("  \n").unwrap_err(), ImportError::Empty);
+        assert_eq!(
+            accounts(r#"{"some": "json"}"#).unwrap_err(),
+            ImportError::NotAnExport
+        );
+        assert!(matches!(
+            open(b"otpauth://totp/A?secret=JBSWY3DPEHPK3PXP", Format::Aegis),
+            Err(ImportError::WrongFormat(_))
+        ));
+    }
+
+    #[test]
+    fn an_encrypted_file_waits_for_its_password() {
+        let file = br#"{"schemaVersion": 4, "servicesEncrypted": "a:b:c"}"#;
+        match open(file, Format::Auto) {
+            Ok(Opened::Encrypted(e)) => assert_eq!(e.app(), "2FAS"),
+            _ => panic!("expected an encrypted 2FAS file"),
+        }
+    }
 }

@@ -88,6 +88,15 @@ struct Cli {
         hide_env_values = true
     )]
     passphrase_command: Option<String>,
+    /// Stop the passphrase command if it runs longer than this, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "OTP_PASSPHRASE_COMMAND_TIMEOUT",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    passphrase_command_timeout: u64,
     /// How many earlier versions of the vault each change keeps in VAULT.backups/.
     #[arg(
         long,
@@ -158,6 +167,7 @@ fn main() -> ExitCode {
     let sources = Sources {
         file: cli.passphrase_file,
         command: cli.passphrase_command,
+        command_timeout: Duration::from_secs(cli.passphrase_command_timeout),
     };
     let settings = Settings {
         keep_backups: cli.keep_backups,

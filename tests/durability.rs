@@ -4,7 +4,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -125,30 +124,6 @@ fn concurrent_writers_all_land() {
         succeeded.is_subset(&names(&v)),
         "a reported success is missing"
     );
-}
-
-#[test]
-fn a_held_lock_makes_writers_wait_then_fail_busy() {
-    let v = TestVault::new();
-    let lock = File::options()
-        .write(true)
-        .open(format!("{}.lock", v.path.display()))
-        .unwrap();
-    lock.lock().unwrap();
-    let before = v.bytes();
-    let start = Instant::now();
-    let out = v.run(&["add", "blocked"], Some(KEY));
-    assert_eq!(code(&out), EXIT_BUSY, "{}", stderr(&out));
-    assert!(
-        start.elapsed() >= Duration::from_secs(9),
-        "gave up too early"
-    );
-    assert!(stderr(&out).contains("busy"));
-    assert_eq!(v.bytes(), before);
-    // Readers do not need the lock.
-    assert!(v.run(&["list"], None).status.success());
-    drop(lock);
-    v.add("unblocked", KEY);
 }
 
 #[test]

@@ -354,6 +354,8 @@ impl Exit for InputError {
             | InputError::PassphraseFile { .. }
             | InputError::PassphraseCommandSpawn(_)
             | InputError::PassphraseCommandFailed(_)
+            | InputError::PassphraseCommandEmpty
+            | InputError::PassphraseCommandTimeout(_)
             | InputError::EmptyVariable(_)
             | InputError::EmptyPassphrase
             | InputError::Mismatch

@@ -44,6 +44,14 @@ pub enum InputError {
         "the passphrase command failed ({0}): check --passphrase-command or OTP_PASSPHRASE_COMMAND"
     )]
     PassphraseCommandFailed(ExitStatus),
+    #[error(
+        "the passphrase command printed nothing: check --passphrase-command or OTP_PASSPHRASE_COMMAND"
+    )]
+    PassphraseCommandEmpty,
+    #[error(
+        "the passphrase command did not finish within {0} s and was stopped: check it, or set OTP_PASSPHRASE_COMMAND_TIMEOUT"
+    )]
+    PassphraseCommandTimeout(u64),
     #[error("{0} is empty: set it to the password, or unset it to be asked")]
     EmptyVariable(&'static str),
     #[error("the passphrase is empty: choose a passphrase (a few random words is good)")]
@@ -97,10 +105,20 @@ pub fn read_at_most(
 /// Reads a line without echo from the controlling terminal. With no
 /// terminal this fails at once instead of waiting on stdin.
 pub fn prompt_hidden(prompt: &str, need: Need) -> Result<Passphrase, InputError> {
-    rpassword::prompt_password(prompt)
+    let typed = rpassword::prompt_password(prompt)
         .map(Passphrase::from)
-        .map_err(|_| InputError::NoTerminal(need))
+        .map_err(|_| InputError::NoTerminal(need))?;
+    if typed.expose().len() as u64 > MAX_TYPED {
+        return Err(InputError::TooLong {
+            what: "what was typed".into(),
+            kib: MAX_TYPED / 1024,
+        });
+    }
+    Ok(typed)
 }
+
+/// The most a prompt takes: a pasted key or passphrase fits many times.
+const MAX_TYPED: u64 = 64 * 1024;
 
 /// The longest key or URI accepted on stdin.
 const MAX_KEY_INPUT: u64 = 64 * 1024;

@@ -318,3 +318,98 @@ pub fn format(
         .map(Zeroizing::new)
         .map_err(|_| FormatError::Invalid("cannot serialise the export"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::Overrides;
+
+    fn entries() -> Vec<Entry> {
+        let enrol = |name: &str, key: &str, params: Params| {
+            Account {
+                issuer: name.into(),
+                account: "me".into(),
+                secret: crate::key::parse(key).unwrap(),
+                params,
+            }
+            .enrol(name.into(), Overrides::default())
+            .unwrap()
+            .entry
+        };
+        vec![
+            enrol("Site", "JBSWY3DPEHPK3PXP", Params::default()),
+            enrol(
+                "Bank",
+                "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ",
+                Params {
+                    kind: Kind::Hotp,
+                    counter: 7,
+                    digits: 8,
+                    ..Params::default()
+                },
+            ),
+            enrol("Steam", "JRZCL47CMXVOQMNPZR2F7J4RGI", Params::steam()),
+        ]
+    }
+
+    fn check(accounts: &[Account], entries: &[Entry]) {
+        assert_eq!(accounts.len(), entries.len());
+        for (a, e) in accounts.iter().zip(entries) {
+            assert_eq!((&a.issuer, &a.account), (&e.issuer, &e.account));
+            assert_eq!((&a.secret, a.params), (&e.secret, e.otp));
+        }
+    }
+
+    #[test]
+    fn an_encrypted_export_opens_with_its_password_only() {
+        let entries = entries();
+        let refs: Vec<&Entry> = entries.iter().collect();
+        let password = Passphrase::from("test".to_string());
+        let bytes = format(&refs, &password).unwrap();
+        let json = Json::parse(&bytes).unwrap();
+        assert!(detect(json.value()) && is_encrypted(json.value()));
+        check(&decrypt(&json, &password).unwrap(), &entries);
+        assert_eq!(
+            decrypt(&json, &Passphrase::from("wrong".to_string())).unwrap_err(),
+            FormatError::WrongPassword
+        );
+    }
+
+    #[test]
+    fn a_plain_export() {
+        let json = Json::parse(
+            br#"{"version": 1, "header": {"slots": null, "params": null}, "db": {"version": 2, "entries": [
+                {"type": "totp", "uuid": "u", "name": "me", "issuer": "Site", "info": {"secret": "JBSWY3DPEHPK3PXP", "algo": "SHA256", "digits": 7, "period": 60}},
+                {"type": "hotp", "uuid": "v", "name": "", "issuer": "Bank", "info": {"secret": "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ", "algo": "SHA1", "digits": 6, "counter": 3}}
+            ]}}"#,
+        )
+        .unwrap();
+        assert!(detect(json.value()) && !is_encrypted(json.value()));
+        let accounts = parse(&json).unwrap();
+        assert_eq!(accounts[0].params.algorithm, Algorithm::SHA256);
+        assert_eq!(
+            (accounts[0].params.digits, accounts[0].params.period),
+            (7, 60)
+        );
+        assert_eq!(
+            (accounts[1].params.kind, accounts[1].params.counter),
+            (Kind::Hotp, 3)
+        );
+    }
+
+    #[test]
+    fn hostile_costs_and_unknown_entries_are_refused() {
+        let huge = br#"{"header": {"slots": [{"type": 1, "uuid": "u", "key": "00", "key_params": {"nonce": "00", "tag": "00"}, "n": 1073741824, "r": 8, "p": 1, "salt": "00"}], "params": {"nonce": "00", "tag": "00"}}, "db": "AAAA"}"#;
+        let json = Json::parse(huge).unwrap();
+        let password = Passphrase::from("x".to_string());
+        assert!(matches!(
+            decrypt(&json, &password),
+            Err(FormatError::KdfOutOfBounds(_))
+        ));
+        let json = Json::parse(
+            br#"{"header": {}, "db": {"version": 2, "entries": [{"type": "motp", "uuid": "u", "name": "n", "issuer": "i", "info": {"secret": "JBSWY3DPEHPK3PXP", "algo": "SHA1", "digits": 6}}]}}"#,
+        )
+        .unwrap();
+        assert!(matches!(parse(&json), Err(FormatError::Unsupported(_))));
+    }
+}

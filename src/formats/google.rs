@@ -223,3 +223,92 @@ fn parameters(e: &Entry) -> OtpParameters {
         counter: i64::try_from(e.otp.counter).unwrap_or(i64::MAX),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::Overrides;
+
+    fn entry(name: &str, issuer: &str, account: &str, params: Params) -> Entry {
+        let mut e = Account {
+            issuer: issuer.into(),
+            account: account.into(),
+            secret: Secret::new(name.as_bytes().repeat(4)),
+            params,
+        }
+        .enrol(name.into(), Overrides::default())
+        .unwrap()
+        .entry;
+        e.issuer = issuer.into();
+        e
+    }
+
+    #[test]
+    fn transfer_codes_round_trip_in_batches() {
+        let entries: Vec<Entry> = (0..10)
+            .map(|i| entry(&format!("Site{i}"), "Ex: Corp", "me", Params::default()))
+            .chain([entry(
+                "Bank",
+                "",
+                "",
+                Params {
+                    kind: Kind::Hotp,
+                    counter: 42,
+                    digits: 8,
+                    ..Params::default()
+                },
+            )])
+            .collect();
+        let refs: Vec<&Entry> = entries.iter().collect();
+        let uris = format(&refs);
+        assert_eq!(uris.len(), 2, "batches of {BATCH}");
+        let accounts: Vec<Account> = uris.iter().flat_map(|u| parse(u).unwrap()).collect();
+        assert_eq!(accounts.len(), 11);
+        assert_eq!(
+            (accounts[0].issuer.as_str(), accounts[0].account.as_str()),
+            ("Ex: Corp", "me")
+        );
+        let bank = &accounts[10];
+        assert_eq!(
+            (bank.params.kind, bank.params.counter, bank.params.digits),
+            (Kind::Hotp, 42, 8)
+        );
+        assert_eq!(
+            bank.account, "Bank",
+            "the name stands in for a missing account"
+        );
+        assert_eq!(bank.secret, entries[10].secret);
+    }
+
+    #[test]
+    fn a_negative_counter_and_bad_data_are_refused() {
+        let payload = MigrationPayload {
+            otp_parameters: vec![OtpParameters {
+                secret: b"12345678901234567890".to_vec(),
+                name: "Bank".into(),
+                issuer: String::new(),
+                algorithm: 1,
+                digits: 1,
+                otp_type: 1,
+                counter: -5,
+            }],
+            version: 1,
+            batch_size: 1,
+            batch_index: 0,
+            batch_id: 1,
+        };
+        let uri = format!(
+            "{PREFIX}offline?data={}",
+            BASE64.encode(&payload.encode_to_vec())
+        );
+        assert!(matches!(parse(&uri), Err(FormatError::Invalid(_))));
+        assert!(matches!(
+            parse("otpauth-migration://offline?data=%%%"),
+            Err(FormatError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse("otpauth-migration://offline"),
+            Err(FormatError::Invalid(_))
+        ));
+    }
+}

@@ -108,3 +108,64 @@ fn decrypt_content(
     let (ciphertext, tag) = rest.split_at(rest.len() - 16);
     aes_gcm_open(key.as_ref(), nonce, AAD, ciphertext, tag).ok_or(FormatError::WrongPassword)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::random_array;
+    use aes_gcm::aead::{AeadInOut, KeyInit};
+    use aes_gcm::{Aes256Gcm, Nonce};
+
+    const PLAIN: &str = r#"{"version": 1, "entries": [
+        {"content": {"uri": "otpauth://totp/Site:me?secret=JBSWY3DPEHPK3PXP&issuer=Site", "entry_type": "Totp", "name": "Site"}, "note": null},
+        {"content": {"uri": "otpauth://totp/Other:you?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=Other&digits=8&algorithm=SHA256"}}
+    ]}"#;
+
+    fn check(accounts: &[Account]) {
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(
+            (accounts[0].issuer.as_str(), accounts[0].account.as_str()),
+            ("Site", "me")
+        );
+        assert_eq!(accounts[1].params.digits, 8);
+    }
+
+    #[test]
+    fn a_plain_export() {
+        let json = Json::parse(PLAIN.as_bytes()).unwrap();
+        assert!(detect(json.value()) && !is_encrypted(json.value()));
+        check(&parse(&json).unwrap());
+    }
+
+    #[test]
+    fn an_encrypted_export_made_as_proton_makes_it() {
+        let password = Passphrase::from("1231246".to_string());
+        let salt: [u8; 16] = random_array();
+        let nonce: [u8; 12] = random_array();
+        let key = KDF.derive(&password, &salt).unwrap();
+        let mut sealed = PLAIN.as_bytes().to_vec();
+        Aes256Gcm::new(<&aes_gcm::Key<Aes256Gcm>>::from(&*key))
+            .encrypt_in_place(&Nonce::from(nonce), AAD, &mut sealed)
+            .unwrap();
+        let content = [&nonce[..], &sealed].concat();
+        let text = format!(
+            r#"{{"version": 1, "salt": "{}", "content": "{}"}}"#,
+            BASE64.encode(&salt),
+            BASE64.encode(&content)
+        );
+        let json = Json::parse(text.as_bytes()).unwrap();
+        assert!(detect(json.value()) && is_encrypted(json.value()));
+        check(&decrypt(&json, &password).unwrap());
+        assert_eq!(
+            decrypt(&json, &Passphrase::from("wrong".to_string())).unwrap_err(),
+            FormatError::WrongPassword
+        );
+    }
+
+    #[test]
+    fn an_entry_that_is_not_a_uri_fails_the_whole_export() {
+        let json =
+            Json::parse(br#"{"entries": [{"content": {"uri": "https://example.com"}}]}"#).unwrap();
+        assert!(matches!(parse(&json), Err(FormatError::Unsupported(_))));
+    }
+}

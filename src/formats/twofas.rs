@@ -166,3 +166,89 @@ fn account(s: &Service) -> Result<Account, FormatError> {
         params,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{aes_gcm_seal, random_array};
+
+    const SERVICES: &str = r#"[
+        {"name": "Deno", "secret": "JBSWY3DPEHPK3PXP", "otp": {"account": "me", "issuer": "Deno", "digits": 6, "period": 30, "algorithm": "SHA1", "tokenType": "TOTP"}},
+        {"name": "WWE", "secret": "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ", "otp": {"digits": 8, "algorithm": "SHA512", "tokenType": "HOTP", "counter": 5}},
+        {"name": "Steam", "secret": "JRZCL47CMXVOQMNPZR2F7J4RGI", "otp": {"tokenType": "STEAM"}},
+        {"name": "Old", "secret": "JBSWY3DPEHPK3PXQ"}
+    ]"#;
+
+    fn json(text: &str) -> Json {
+        Json::parse(text.as_bytes()).unwrap()
+    }
+
+    fn check(accounts: &[Account]) {
+        assert_eq!(accounts.len(), 4);
+        assert_eq!(
+            (accounts[0].issuer.as_str(), accounts[0].account.as_str()),
+            ("Deno", "me")
+        );
+        let wwe = &accounts[1].params;
+        assert_eq!((wwe.kind, wwe.digits, wwe.counter), (Kind::Hotp, 8, 5));
+        assert_eq!(wwe.algorithm, Algorithm::SHA512);
+        assert_eq!(
+            accounts[1].issuer, "WWE",
+            "the name stands in for a missing issuer"
+        );
+        assert_eq!(
+            (accounts[2].params.kind, accounts[2].params.digits),
+            (Kind::Steam, 5)
+        );
+        assert_eq!(
+            accounts[3].params,
+            Params::default(),
+            "schema 1 has no parameters"
+        );
+    }
+
+    #[test]
+    fn a_plain_backup() {
+        let file = json(&format!(
+            r#"{{"schemaVersion": 4, "services": {SERVICES}}}"#
+        ));
+        assert!(detect(file.value()) && !is_encrypted(file.value()));
+        check(&parse(&file).unwrap());
+    }
+
+    #[test]
+    fn an_encrypted_backup_made_as_2fas_makes_it() {
+        let password = Passphrase::from("test".to_string());
+        let salt: [u8; 32] = random_array();
+        let iv: [u8; 12] = random_array();
+        let key = kdf::pbkdf2_sha256(&password, &salt, PBKDF2_ROUNDS).unwrap();
+        let (mut data, tag) = aes_gcm_seal(&key, &iv, SERVICES.as_bytes().to_vec()).unwrap();
+        data.extend_from_slice(&tag);
+        let field = [&data[..], &salt, &iv].map(|b| BASE64.encode(b)).join(":");
+        let file = json(&format!(
+            r#"{{"schemaVersion": 4, "services": [], "servicesEncrypted": "{field}"}}"#
+        ));
+        assert!(detect(file.value()) && is_encrypted(file.value()));
+        check(&decrypt(&file, &password).unwrap());
+        assert_eq!(
+            decrypt(&file, &Passphrase::from("wrong".to_string())).unwrap_err(),
+            FormatError::WrongPassword
+        );
+    }
+
+    #[test]
+    fn bad_backups_are_refused() {
+        let file = json(r#"{"schemaVersion": 9, "services": []}"#);
+        assert!(matches!(parse(&file), Err(FormatError::Unsupported(_))));
+        let file = json(r#"{"schemaVersion": 4, "servicesEncrypted": "a:b"}"#);
+        let password = Passphrase::from("x".to_string());
+        assert!(matches!(
+            decrypt(&file, &password),
+            Err(FormatError::Invalid(_))
+        ));
+        let file = json(
+            r#"{"schemaVersion": 4, "services": [{"name": "n", "secret": "JBSWY3DPEHPK3PXP", "otp": {"tokenType": "PUSH"}}]}"#,
+        );
+        assert!(matches!(parse(&file), Err(FormatError::Unsupported(_))));
+    }
+}
