@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use crate::clock;
 use crate::entry::Entry;
-use crate::otp::{Code, ParamError};
+use crate::otp::{Code, Kind, ParamError};
 use crate::text::{self, Escaped, Field, ForbiddenChar, Quoted};
 
 /// Why an entry could not be found, added or changed. Names in the
@@ -33,6 +33,11 @@ pub enum EntryError {
         Escaped(&.names.join(", "))
     )]
     Ambiguous { query: String, names: Vec<String> },
+    #[error(
+        "this key is already in the vault as {}: one account needs one entry (rename that one if its name is wrong)",
+        Quoted(.0)
+    )]
+    SameSecret(String),
     #[error(transparent)]
     Forbidden(#[from] ForbiddenChar),
     #[error(transparent)]
@@ -45,6 +50,18 @@ pub enum EntryError {
 pub struct Tombstone {
     pub id: String,
     pub deleted: i64,
+    /// The largest HOTP counter the entry had: should a later edit on
+    /// another copy bring the entry back, no code it showed is shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<u64>,
+    /// The account the entry held ([`Entry::account_key`]), so that a
+    /// removal also covers the same account enrolled separately on another
+    /// copy. Absent in tombstones written before format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Fields a newer otpvault wrote, kept as they are (format 2).
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 /// True if two names are the same name: names are unique regardless of
@@ -67,13 +84,21 @@ pub fn matches(entry: &Entry, query: &str) -> bool {
         .any(|field| fold(field).contains(&query))
 }
 
-/// The entries of a vault, in the order they were added, and the
-/// tombstones of removed ones. Read from a payload only if it keeps the
-/// collection's rules ([`Entries::from_json`]).
+/// The entries of a vault and the tombstones of removed ones, in one
+/// canonical order (entries by creation time then id, tombstones by id), so
+/// that two copies with the same entries are equal. Read from a payload
+/// only if it keeps the collection's rules ([`Entries::from_json`]).
+///
+/// The rules every change keeps: names are unique regardless of case; no
+/// two entries hold the same secret for the same kind of code (they would
+/// be one account twice); names, issuers and accounts are plain text.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Entries {
-    entries: Vec<Entry>,
-    deleted: Vec<Tombstone>,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) deleted: Vec<Tombstone>,
+    /// Top-level fields a newer otpvault wrote, kept as they are.
+    #[serde(flatten)]
+    pub(crate) unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The payload as stored, before its rules are checked.
@@ -82,6 +107,8 @@ struct Stored {
     entries: Vec<Entry>,
     #[serde(default)]
     deleted: Vec<Tombstone>,
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A stored collection that breaks a rule every writer keeps: another
@@ -153,10 +180,13 @@ impl TryFrom<Stored> for Entries {
                 source,
             })?;
         }
-        Ok(Entries {
+        let mut all = Entries {
             entries: stored.entries,
             deleted: stored.deleted,
-        })
+            unknown: stored.unknown,
+        };
+        all.sort();
+        Ok(all)
     }
 }
 
@@ -225,8 +255,8 @@ impl Entries {
         }
     }
 
-    /// Adds an entry whose name is not taken and whose name, issuer and
-    /// account are plain text.
+    /// Adds an entry whose name is not taken, whose secret is not already
+    /// in the vault, and whose name, issuer and account are plain text.
     pub fn add(&mut self, entry: Entry) -> Result<&Entry, EntryError> {
         if entry.name.trim().is_empty() {
             return Err(EntryError::EmptyName);
@@ -237,25 +267,67 @@ impl Entries {
         if self.index_of_name(&entry.name).is_some() {
             return Err(EntryError::NameExists(entry.name));
         }
+        if let Some(same) = self.holding(&entry) {
+            return Err(EntryError::SameSecret(same.name.clone()));
+        }
         entry.otp.validate()?;
-        self.entries.push(entry);
-        Ok(&self.entries[self.entries.len() - 1])
+        let mut entry = entry;
+        // The account may have been removed before: adding it again is a
+        // change later than that removal, which this copy forgets.
+        let key = entry.account_key();
+        for t in self
+            .deleted
+            .iter()
+            .filter(|t| t.account.as_ref() == Some(&key))
+        {
+            entry.modified = entry.modified.max(t.deleted.saturating_add(1));
+        }
+        self.deleted.retain(|t| t.account.as_ref() != Some(&key));
+        let at = self.entries.partition_point(|e| order(e) < order(&entry));
+        let id = entry.id.clone();
+        self.entries.insert(at, entry);
+        self.settle_names();
+        Ok(self.by_id(&id).unwrap_or(&self.entries[at]))
+    }
+
+    /// The entry that already holds `entry`'s secret for its kind of code.
+    pub fn holding(&self, entry: &Entry) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| e.secret == entry.secret && e.otp.kind == entry.otp.kind)
     }
 
     /// Removes the entry named exactly `name` (ignoring case) and leaves a
     /// tombstone. Destructive, so no partial matching.
     pub fn remove(&mut self, name: &str) -> Result<Entry, EntryError> {
+        self.remove_at(name, clock::timestamp())
+    }
+
+    /// [`Entries::remove`], with the tombstone stamped `now`.
+    pub fn remove_at(&mut self, name: &str, now: i64) -> Result<Entry, EntryError> {
         let i = self.index_of_exact(name)?;
         let entry = self.entries.remove(i);
-        self.deleted.push(Tombstone {
+        let tombstone = Tombstone {
             id: entry.id.clone(),
-            deleted: clock::timestamp(),
-        });
+            // Later than the entry's last change, even if the clock went back.
+            deleted: now.max(entry.modified.saturating_add(1)),
+            counter: (entry.otp.kind == Kind::Hotp).then_some(entry.otp.counter),
+            account: Some(entry.account_key()),
+            unknown: serde_json::Map::new(),
+        };
+        let at = self.deleted.partition_point(|t| t.id < tombstone.id);
+        self.deleted.insert(at, tombstone);
+        self.settle_names();
         Ok(entry)
     }
 
     /// Renames the entry named exactly `old`; its id stays.
     pub fn rename(&mut self, old: &str, new: &str) -> Result<&Entry, EntryError> {
+        self.rename_at(old, new, clock::timestamp())
+    }
+
+    /// [`Entries::rename`], with the change stamped `now`.
+    pub fn rename_at(&mut self, old: &str, new: &str, now: i64) -> Result<&Entry, EntryError> {
         if new.trim().is_empty() {
             return Err(EntryError::EmptyName);
         }
@@ -266,17 +338,62 @@ impl Entries {
         }
         let entry = &mut self.entries[i];
         entry.name = new.to_string();
-        entry.touch();
-        Ok(entry)
+        entry.given_name = None;
+        entry.touch(now);
+        let id = entry.id.clone();
+        self.sort();
+        self.settle_names();
+        Ok(self.by_id(&id).unwrap_or(&self.entries[i]))
     }
 
     /// The code at the counter of the HOTP entry `query` designates, with
     /// the counter moved on. The caller must save before showing it.
-    pub(crate) fn advance_hotp(&mut self, query: &str) -> Result<(&Entry, Code), EntryError> {
+    pub fn advance_hotp(&mut self, query: &str) -> Result<(&Entry, Code), EntryError> {
         let i = self.position(query)?;
         let code = self.entries[i].advance_hotp()?;
         Ok((&self.entries[i], code))
     }
+}
+
+impl Entries {
+    /// Puts entries and tombstones in the canonical order.
+    pub(crate) fn sort(&mut self) {
+        self.entries.sort_by_cached_key(|e| {
+            let (created, name, id) = order(e);
+            (created, name, id.to_string())
+        });
+        self.deleted.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+
+    /// Gives every entry its given name, except where an older entry (in the
+    /// canonical order: by creation time) has the same one: the later ones are shown
+    /// as `Name (2)`, `Name (3)`, ..., skipping names in use. A function of
+    /// the entries alone, so that every copy settles the same way, and an
+    /// entry gets its given name back once the clash is gone.
+    pub(crate) fn settle_names(&mut self) {
+        let given: HashSet<String> = self.entries.iter().map(|e| fold(e.given_name())).collect();
+        let mut taken: HashSet<String> = HashSet::with_capacity(self.entries.len());
+        for entry in &mut self.entries {
+            let base = entry.given_name().to_string();
+            let mut name = base.clone();
+            let mut n = 1;
+            while taken.contains(&fold(&name)) || (n > 1 && given.contains(&fold(&name))) {
+                n += 1;
+                name = format!("{base} ({n})");
+            }
+            taken.insert(fold(&name));
+            entry.given_name = (name != base).then_some(base);
+            entry.name = name;
+        }
+    }
+}
+
+/// The canonical order of entries: creation time, then (for entries made
+/// in the same second, as by an import) given name, then id. The order
+/// `otp list` shows, and a function of the entries alone, so that every
+/// copy holds them the same way.
+fn order(entry: &Entry) -> (i64, String, &str) {
+    (entry.created, fold(entry.given_name()), entry.id.as_str())
 }
 
 impl<'a> IntoIterator for &'a Entries {
@@ -291,10 +408,11 @@ impl<'a> IntoIterator for &'a Entries {
 mod tests {
     use super::*;
     use crate::entry::{Account, Overrides};
-    use crate::key;
 
     fn entry(name: &str, issuer: &str) -> Entry {
-        let mut e = Account::from_key(key::parse("JBSWY3DPEHPK3PXP").unwrap())
+        // A key of its own for every name: one account, one entry.
+        let secret = crate::secret::Secret::new(format!("key of {name}").into_bytes());
+        let mut e = Account::from_key(secret)
             .enrol(name.into(), Overrides::default())
             .unwrap()
             .entry;
@@ -341,6 +459,38 @@ mod tests {
         assert_eq!(
             all.find("paypal").unwrap_err(),
             EntryError::NoMatch("paypal".into())
+        );
+    }
+
+    #[test]
+    fn one_account_is_one_entry() {
+        let mut all = sample();
+        let mut twin = entry("Amazon again", "Amazon");
+        twin.secret = all.named("Amazon").unwrap().secret.clone();
+        assert_eq!(all.add(twin), Err(EntryError::SameSecret("Amazon".into())));
+    }
+
+    #[test]
+    fn a_later_entry_with_a_taken_given_name_is_shown_numbered() {
+        let mut all = sample();
+        // As a merge leaves it: two entries given the name GitHub.
+        let mut second = entry("GitHub two", "");
+        second.created += 10;
+        let id = second.id.clone();
+        all.add(second).unwrap();
+        let last = all.entries.iter().position(|e| e.id == id).unwrap();
+        all.entries[last].name = "github".into();
+        all.settle_names();
+        let second = all.by_id(&id).unwrap();
+        assert_eq!(second.name, "github (2)", "the newer one is numbered");
+        assert_eq!(second.given_name.as_deref(), Some("github"));
+        assert_eq!(all.named("GitHub").unwrap().given_name, None);
+        // Once the clash is gone, the given name comes back.
+        all.remove("GitHub").unwrap();
+        let second = all.by_id(&id).unwrap();
+        assert_eq!(
+            (second.name.as_str(), second.given_name.as_deref()),
+            ("github", None)
         );
     }
 

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::clock;
 use crate::entries::EntryError;
@@ -23,7 +24,13 @@ use crate::text::{self, Field};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub id: String,
+    /// The name shown and looked up; unique in a vault.
     pub name: String,
+    /// The name the entry was given, when a merge shows it under another
+    /// because an older entry has the same one (`GitHub (2)`); see
+    /// [`crate::merge`]. `None` when `name` is the given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
     #[serde(default)]
     pub issuer: String,
     #[serde(default)]
@@ -31,10 +38,16 @@ pub struct Entry {
     #[serde(with = "key::base32")]
     pub secret: Secret,
     pub otp: Params,
+    /// The sites (registrable domains) where this code may be typed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
     /// Unix seconds (negative before 1970; see [`clock::timestamp`]).
     pub created: i64,
     /// Unix seconds.
     pub modified: i64,
+    /// Fields a newer otpvault wrote, kept as they are (format 2).
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Entry {
@@ -50,12 +63,15 @@ impl Entry {
         Ok(Entry {
             id: new_id(),
             name,
+            given_name: None,
             issuer,
             account,
             secret,
             otp: otp.validate()?,
+            sites: Vec::new(),
             created: now,
             modified: now,
+            unknown: serde_json::Map::new(),
         })
     }
 
@@ -68,6 +84,10 @@ impl Entry {
 
     /// Moves an HOTP counter on, returning the code at the old one. At the
     /// last counter there is no next one, so no code is made.
+    ///
+    /// `modified` stays: a merge takes the larger counter of two copies on
+    /// its own, so using a code must not make this version of the entry
+    /// win over a rename made elsewhere.
     pub(crate) fn advance_hotp(&mut self) -> Result<Code, ParamError> {
         let next = self
             .otp
@@ -76,13 +96,31 @@ impl Entry {
             .ok_or(ParamError::CounterExhausted)?;
         let code = self.code(0)?;
         self.otp.counter = next;
-        self.touch();
         Ok(code)
     }
 
-    /// Marks the entry as changed now.
-    pub(crate) fn touch(&mut self) {
-        self.modified = clock::timestamp();
+    /// Marks the entry as changed at `now`. A change is always later than
+    /// the version it changes, even if the clock went back.
+    pub(crate) fn touch(&mut self, now: i64) {
+        self.modified = now.max(self.modified.saturating_add(1));
+    }
+
+    /// Which account the entry is, for a merge: entries that hold the same
+    /// secret for the same kind of code are one account, whatever their ids
+    /// (the account enrolled separately on two devices). A hash, so that a
+    /// tombstone can name the account without holding its secret.
+    pub fn account_key(&self) -> String {
+        let mut hash = Sha256::new();
+        hash.update(b"otpvault account\0");
+        hash.update(self.otp.kind.as_str().as_bytes());
+        hash.update(b"\0");
+        hash.update(self.secret.expose());
+        data_encoding::HEXLOWER.encode(&hash.finalize()[..16])
+    }
+
+    /// The name the entry was given: what a merge compares and restores.
+    pub fn given_name(&self) -> &str {
+        self.given_name.as_deref().unwrap_or(&self.name)
     }
 
     /// The issuer written into a URI or an Aegis export: the entry's, else

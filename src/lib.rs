@@ -27,6 +27,7 @@ pub mod export;
 pub mod formats;
 pub mod import;
 pub mod key;
+pub mod merge;
 pub mod otp;
 pub mod qr;
 pub mod secret;

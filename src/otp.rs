@@ -63,7 +63,7 @@ impl FromStr for Algorithm {
 }
 
 /// How the moving factor is chosen and the code rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     #[default]

@@ -39,22 +39,35 @@ fn amazon_key_pasted_with_spaces_and_lowercase_gives_oathtool_codes() {
 
 #[test]
 fn every_form_of_the_same_key_gives_the_same_codes() {
-    let v = TestVault::new();
     let forms = [
         AMAZON_KEY.to_string(),
         AMAZON_KEY.to_lowercase(),
         AMAZON_KEY.replace(' ', "-"),
         format!("{}====\n", AMAZON_KEY.replace(' ', "")),
     ];
-    for (i, form) in forms.iter().enumerate() {
-        v.add(&format!("form{i}"), form);
-    }
+    // One vault a form: a vault holds one entry an account.
+    let vaults: Vec<TestVault> = forms
+        .iter()
+        .map(|form| {
+            let v = TestVault::new();
+            v.add("Amazon", form);
+            v
+        })
+        .collect();
     for time in [0, 59, 1_700_000_000] {
-        let first = v.code_at("form0", time);
-        for i in 1..forms.len() {
-            assert_eq!(v.code_at(&format!("form{i}"), time), first);
+        let first = vaults[0].code_at("Amazon", time);
+        for v in &vaults[1..] {
+            assert_eq!(v.code_at("Amazon", time), first);
         }
     }
+    // And the same key twice in one vault is one account twice: refused.
+    let out = vaults[0].run(&["add", "Amazon again"], Some(&forms[1]));
+    assert_eq!(code(&out), EXIT_EXISTS, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already in the vault as \"Amazon\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -68,19 +81,20 @@ fn add_by_flag_and_uri_and_rfc3339_time() {
         stderr(&out)
     );
     let uri = "otpauth://totp/Amazon%3Auser%40example.com?secret=N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA&issuer=Amazon";
-    let out = v.run(&["add", "Amazon work"], Some(uri));
+    let w = TestVault::new();
+    let out = w.run(&["add", "Amazon work"], Some(uri));
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         v.code_at("Amazon", 1_234_567_890),
-        v.code_at("Amazon work", 1_234_567_890)
+        w.code_at("Amazon work", 1_234_567_890)
     );
-    let at = v.run(
+    let at = w.run(
         &["code", "Amazon work", "--at", "2009-02-13T23:31:30Z"],
         None,
     );
     assert_eq!(stdout(&at).trim(), v.code_at("Amazon", 1_234_567_890));
 
-    let list = v.run(&["list", "--json"], None);
+    let list = w.run(&["list", "--json"], None);
     let items: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     let work = items
         .as_array()
@@ -430,10 +444,13 @@ fn hotp_counter_advances_on_every_code() {
     assert_eq!(items[0]["counter"], 2);
 
     // A URI's counter stands with --hotp, unless --counter replaces it.
+    // (One vault each: the key is the same account.)
     let uri = "otpauth://hotp/Other?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=7";
+    let v = TestVault::new();
     let out = v.run(&["add", "Seven", "--hotp"], Some(uri));
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(v.code_at("Seven", 0), "162583"); // appendix D, counter 7
+    let v = TestVault::new();
     let out = v.run(&["add", "Eight", "--hotp", "--counter", "8"], Some(uri));
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(v.code_at("Eight", 0), "399871"); // appendix D, counter 8
@@ -441,6 +458,7 @@ fn hotp_counter_advances_on_every_code() {
     // At the last counter there is no next code to move to: refused, and
     // the vault is unchanged, rather than the same code shown again.
     let last = format!("{}", u64::MAX);
+    let v = TestVault::new();
     let out = v.run(
         &["add", "Last", "--hotp", "--counter", &last],
         Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const KEY: &str = "N4OP SGLF 7HZP EQ3R 4ZZK SWUM Y6PR 5TDG N7LX P4X7 SA7Z 2ECH 47XA";
 
 fn names(v: &TestVault) -> BTreeSet<String> {
     let out = v.run(&["list", "--json"], None);
@@ -43,7 +42,7 @@ fn random_below(n: u64) -> u64 {
 fn killed_saves_leave_the_old_or_the_new_vault() {
     let v = TestVault::new();
     let start = Instant::now();
-    v.add("first", KEY);
+    v.add("first", &key_for("first"));
     // Kill times spread over a whole add (start-up, unlock, save) and a
     // little past it, so that some adds finish.
     let span = (start.elapsed().as_micros() as u64 * 5 / 4).max(1);
@@ -59,7 +58,7 @@ fn killed_saves_leave_the_old_or_the_new_vault() {
         {
             use std::io::Write;
             let mut stdin = child.stdin.take().unwrap();
-            let _ = stdin.write_all(KEY.as_bytes());
+            let _ = stdin.write_all(key_for(&name).as_bytes());
         }
         std::thread::sleep(Duration::from_micros(random_below(span)));
         let _ = child.kill();
@@ -77,7 +76,7 @@ fn killed_saves_leave_the_old_or_the_new_vault() {
     }
     println!("{killed} of 60 adds were killed");
     // A later save cleans any temporary file a killed save left.
-    v.add("last", KEY);
+    v.add("last", &key_for("last"));
     let leftovers: Vec<_> = std::fs::read_dir(v.path.parent().unwrap())
         .unwrap()
         .flatten()
@@ -102,7 +101,7 @@ fn concurrent_writers_all_land() {
                     .stdin
                     .take()
                     .unwrap()
-                    .write_all(KEY.as_bytes())
+                    .write_all(key_for(&format!("writer{i}")).as_bytes())
                     .unwrap();
             }
             (format!("writer{i}"), child)
@@ -130,7 +129,10 @@ fn concurrent_writers_all_land() {
 fn each_change_keeps_the_previous_vault_up_to_n() {
     let v = TestVault::new();
     for i in 0..6 {
-        let out = v.run(&["--keep-backups", "3", "add", &format!("e{i}")], Some(KEY));
+        let out = v.run(
+            &["--keep-backups", "3", "add", &format!("e{i}")],
+            Some(&key_for(&format!("e{i}"))),
+        );
         assert!(out.status.success(), "{}", stderr(&out));
     }
     let kept = backups(&v);
@@ -148,7 +150,7 @@ fn each_change_keeps_the_previous_vault_up_to_n() {
 #[test]
 fn restore_puts_a_backup_back_and_keeps_the_damaged_vault() {
     let v = TestVault::new();
-    v.add("Amazon", KEY);
+    v.add("Amazon", &key_for("Amazon"));
     v.add("GitHub", "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ");
     let code_before = v.code_at("Amazon", 59);
     // Damage the vault.
@@ -172,9 +174,9 @@ fn restore_puts_a_backup_back_and_keeps_the_damaged_vault() {
 #[test]
 fn a_failed_change_leaves_no_backup_and_no_change() {
     let v = TestVault::new();
-    v.add("Amazon", KEY);
+    v.add("Amazon", &key_for("Amazon"));
     let before = (v.bytes(), backups(&v));
-    let out = v.run(&["add", "amazon"], Some(KEY));
+    let out = v.run(&["add", "amazon"], Some(&key_for("amazon")));
     assert!(!out.status.success());
     assert_eq!((v.bytes(), backups(&v)), before);
 }
@@ -187,7 +189,7 @@ fn a_symlinked_vault_stays_a_link_to_the_saved_file() {
     let target = synced.join("vault.otpvault");
     std::fs::rename(&v.path, &target).unwrap();
     std::os::unix::fs::symlink(&target, &v.path).unwrap();
-    v.add("Amazon", KEY);
+    v.add("Amazon", &key_for("Amazon"));
     assert!(
         std::fs::symlink_metadata(&v.path)
             .unwrap()
@@ -214,7 +216,7 @@ fn restore_keeps_the_replaced_vault_and_deletes_no_backup_whatever_the_setting()
     for keep in ["0", "1", &usize::MAX.to_string()] {
         let v = TestVault::new();
         for name in ["A", "B", "C"] {
-            v.add(name, KEY);
+            v.add(name, &key_for(name));
         }
         let before = backups(&v);
         assert_eq!(before.len(), 3);

@@ -232,12 +232,13 @@ fn segno_png(uri: &str, path: &Path, scale: u32, border: u32) -> Option<()> {
 
 #[test]
 fn add_reads_qr_codes_drawn_by_another_library() {
-    let v = TestVault::new();
     let uri = "otpauth://totp/Amazon%3Auser%40example.com?secret=N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA&issuer=Amazon";
     let reference = TestVault::new();
     reference.add("Amazon", AMAZON_KEY);
     // A tight code, and a small code in a large page (a whole-page screenshot).
     for (i, (scale, border)) in [(6, 4), (2, 300)].into_iter().enumerate() {
+        // A vault each: the picture holds the same account.
+        let v = TestVault::new();
         let png = v.dir.path().join(format!("qr{i}.png"));
         if segno_png(uri, &png, scale, border).is_none() {
             return;

@@ -72,7 +72,7 @@ fn report(line: &str) {
 fn ten_failed_saves_leave_the_backups_as_they_were() {
     let v = TestVault::new();
     for i in 0..4 {
-        v.add(&format!("e{i}"), KEY);
+        v.add(&format!("e{i}"), &key_for(&format!("e{i}")));
     }
     let before = backups(&v);
     let before_bytes = contents(&before);
@@ -90,7 +90,7 @@ fn ten_failed_saves_leave_the_backups_as_they_were() {
             .args(["add", &format!("fail{i}")])
             .env("OTP_VAULT", &v.path)
             .env("OTP_PASSPHRASE", PASSPHRASE);
-        let out = run_with_stdin(cmd, Some(KEY));
+        let out = run_with_stdin(cmd, Some(&key_for(&format!("fail{i}"))));
         assert!(!out.status.success(), "add fail{i} must fail");
     }
     let after = backups(&v);
@@ -109,13 +109,13 @@ fn ten_failed_saves_leave_the_backups_as_they_were() {
 fn the_newest_backup_is_never_kept_twice() {
     let v = TestVault::new();
     for name in ["A", "B", "C"] {
-        v.add(name, KEY);
+        v.add(name, &key_for(name));
     }
     let before = backups(&v);
     // The vault as the newest backup holds it (as a sync tool or a person
     // copying it back would leave it), then a change.
     std::fs::copy(&before[0], &v.path).unwrap();
-    v.add("D", KEY);
+    v.add("D", &key_for("D"));
     let after = contents(&backups(&v));
     assert_eq!(after.len(), before.len(), "no second copy of the newest");
     for pair in after.windows(2) {
@@ -126,7 +126,7 @@ fn the_newest_backup_is_never_kept_twice() {
 #[test]
 fn pruning_touches_only_otpvaults_own_backups() {
     let v = TestVault::new();
-    v.add("A", KEY);
+    v.add("A", &key_for("A"));
     let dir = backups_dir(&v);
     let outside = v.dir.path().join("outside.otpvault");
     std::fs::copy(&v.path, &outside).unwrap();
@@ -144,7 +144,7 @@ fn pruning_touches_only_otpvaults_own_backups() {
     let text = dir.join("2000-01-01T00-00-02.000000000Z.otpvault");
     std::fs::write(&text, "not a vault").unwrap();
     for name in ["B", "C", "D", "E"] {
-        let out = v.run(&["--keep-backups", "2", "add", name], Some(KEY));
+        let out = v.run(&["--keep-backups", "2", "add", name], Some(&key_for(name)));
         assert!(out.status.success(), "{name}: {}", stderr(&out));
     }
     assert_eq!(backups(&v).len(), 2, "only otpvault's own are counted");
@@ -176,14 +176,14 @@ fn a_save_killed_at_each_step_loses_nothing() {
     for (step, landed) in steps {
         let v = TestVault::new();
         for name in ["A", "B", "C"] {
-            let out = v.run(&["--keep-backups", "2", "add", name], Some(KEY));
+            let out = v.run(&["--keep-backups", "2", "add", name], Some(&key_for(name)));
             assert!(out.status.success(), "{}", stderr(&out));
         }
         let before = backups(&v);
         let before_bytes = contents(&before);
         let mut cmd = v.command(&["--keep-backups", "2", "add", "X"]);
         cmd.env("OTP_FAILPOINT", step);
-        let out = run_with_stdin(cmd, Some(KEY));
+        let out = run_with_stdin(cmd, Some(&key_for("X")));
         assert_eq!(
             out.status.signal(),
             Some(9),
@@ -204,7 +204,7 @@ fn a_save_killed_at_each_step_loses_nothing() {
         }
         assert!(temps(&v).len() <= 1, "{step}: {:?}", temps(&v));
         // The next save cleans up and goes on as usual.
-        let out = v.run(&["--keep-backups", "2", "add", "Y"], Some(KEY));
+        let out = v.run(&["--keep-backups", "2", "add", "Y"], Some(&key_for("Y")));
         assert!(out.status.success(), "{step}: {}", stderr(&out));
         assert!(temps(&v).is_empty(), "{step}: {:?}", temps(&v));
         assert!(names(&v).contains("Y"));
@@ -222,7 +222,10 @@ fn a_held_lock_makes_writers_wait_the_set_time_then_fail_busy() {
     lock.lock().unwrap();
     let before = v.bytes();
     let start = Instant::now();
-    let out = v.run(&["--lock-timeout", "1", "add", "blocked"], Some(KEY));
+    let out = v.run(
+        &["--lock-timeout", "1", "add", "blocked"],
+        Some(&key_for("blocked")),
+    );
     assert_eq!(code(&out), EXIT_BUSY, "{}", stderr(&out));
     assert!(
         start.elapsed() >= Duration::from_secs(1),
@@ -235,7 +238,7 @@ fn a_held_lock_makes_writers_wait_the_set_time_then_fail_busy() {
         "readers need no lock"
     );
     drop(lock);
-    v.add("unblocked", KEY);
+    v.add("unblocked", &key_for("unblocked"));
 }
 
 // 2. No secret in any message.
@@ -391,7 +394,7 @@ fn injects(text: &str) -> bool {
 #[test]
 fn control_characters_are_refused_where_a_person_types_them() {
     let v = TestVault::new();
-    v.add("Shop", KEY);
+    v.add("Shop", &key_for("Shop"));
     let before = v.bytes();
     for args in [
         vec!["add", "Shop\u{1b}[2J"],
@@ -464,6 +467,7 @@ fn older_vault_with_hostile_names(path: &Path) {
     )
     .unwrap();
     let header = Header {
+        version: 1,
         slots: vec![Slot::Passphrase(slot)],
         payload_nonce: crypto::random_array(),
     };
@@ -643,8 +647,8 @@ fn fifos_and_folders_at_the_vault_path_are_refused_at_once() {
 #[test]
 fn backup_refuses_a_missing_folder_and_the_vaults_own_files() {
     let v = TestVault::new();
-    v.add("A", KEY);
-    v.add("B", KEY);
+    v.add("A", &key_for("A"));
+    v.add("B", &key_for("B"));
     let missing = v.dir.path().join("media/usb/otp.otpvault");
     let out = v.run(&["backup", missing.to_str().unwrap()], None);
     assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
@@ -669,7 +673,7 @@ fn backup_refuses_a_missing_folder_and_the_vaults_own_files() {
 #[test]
 fn backup_force_writes_through_a_symlink() {
     let v = TestVault::new();
-    v.add("A", KEY);
+    v.add("A", &key_for("A"));
     let target = v.dir.path().join("usb.otpvault");
     std::fs::write(&target, "an old backup").unwrap();
     let link = v.dir.path().join("backup-link.otpvault");
@@ -768,7 +772,7 @@ fn an_unknown_slot_survives_a_save() {
     let before = slots(&bytes);
     let mut cmd = v.command(&["add", "Saved"]);
     cmd.env("OTP_PASSPHRASE", "example passphrase");
-    let out = run_with_stdin(cmd, Some(KEY));
+    let out = run_with_stdin(cmd, Some(&key_for("Saved")));
     assert!(out.status.success(), "{}", stderr(&out));
     let after = v.bytes();
     assert_ne!(after, bytes, "the vault was saved");

@@ -63,7 +63,7 @@ fn damage(result: Result<Vault, OpenError>) -> Damage {
 fn offsets_match_the_spec() {
     let (_dir, _path, bytes) = small_vault();
     assert_eq!(&bytes[0..8], b"OTPVAULT");
-    assert_eq!(u16::from_be_bytes([bytes[8], bytes[9]]), 1, "version");
+    assert_eq!(u16::from_be_bytes([bytes[8], bytes[9]]), 2, "version");
     assert_eq!(bytes[10], 1, "slot count");
     assert_eq!(bytes[11], 1, "passphrase slot type");
     assert_eq!(u16::from_be_bytes([bytes[12], bytes[13]]), 116, "body_len");
@@ -139,11 +139,35 @@ fn every_truncation_is_detected_as_damage() {
 #[test]
 fn unknown_version_is_refused_by_number() {
     let (_dir, path, mut bytes) = small_vault();
-    bytes[8..10].copy_from_slice(&7u16.to_be_bytes());
-    rechecksum(&mut bytes);
-    let d = damage(open_bytes(&path, &bytes, "pw"));
-    assert_eq!(d, Damage::UnsupportedVersion(7));
-    assert!(d.to_string().contains("version 7"));
+    for version in [3u16, 7, 0] {
+        bytes[8..10].copy_from_slice(&version.to_be_bytes());
+        rechecksum(&mut bytes);
+        let d = damage(open_bytes(&path, &bytes, "pw"));
+        assert_eq!(d, Damage::UnsupportedVersion(version));
+        assert!(d.to_string().contains("made by a newer otpvault"), "{d}");
+        assert!(d.to_string().contains(&format!("version {version}")));
+    }
+}
+
+#[test]
+fn a_version_1_vault_is_read_and_saved_as_version_2_with_the_old_file_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.otpvault");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/example-v1.otpvault");
+    let v1 = std::fs::read(&example).unwrap();
+    std::fs::write(&path, &v1).unwrap();
+    let mut vault =
+        Vault::open_for_update(&path, &pass("example passphrase"), Settings::default()).unwrap();
+    vault.rename("Amazon", "Amazon.co.jp").unwrap();
+    vault.save().unwrap().backup.unwrap();
+    drop(vault);
+    let saved = std::fs::read(&path).unwrap();
+    assert_eq!(u16::from_be_bytes([saved[8], saved[9]]), 2);
+    let vault = Vault::open(&path, &pass("example passphrase"), Settings::default()).unwrap();
+    assert_eq!(vault.entries().as_slice()[0].name, "Amazon.co.jp");
+    // The automatic backup is the version-1 file, byte for byte.
+    let backups = otpvault::vault::backups::list(&path).unwrap();
+    assert_eq!(std::fs::read(&backups[0]).unwrap(), v1);
 }
 
 #[test]

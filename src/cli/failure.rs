@@ -228,7 +228,7 @@ impl Exit for EntryError {
         match self {
             EntryError::NoMatch(_) => exit::NO_MATCH,
             EntryError::Ambiguous { .. } => exit::AMBIGUOUS,
-            EntryError::NameExists(_) => exit::EXISTS,
+            EntryError::NameExists(_) | EntryError::SameSecret(_) => exit::EXISTS,
             EntryError::EmptyName | EntryError::Forbidden(_) => exit::USAGE,
             EntryError::Params(e) => e.exit(),
         }

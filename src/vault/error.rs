@@ -18,7 +18,9 @@ use crate::otp::ParamError;
 pub enum Damage {
     #[error("it is not an otpvault vault (its first bytes are not OTPVAULT); check the path")]
     NotAVault,
-    #[error("it uses vault format version {0}, which this otp cannot read; upgrade otpvault")]
+    #[error(
+        "it was made by a newer otpvault (vault format version {0}), which this otp cannot read; upgrade otpvault"
+    )]
     UnsupportedVersion(u16),
     #[error("the file is truncated; restore it from a backup")]
     Truncated,

@@ -1,6 +1,9 @@
 //! The vault file's bytes: header layout, parsing and writing.
 //! docs/vault-format.md is the specification this module implements.
 //!
+//! Versions 1 and 2 share this layout; they differ in the payload's rules
+//! (docs/vault-format.md). Every save writes version 2.
+//!
 //! ```text
 //! file    = header payload checksum
 //! header  = magic(8) version(u16) slot_count(u8) slot* payload_nonce(24)
@@ -18,7 +21,15 @@ use crate::crypto::kdf::KdfParams;
 use crate::crypto::{KEY_LEN, NONCE_LEN, TAG_LEN};
 
 pub const MAGIC: &[u8; 8] = b"OTPVAULT";
-pub const VERSION: u16 = 1;
+/// The version every save writes.
+pub const VERSION: u16 = 2;
+/// The versions this otp reads.
+pub const READS: [u16; 2] = [1, 2];
+/// The version written into a passphrase slot's associated data, in every
+/// file version: the slot's own layout has not changed since version 1, and
+/// a file can move to a new version without its passphrase (a key held by
+/// the agent, say) having to rewrap the key.
+const SLOT_AAD_VERSION: u16 = 1;
 pub const SLOT_PASSPHRASE: u8 = 1;
 pub const MAX_SLOTS: usize = 8;
 pub const CHECKSUM_LEN: usize = 32;
@@ -51,7 +62,7 @@ impl PassphraseSlot {
     pub fn aad(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + PASSPHRASE_BODY_LEN);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_be_bytes());
+        out.extend_from_slice(&SLOT_AAD_VERSION.to_be_bytes());
         self.write(&mut out);
         out.truncate(out.len() - WRAPPED_KEY_LEN);
         out
@@ -72,6 +83,8 @@ impl PassphraseSlot {
 /// Everything before the payload; all of it is authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The file's version: as read, until a save writes [`VERSION`].
+    pub version: u16,
     pub slots: Vec<Slot>,
     pub payload_nonce: [u8; NONCE_LEN],
 }
@@ -80,7 +93,7 @@ impl Header {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_be_bytes());
+        out.extend_from_slice(&self.version.to_be_bytes());
         out.push(self.slots.len() as u8);
         for slot in &self.slots {
             match slot {
@@ -153,7 +166,7 @@ pub fn parse(file: &[u8]) -> Result<Parsed<'_>, Damage> {
         pos: MAGIC.len(),
     };
     let version = r.u16()?;
-    if version != VERSION {
+    if !READS.contains(&version) {
         return Err(Damage::UnsupportedVersion(version));
     }
     if file.len() < r.pos + CHECKSUM_LEN {
@@ -209,6 +222,7 @@ pub fn parse(file: &[u8]) -> Result<Parsed<'_>, Damage> {
     }
     Ok(Parsed {
         header: Header {
+            version,
             slots,
             payload_nonce,
         },

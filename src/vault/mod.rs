@@ -112,6 +112,7 @@ impl Vault {
         let mut vault = Vault {
             path: path.to_path_buf(),
             header: Header {
+                version: format::VERSION,
                 slots: vec![Slot::Passphrase(slot)],
                 payload_nonce: [0; NONCE_LEN],
             },
@@ -205,6 +206,9 @@ impl Vault {
 
     /// Encrypts the current entries under a fresh nonce; returns the file.
     fn seal(&mut self) -> Result<Vec<u8>, SaveError> {
+        // A vault read in an older version is written in the current one;
+        // the automatic backup keeps the older file.
+        self.header.version = format::VERSION;
         self.header.payload_nonce = crypto::random_array();
         let mut plaintext = Vec::with_capacity(1024 + 512 * self.entries.len());
         serde_json::to_writer(&mut plaintext, &self.entries)

@@ -18,6 +18,13 @@ pub const EXIT_BUSY: i32 = 7;
 pub const EXIT_NO_VAULT: i32 = 8;
 pub const EXIT_EXISTS: i32 = 9;
 
+/// A setup key of its own for `name` (base32 of a hash of it): a vault
+/// holds one entry an account, so entries of a test need different keys.
+pub fn key_for(name: &str) -> String {
+    use sha2::Digest;
+    data_encoding::BASE32_NOPAD.encode(&sha2::Sha256::digest(name.as_bytes())[..20])
+}
+
 /// A temporary directory holding one vault, and the `otp` binary aimed at it.
 pub struct TestVault {
     pub dir: tempfile::TempDir,

@@ -1,0 +1,228 @@
+//! The merge is a state merge: on random histories of add, remove, rename,
+//! HOTP use and syncs across three replicas, merge(A, B) = merge(B, A),
+//! merge(A, A) = A, the order of three copies does not matter, every result
+//! keeps the vault's rules, and no account that a replica added and none
+//! removed is ever lost.
+
+use std::collections::BTreeSet;
+
+use otpvault::entries::Entries;
+use otpvault::merge::merge;
+use otpvault::{Account, Overrides, Params, Secret};
+use proptest::prelude::*;
+
+/// A few names and secrets, so that replicas clash on both.
+const NAMES: [&str; 5] = ["GitHub", "github", "Amazon", "Bank", "GitHub (2)"];
+const SECRETS: usize = 6;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Add {
+        replica: usize,
+        name: usize,
+        secret: usize,
+        hotp: bool,
+    },
+    Remove {
+        replica: usize,
+        pick: usize,
+    },
+    Rename {
+        replica: usize,
+        pick: usize,
+        name: usize,
+    },
+    UseHotp {
+        replica: usize,
+        pick: usize,
+    },
+    Sync {
+        from: usize,
+        to: usize,
+    },
+    /// The clock moves on; each replica's own clock may be off by a few
+    /// seconds.
+    Tick {
+        seconds: i64,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..3usize, 0..NAMES.len(), 0..SECRETS, any::<bool>())
+            .prop_map(|(replica, name, secret, hotp)| Op::Add { replica, name, secret, hotp }),
+        1 => (0..3usize, 0..8usize).prop_map(|(replica, pick)| Op::Remove { replica, pick }),
+        1 => (0..3usize, 0..8usize, 0..NAMES.len())
+            .prop_map(|(replica, pick, name)| Op::Rename { replica, pick, name }),
+        2 => (0..3usize, 0..8usize).prop_map(|(replica, pick)| Op::UseHotp { replica, pick }),
+        2 => (0..3usize, 0..3usize).prop_map(|(from, to)| Op::Sync { from, to }),
+        2 => (0..4i64).prop_map(|seconds| Op::Tick { seconds }),
+    ]
+}
+
+fn secret(i: usize) -> Secret {
+    Secret::new(format!("secret number {i} of the test").into_bytes())
+}
+
+/// What the history did, for the no-loss check: (secret, hotp) accounts.
+#[derive(Default)]
+struct Ledger {
+    added: BTreeSet<(usize, bool)>,
+    removed: BTreeSet<(usize, bool)>,
+}
+
+fn account_of(entry: &otpvault::Entry) -> (usize, bool) {
+    let i = (0..SECRETS)
+        .find(|&i| secret(i) == entry.secret)
+        .expect("a known secret");
+    (i, entry.otp.kind == otpvault::Kind::Hotp)
+}
+
+fn run(ops: &[Op]) -> ([Entries; 3], Ledger) {
+    let mut replicas: [Entries; 3] = Default::default();
+    let mut ledger = Ledger::default();
+    let mut clock = 1_800_000_000i64;
+    // Replica 1's clock is behind, replica 2's ahead.
+    let now = |clock: i64, replica: usize| clock + [0, -2, 3][replica];
+    for op in ops {
+        match *op {
+            Op::Tick { seconds } => clock += seconds,
+            Op::Add {
+                replica,
+                name,
+                secret: s,
+                hotp,
+            } => {
+                let params = Params {
+                    kind: if hotp {
+                        otpvault::Kind::Hotp
+                    } else {
+                        otpvault::Kind::Totp
+                    },
+                    ..Params::default()
+                };
+                let entry = Account {
+                    issuer: "Issuer".into(),
+                    account: String::new(),
+                    secret: secret(s),
+                    params,
+                }
+                .enrol(NAMES[name].into(), Overrides::default())
+                .unwrap()
+                .entry;
+                let entry = otpvault::Entry {
+                    created: now(clock, replica),
+                    modified: now(clock, replica),
+                    ..entry
+                };
+                if replicas[replica].add(entry).is_ok() {
+                    ledger.added.insert((s, hotp));
+                }
+            }
+            Op::Remove { replica, pick } => {
+                let r = &mut replicas[replica];
+                if let Some(name) = r.as_slice().get(pick).map(|e| e.name.clone()) {
+                    let gone = r.remove_at(&name, now(clock, replica)).unwrap();
+                    ledger.removed.insert(account_of(&gone));
+                }
+            }
+            Op::Rename {
+                replica,
+                pick,
+                name,
+            } => {
+                let r = &mut replicas[replica];
+                if let Some(old) = r.as_slice().get(pick).map(|e| e.name.clone()) {
+                    let _ = r.rename_at(&old, NAMES[name], now(clock, replica));
+                }
+            }
+            Op::UseHotp { replica, pick } => {
+                let r = &mut replicas[replica];
+                if let Some(e) = r
+                    .as_slice()
+                    .get(pick)
+                    .filter(|e| e.otp.kind == otpvault::Kind::Hotp)
+                {
+                    let name = e.name.clone();
+                    r.advance_hotp(&name).unwrap();
+                }
+            }
+            Op::Sync { from, to } => {
+                replicas[to] = merge(&replicas[to], &replicas[from]);
+            }
+        }
+    }
+    (replicas, ledger)
+}
+
+/// A copy in a line a person can read, for failure messages.
+fn dump(e: &Entries) -> String {
+    let mut out = String::new();
+    for x in e.iter() {
+        out += &format!(
+            "[{} {:?} {:?} s{} c{} m{}] ",
+            &x.id[..4],
+            x.name,
+            x.otp.kind,
+            account_of(x).0,
+            x.otp.counter,
+            x.modified % 1000
+        );
+    }
+    for t in e.tombstones() {
+        out += &format!(
+            "[tomb {} d{} c{:?} j{:?}] ",
+            &t.id[..4],
+            t.deleted % 1000,
+            t.counter,
+            t.account.as_deref().map(|j| &j[..4])
+        );
+    }
+    out
+}
+
+/// The result keeps every rule a stored vault must keep.
+fn keeps_the_rules(e: &Entries) -> bool {
+    let json = serde_json::to_vec(e).unwrap();
+    let back = Entries::from_json(&json).expect("a merge result is a valid payload");
+    let names: BTreeSet<String> = e.iter().map(|x| x.name.to_lowercase()).collect();
+    let accounts: BTreeSet<(usize, bool)> = e.iter().map(account_of).collect();
+    back == *e && names.len() == e.len() && accounts.len() == e.len()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512)
+    ))]
+
+    #[test]
+    fn merge_is_a_state_merge(ops in proptest::collection::vec(op(), 0..40)) {
+        let ([a, b, c], ledger) = run(&ops);
+        let ab = merge(&a, &b);
+        prop_assert_eq!(&ab, &merge(&b, &a), "commutative");
+        prop_assert_eq!(&merge(&a, &a), &a, "idempotent");
+        prop_assert_eq!(&merge(&ab, &ab), &ab, "idempotent on a result");
+        let left = merge(&ab, &c);
+        let right = merge(&a, &merge(&b, &c));
+        prop_assert_eq!(&left, &right, "associative:\nA {}\nB {}\nC {}\n(AB)C {}\nA(BC) {}", dump(&a), dump(&b), dump(&c), dump(&left), dump(&right));
+        prop_assert_eq!(&left, &merge(&merge(&c, &a), &b), "any order of three");
+        prop_assert!(keeps_the_rules(&left));
+        // No account that a replica added and none removed is lost.
+        let kept: BTreeSet<(usize, bool)> = left.iter().map(account_of).collect();
+        for account in ledger.added.difference(&ledger.removed) {
+            prop_assert!(kept.contains(account), "lost {:?}", account);
+        }
+        // An HOTP counter is never lower than any replica's.
+        for entry in left.iter().filter(|e| e.otp.kind == otpvault::Kind::Hotp) {
+            for replica in [&a, &b, &c] {
+                for other in replica.iter().filter(|o| o.secret == entry.secret && o.otp.kind == entry.otp.kind) {
+                    prop_assert!(
+                        entry.otp.counter >= other.otp.counter,
+                        "a code could be shown twice:\nA {}\nB {}\nC {}\nresult {}",
+                        dump(&a), dump(&b), dump(&c), dump(&left)
+                    );
+                }
+            }
+        }
+    }
+}
