@@ -355,7 +355,19 @@ impl Entries {
     }
 }
 
+/// How long a tombstone is kept: 400 days. A copy that was away longer
+/// than this (a laptop in a drawer for over a year) can bring back an
+/// entry removed before it left; a tombstone is a few dozen bytes, so the
+/// horizon is generous.
+pub const TOMBSTONE_HORIZON_DAYS: i64 = 400;
+
 impl Entries {
+    /// Forgets tombstones older than [`TOMBSTONE_HORIZON_DAYS`] before `now`.
+    pub(crate) fn forget_old_tombstones(&mut self, now: i64) {
+        let horizon = now.saturating_sub(TOMBSTONE_HORIZON_DAYS * 86_400);
+        self.deleted.retain(|t| t.deleted >= horizon);
+    }
+
     /// Puts entries and tombstones in the canonical order.
     pub(crate) fn sort(&mut self) {
         self.entries.sort_by_cached_key(|e| {

@@ -64,7 +64,7 @@ use otpvault::vault::Settings;
 
 use cli::context::Context;
 use cli::passphrase::Sources;
-use cli::{commands, transfer};
+use cli::{commands, sync, transfer};
 
 #[derive(Parser, Debug)]
 #[command(name = "otp", version, about = "TOTP codes from an encrypted vault", long_about = None)]
@@ -151,6 +151,11 @@ enum Command {
     /// Put a backup back in place of the vault (which is kept); without FILE,
     /// list the automatic backups.
     Restore { file: Option<PathBuf> },
+    /// Merge other copies of the vault into it (from a sync tool or a backup).
+    Merge(sync::MergeArgs),
+    /// git's merge driver for vault files: `otp merge-driver %O %A %B`.
+    #[command(name = "merge-driver")]
+    MergeDriver(sync::MergeDriverArgs),
 }
 
 #[derive(Args, Debug)]
@@ -177,6 +182,9 @@ fn main() -> ExitCode {
         Ok(ctx) => ctx,
         Err(failure) => return cli::report(Err(failure)),
     };
+    if !matches!(cli.command, Command::Merge(_) | Command::MergeDriver(_)) {
+        sync::notice_conflicts(&ctx);
+    }
     cli::report(match cli.command {
         Command::Init(args) => commands::init(&ctx, args),
         Command::Add(args) => commands::add(&ctx, args),
@@ -190,5 +198,7 @@ fn main() -> ExitCode {
         Command::Import(args) => transfer::import(&ctx, args),
         Command::Export(args) => transfer::export(&ctx, args),
         Command::Show(args) => transfer::show(&ctx, args),
+        Command::Merge(args) => sync::merge(&ctx, args),
+        Command::MergeDriver(args) => sync::merge_driver(&ctx, args),
     })
 }

@@ -235,6 +235,10 @@ pub fn report(before: &Entries, other: &Entries, after: &Entries) -> Report {
         let key = e.account_key();
         let Some(old) = ours.get(&key) else {
             report.added.push(e.name.clone());
+            // Added under another name, as an older entry has its own.
+            if let Some(given) = &e.given_name {
+                report.renamed.push((given.clone(), e.name.clone()));
+            }
             continue;
         };
         for o in old {

@@ -45,6 +45,37 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The key that seals a vault's payload: 32 random bytes, wrapped in the
+/// vault's slots, and held by the agent while a vault is unlocked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VaultKey(Zeroizing<[u8; 32]>);
+
+impl VaultKey {
+    pub fn new(bytes: Zeroizing<[u8; 32]>) -> Self {
+        VaultKey(bytes)
+    }
+
+    /// A key from 32 bytes read elsewhere (the agent's answer); `None` for
+    /// any other length.
+    pub fn from_slice(bytes: &[u8]) -> Option<VaultKey> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        (bytes.len() == 32).then(|| {
+            key.copy_from_slice(bytes);
+            VaultKey(key)
+        })
+    }
+
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for VaultKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VaultKey(..)")
+    }
+}
+
 /// A passphrase as typed or read from a file or command. Bytes, not a
 /// `String`: a passphrase file need not be UTF-8.
 #[derive(Clone)]

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-
 fn names(v: &TestVault) -> BTreeSet<String> {
     let out = v.run(&["list", "--json"], None);
     assert!(

@@ -459,7 +459,7 @@ fn older_vault_with_hostile_names(path: &Path) {
         iterations: 1,
         parallelism: 1,
     };
-    let key = crypto::random_key();
+    let key = otpvault::secret::VaultKey::new(crypto::random_key());
     let slot = keys::wrap(
         &key,
         &otpvault::Passphrase::from(PASSPHRASE.to_string()),
@@ -484,7 +484,7 @@ fn older_vault_with_hostile_names(path: &Path) {
         entry("02", "Shop two\u{9b}2K", "Shop\r\u{1b}[2K"),
     ], "deleted": []});
     let ciphertext = crypto::seal(
-        &key,
+        key.expose(),
         &header.payload_nonce,
         &header.to_bytes(),
         serde_json::to_vec(&payload).unwrap(),

@@ -62,12 +62,15 @@ impl Context {
 
     /// Opens the vault holding its writer's lock.
     pub fn open_for_update(&self) -> Result<Vault, Failure> {
+        Ok(self.open_for_update_with_passphrase()?.0)
+    }
+
+    /// [`Context::open_for_update`], with the passphrase that opened it (to
+    /// try on other copies).
+    pub fn open_for_update_with_passphrase(&self) -> Result<(Vault, Passphrase), Failure> {
         let passphrase = self.passphrase()?;
-        Ok(Vault::open_for_update(
-            &self.vault,
-            &passphrase,
-            self.settings,
-        )?)
+        let vault = Vault::open_for_update(&self.vault, &passphrase, self.settings)?;
+        Ok((vault, passphrase))
     }
 
     /// Opens the vault for update, or creates it (default KDF) if missing:

@@ -115,7 +115,7 @@ impl Exit for OpenError {
     fn exit(&self) -> u8 {
         match self {
             OpenError::NotFound(_) => exit::NO_VAULT,
-            OpenError::WrongPassphrase(_) => exit::WRONG_PASSPHRASE,
+            OpenError::WrongPassphrase(_) | OpenError::OtherKey(_) => exit::WRONG_PASSPHRASE,
             OpenError::Damaged { damage, .. } => damage.exit(),
             OpenError::OutOfMemory(_) => exit::FAILURE,
             OpenError::File(e) => e.exit(),
@@ -359,7 +359,8 @@ impl Exit for InputError {
             | InputError::EmptyVariable(_)
             | InputError::EmptyPassphrase
             | InputError::Mismatch
-            | InputError::NoHome => exit::USAGE,
+            | InputError::NoHome
+            | InputError::NothingToMerge => exit::USAGE,
         }
     }
 }

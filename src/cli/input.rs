@@ -60,6 +60,8 @@ pub enum InputError {
     Mismatch,
     #[error("cannot find your home directory: give the vault's path with --vault or OTP_VAULT")]
     NoHome,
+    #[error("nothing to merge: give the copies to merge (otp merge FILE...), or --conflicts")]
+    NothingToMerge,
 }
 
 fn no_terminal(need: Need) -> String {

@@ -25,6 +25,7 @@ pub mod context;
 pub mod failure;
 pub mod input;
 pub mod passphrase;
+pub mod sync;
 pub mod transfer;
 
 use std::fmt;

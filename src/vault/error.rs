@@ -56,6 +56,10 @@ pub enum OpenError {
     #[error("cannot open {path}: {damage}")]
     Damaged { path: PathBuf, damage: Damage },
     #[error(
+        "{0} is not sealed with this vault's key: it is another vault, or the vault was replaced"
+    )]
+    OtherKey(PathBuf),
+    #[error(
         "not enough memory for Argon2id ({0} MiB) to unlock the vault: close other programs and try again"
     )]
     OutOfMemory(u64),

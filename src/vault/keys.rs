@@ -5,16 +5,11 @@
 //! a slot. Changing the passphrase rewraps 32 bytes; other ways to unlock
 //! are other slots around the same key.
 
-use zeroize::Zeroizing;
-
 use super::error::RekeyError;
 use super::format::{PassphraseSlot, WRAPPED_KEY_LEN};
 use crate::crypto::kdf::{KdfError, KdfParams};
-use crate::crypto::{self, KEY_LEN, SealError};
-use crate::secret::Passphrase;
-
-/// The key that seals the payload. Wiped on drop.
-pub type VaultKey = Zeroizing<[u8; KEY_LEN]>;
+use crate::crypto::{self, SealError};
+use crate::secret::{Passphrase, VaultKey};
 
 /// Why a slot did not give up the vault key.
 #[derive(Debug)]
@@ -42,7 +37,7 @@ pub fn wrap(
         nonce,
         wrapped_key: [0; WRAPPED_KEY_LEN],
     };
-    let wrapped = crypto::seal(&kek, &nonce, &slot.aad(), key.to_vec())?;
+    let wrapped = crypto::seal(&kek, &nonce, &slot.aad(), key.expose().to_vec())?;
     slot.wrapped_key = wrapped.try_into().map_err(|_| SealError)?;
     Ok(slot)
 }
@@ -58,12 +53,6 @@ pub fn unwrap(slot: &PassphraseSlot, passphrase: &Passphrase) -> Result<VaultKey
     let key = crypto::open(&kek, &slot.nonce, &slot.aad(), &slot.wrapped_key)
         .ok_or(UnwrapError::WrongPassphrase)?;
     // The tag checked out, so the plaintext is the 32 bytes that were
-    // wrapped; any other length is a wrong key all the same. Copied into
-    // its wiped home directly, leaving no copy on the stack.
-    if key.len() != KEY_LEN {
-        return Err(UnwrapError::WrongPassphrase);
-    }
-    let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    out.copy_from_slice(&key);
-    Ok(out)
+    // wrapped; any other length is a wrong key all the same.
+    VaultKey::from_slice(&key).ok_or(UnwrapError::WrongPassphrase)
 }

@@ -7,6 +7,7 @@
 //! saving an HOTP counter before its code is shown.
 
 pub mod backups;
+pub mod conflicts;
 pub mod error;
 pub mod format;
 pub mod keys;
@@ -19,13 +20,14 @@ use crate::crypto::kdf::{KdfError, KdfParams};
 use crate::crypto::{self, NONCE_LEN};
 use crate::entries::{Entries, EntryError};
 use crate::entry::Entry;
+use crate::merge;
 use crate::otp::{Code, Kind};
-use crate::secret::Passphrase;
+use crate::secret::{Passphrase, VaultKey};
 pub use error::{
     BackupError, CodeError, CreateError, Damage, OpenError, RekeyError, RestoreError, SaveError,
 };
 use format::{Header, Slot};
-use keys::{UnwrapError, VaultKey};
+use keys::UnwrapError;
 use store::StoreError;
 
 /// How a vault behaves on disk: how many automatic backups a save keeps,
@@ -104,7 +106,7 @@ impl Vault {
         if path.exists() {
             return Err(StoreError::Exists(path.to_path_buf()).into());
         }
-        let key = crypto::random_key();
+        let key = VaultKey::new(crypto::random_key());
         let slot = keys::wrap(&key, passphrase, kdf).map_err(|e| match e {
             RekeyError::Kdf(e) => CreateError::Kdf(e),
             RekeyError::Seal(e) => CreateError::Save(e.into()),
@@ -184,8 +186,55 @@ impl Vault {
             UnwrapError::Kdf(e) => damaged(Damage::Kdf(e)),
             UnwrapError::WrongPassphrase => OpenError::WrongPassphrase(path.to_path_buf()),
         })?;
+        Self::decrypt(path, bytes, parsed, key)
+    }
+
+    /// Decrypts `bytes` read from `path` with the vault key itself, as the
+    /// agent holds it: no passphrase, no KDF. A file the key does not open
+    /// is not this vault (any more): [`OpenError::OtherKey`].
+    pub fn open_with_key(
+        path: &Path,
+        key: &VaultKey,
+        settings: Settings,
+    ) -> Result<Vault, OpenError> {
+        let path = store::resolve(path);
+        let bytes = store::read(&path)?;
+        let mut vault = Self::unlock_with_key(&path, &bytes, key)?;
+        vault.settings = settings;
+        Ok(vault)
+    }
+
+    fn unlock_with_key(path: &Path, bytes: &[u8], key: &VaultKey) -> Result<Vault, OpenError> {
+        let parsed = format::parse(bytes).map_err(|damage| OpenError::Damaged {
+            path: path.to_path_buf(),
+            damage,
+        })?;
+        let opens = crypto::open(
+            key.expose(),
+            &parsed.header.payload_nonce,
+            parsed.header_bytes,
+            parsed.ciphertext,
+        )
+        .is_some();
+        if !opens {
+            return Err(OpenError::OtherKey(path.to_path_buf()));
+        }
+        Self::decrypt(path, bytes, parsed, key.clone())
+    }
+
+    /// The payload of a parsed file, with the key that (should) seal it.
+    fn decrypt(
+        path: &Path,
+        bytes: &[u8],
+        parsed: format::Parsed,
+        key: VaultKey,
+    ) -> Result<Vault, OpenError> {
+        let damaged = |damage| OpenError::Damaged {
+            path: path.to_path_buf(),
+            damage,
+        };
         let plaintext = crypto::open(
-            &key,
+            key.expose(),
             &parsed.header.payload_nonce,
             parsed.header_bytes,
             parsed.ciphertext,
@@ -204,6 +253,40 @@ impl Vault {
         })
     }
 
+    /// The key this vault is sealed with, for the agent to hold while the
+    /// vault is unlocked.
+    pub fn key(&self) -> &VaultKey {
+        &self.key
+    }
+
+    /// The entries of another copy of this vault at `path`: a sync tool's
+    /// conflict copy, a backup, the other side of a git merge. Copies of
+    /// one vault share its key (a passphrase change rewraps the same key),
+    /// so a copy opens with the key this vault holds, without a
+    /// passphrase. A file made by another vault gives
+    /// [`OpenError::OtherKey`]: open it with its own passphrase instead.
+    pub fn open_copy(&self, path: &Path) -> Result<Entries, OpenError> {
+        let path = store::resolve(path);
+        let bytes = store::read(&path)?;
+        Ok(Self::unlock_with_key(&path, &bytes, &self.key)?.entries)
+    }
+
+    /// Merges another copy's entries into this vault's (see
+    /// [`crate::merge`]); this vault keeps its own passphrase and slots.
+    /// Call [`Vault::save`] to keep the result.
+    pub fn merge(&mut self, other: &Entries) -> merge::Report {
+        let merged = merge::merge(&self.entries, other);
+        let report = merge::report(&self.entries, other, &merged);
+        self.entries = merged;
+        report
+    }
+
+    /// The vault as a file, sealed under a fresh nonce, for a caller that
+    /// writes it elsewhere (git's merge driver writes its `%A` file).
+    pub fn to_file(&mut self) -> Result<Vec<u8>, SaveError> {
+        self.seal()
+    }
+
     /// Encrypts the current entries under a fresh nonce; returns the file.
     fn seal(&mut self) -> Result<Vec<u8>, SaveError> {
         // A vault read in an older version is written in the current one;
@@ -216,7 +299,7 @@ impl Vault {
         let header_bytes = self.header.to_bytes();
         // Encrypted in place: the plaintext buffer becomes the ciphertext.
         let ciphertext = crypto::seal(
-            &self.key,
+            self.key.expose(),
             &self.header.payload_nonce,
             &header_bytes,
             plaintext,
@@ -235,6 +318,8 @@ impl Vault {
         if previous.as_deref().map(format::checksum_of) != Some(self.file_checksum) {
             return Err(SaveError::Changed(self.path.clone()));
         }
+        self.entries
+            .forget_old_tombstones(crate::clock::timestamp());
         let bytes = self.seal()?;
         store::remove_stale_temps(&self.path);
         store::write_vault(&self.path, &bytes)?;

@@ -1,0 +1,171 @@
+//! One vault on several devices: `merge`, `merge --conflicts`, git's
+//! `merge-driver`, and the note every command gives when a sync tool has
+//! left conflict copies beside the vault.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use otpvault::entries::Entries;
+use otpvault::merge::{self, Report};
+use otpvault::text::Escaped;
+use otpvault::vault::{OpenError, conflicts, store};
+use otpvault::{Passphrase, Vault};
+
+use super::context::{Context, report_saved};
+use super::passphrase::other_password;
+use super::{Failure, input::InputError};
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Other copies of the vault to merge into it.
+    files: Vec<PathBuf>,
+    /// Merge the conflict copies a sync tool left beside the vault, then
+    /// move them into VAULT.backups/.
+    #[arg(long)]
+    conflicts: bool,
+}
+
+/// Says once, on stderr, that a sync tool left conflict copies beside the
+/// vault, and how to merge them.
+pub fn notice_conflicts(ctx: &Context) {
+    let copies = conflicts::find(ctx.vault_path());
+    if copies.is_empty() {
+        return;
+    }
+    let names: Vec<String> = copies
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    note!(
+        "otp: note: a sync tool left {} conflicting cop{} of the vault beside it ({}): run `otp merge --conflicts` to merge {}",
+        copies.len(),
+        if copies.len() == 1 { "y" } else { "ies" },
+        Escaped(&names.join(", ")),
+        if copies.len() == 1 { "it" } else { "them" }
+    );
+}
+
+pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
+    let mut files = args.files;
+    let found = if args.conflicts {
+        conflicts::find(ctx.vault_path())
+    } else {
+        Vec::new()
+    };
+    files.extend(found.iter().cloned());
+    if files.is_empty() {
+        if args.conflicts {
+            note!("otp: no conflict copies beside the vault: nothing to merge");
+            return Ok(());
+        }
+        return Err(InputError::NothingToMerge.into());
+    }
+    let (mut vault, passphrase) = ctx.open_for_update_with_passphrase()?;
+    let copies = open_copies(&vault, Some(&passphrase), &files)?;
+    let report = vault.merge(&copies);
+    report_saved(vault.save()?);
+    say(&report, files.len());
+    for copy in &found {
+        let kept = conflicts::put_away(vault.path(), copy)?;
+        note!("otp: moved {} to {}", copy.display(), kept.display());
+    }
+    Ok(())
+}
+
+/// The entries of every copy in `files`, merged. Each copy opens with the
+/// vault's key (copies of one vault share it), else with `passphrase` (the
+/// vault's), else with `OTP_MERGE_PASSPHRASE` or a prompt.
+fn open_copies(
+    vault: &Vault,
+    passphrase: Option<&Passphrase>,
+    files: &[PathBuf],
+) -> Result<Entries, Failure> {
+    let mut all = Entries::default();
+    for file in files {
+        let copy = match vault.open_copy(file) {
+            Ok(copy) => copy,
+            Err(OpenError::OtherKey(_)) => open_other(file, passphrase)?,
+            Err(e) => return Err(e.into()),
+        };
+        all = merge::merge(&all, &copy);
+    }
+    Ok(all)
+}
+
+/// A copy sealed with another key: another vault, opened with a passphrase.
+fn open_other(file: &Path, passphrase: Option<&Passphrase>) -> Result<Entries, Failure> {
+    if let Some(passphrase) = passphrase {
+        match Vault::open(file, passphrase, Default::default()) {
+            Ok(other) => return Ok(other.entries().clone()),
+            Err(OpenError::WrongPassphrase(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let prompt = format!("Passphrase for {}: ", file.display());
+    let passphrase = other_password("OTP_MERGE_PASSPHRASE", &prompt, false)?;
+    Ok(Vault::open(file, &passphrase, Default::default())?
+        .entries()
+        .clone())
+}
+
+/// `merged 2 copies: 3 added, 1 removed, 1 renamed (GitHub → GitHub (2)), 0 conflicts`
+fn say(report: &Report, copies: usize) {
+    let renamed = if report.renamed.is_empty() {
+        String::new()
+    } else {
+        let pairs: Vec<String> = report
+            .renamed
+            .iter()
+            .map(|(from, to)| format!("{} → {}", Escaped(from), Escaped(to)))
+            .collect();
+        format!(" ({})", pairs.join(", "))
+    };
+    note!(
+        "otp: merged {copies} cop{}: {} added, {} removed, {} renamed{renamed}, {} conflict{} (the later change won)",
+        if copies == 1 { "y" } else { "ies" },
+        report.added.len(),
+        report.removed.len(),
+        report.renamed.len(),
+        report.conflicts,
+        if report.conflicts == 1 { "" } else { "s" },
+    );
+    for (dropped, kept) in &report.joined {
+        note!(
+            "otp: {} and {} were one account (the same key), enrolled twice: kept as {}",
+            Escaped(dropped),
+            Escaped(kept),
+            Escaped(kept)
+        );
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct MergeDriverArgs {
+    /// The common ancestor (git's %O); not needed by a state merge.
+    base: PathBuf,
+    /// This branch's vault (git's %A): the merge is written here.
+    ours: PathBuf,
+    /// The other branch's vault (git's %B).
+    theirs: PathBuf,
+}
+
+/// git's merge driver: merges THEIRS into OURS and writes the result to
+/// OURS, exit 0 on success, so that `git pull` merges vaults without a
+/// conflict. The passphrase is OURS's, from the usual sources.
+pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> Result<(), Failure> {
+    let _ = args.base;
+    let passphrase = ctx
+        .sources
+        .current(&format!("Passphrase for {}: ", args.ours.display()))?;
+    let mut vault = Vault::open(&args.ours, &passphrase, ctx.settings)?;
+    let theirs = open_copies(
+        &vault,
+        Some(&passphrase),
+        std::slice::from_ref(&args.theirs),
+    )?;
+    let report = vault.merge(&theirs);
+    store::write_atomic(&args.ours, &vault.to_file()?, true)?;
+    say(&report, 1);
+    Ok(())
+}

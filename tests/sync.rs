@@ -1,0 +1,390 @@
+//! One vault on every device: `otp merge` of diverged copies, the sync
+//! tools' conflict copies, and git's merge driver in real repositories.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// name → (issuer, counter) as `list --json` shows them.
+fn entries(v: &TestVault) -> BTreeMap<String, serde_json::Value> {
+    let out = v.run(&["list", "--json"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_string(), e.clone()))
+        .collect()
+}
+
+/// A second copy of `v`'s vault, as a sync tool would leave it.
+fn copy_of(v: &TestVault, name: &str) -> TestVault {
+    let copy = TestVault::empty();
+    std::fs::create_dir_all(copy.path.parent().unwrap()).unwrap();
+    std::fs::copy(&v.path, &copy.path).unwrap();
+    let _ = name;
+    copy
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}
+
+#[test]
+fn merge_brings_together_two_diverged_copies() {
+    let laptop = TestVault::new();
+    for name in ["Amazon", "GitHub", "Gone"] {
+        laptop.add(name, &key_for(name));
+    }
+    let out = laptop.run(&["add", "Bank", "--hotp"], Some(&key_for("Bank")));
+    ok(out);
+    let desktop = copy_of(&laptop, "desktop");
+    // Laptop: adds one, removes one. Desktop: renames one, uses the HOTP
+    // code twice, adds one.
+    laptop.add("PayPal", &key_for("PayPal"));
+    ok(laptop.run(&["remove", "Gone"], None));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(desktop.run(&["rename", "GitHub", "GitHub work"], None));
+    ok(desktop.run(&["code", "Bank"], None));
+    ok(desktop.run(&["code", "Bank"], None));
+    desktop.add("Steam", &key_for("Steam"));
+    let said = ok(laptop.run(&["merge", desktop.path.to_str().unwrap()], None));
+    assert!(
+        said.contains("merged 1 copy: 1 added, 0 removed, 0 renamed"),
+        "{said}"
+    );
+    let now = entries(&laptop);
+    let names: Vec<&str> = now.keys().map(String::as_str).collect();
+    assert_eq!(names, ["Amazon", "Bank", "GitHub work", "PayPal", "Steam"]);
+    assert_eq!(now["Bank"]["counter"], 2, "the larger HOTP counter");
+    // The copy merged in is left as it was; merging again changes nothing.
+    assert!(entries(&desktop).contains_key("Gone"));
+    let before = entries(&laptop);
+    let said = ok(laptop.run(&["merge", desktop.path.to_str().unwrap()], None));
+    assert!(said.contains("0 added, 0 removed, 0 renamed"), "{said}");
+    assert_eq!(entries(&laptop), before);
+}
+
+#[test]
+fn the_same_name_twice_is_shown_numbered_and_the_same_account_twice_is_one() {
+    let laptop = TestVault::new();
+    laptop.add("Base", &key_for("Base"));
+    let desktop = copy_of(&laptop, "desktop");
+    // The same name for two accounts, enrolled on each device.
+    laptop.add("GitHub", &key_for("GitHub personal"));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    desktop.add("GitHub", &key_for("GitHub work"));
+    // One account (one key) enrolled on both devices under two names.
+    laptop.add("Amazon", &key_for("Amazon"));
+    desktop.add("Amazon.co.jp", &key_for("Amazon"));
+    let said = ok(laptop.run(&["merge", desktop.path.to_str().unwrap()], None));
+    assert!(said.contains("1 renamed (GitHub → GitHub (2))"), "{said}");
+    assert!(said.contains("were one account"), "{said}");
+    let now = entries(&laptop);
+    assert!(
+        now.contains_key("GitHub") && now.contains_key("GitHub (2)"),
+        "{now:?}"
+    );
+    let amazons = now.keys().filter(|n| n.starts_with("Amazon")).count();
+    assert_eq!(amazons, 1, "{now:?}");
+    // The later GitHub is the numbered one, and it gives its own key's codes.
+    let reference = TestVault::new();
+    reference.add("Work", &key_for("GitHub work"));
+    assert_eq!(
+        laptop.code_at("GitHub (2)", 59),
+        reference.code_at("Work", 59)
+    );
+}
+
+#[test]
+fn a_copy_with_another_passphrase_or_another_vault_merges_and_ours_stays() {
+    let laptop = TestVault::new();
+    laptop.add("Amazon", &key_for("Amazon"));
+    // The same vault, its passphrase changed on the other device: the key
+    // is the same, so no passphrase is needed.
+    let desktop = copy_of(&laptop, "desktop");
+    let mut cmd = desktop.command(&["passwd"]);
+    cmd.env("OTP_NEW_PASSPHRASE", "the desktop's passphrase");
+    ok(run_with_stdin(cmd, None));
+    let mut cmd = desktop.command(&["add", "Desk"]);
+    cmd.env("OTP_PASSPHRASE", "the desktop's passphrase");
+    ok(run_with_stdin(cmd, Some(&key_for("Desk"))));
+    ok(laptop.run(&["merge", desktop.path.to_str().unwrap()], None));
+    assert!(entries(&laptop).contains_key("Desk"));
+    // Another vault altogether: its passphrase from OTP_MERGE_PASSPHRASE.
+    let other = TestVault::empty();
+    let mut cmd = other.command(&[
+        "init",
+        "--kdf-memory-mib",
+        "1",
+        "--kdf-iterations",
+        "1",
+        "--kdf-parallelism",
+        "1",
+    ]);
+    cmd.env("OTP_PASSPHRASE", "another vault's passphrase");
+    ok(run_with_stdin(cmd, None));
+    let mut cmd = other.command(&["add", "Other"]);
+    cmd.env("OTP_PASSPHRASE", "another vault's passphrase");
+    ok(run_with_stdin(cmd, Some(&key_for("Other"))));
+    let out = laptop.run(&["merge", other.path.to_str().unwrap()], None);
+    assert_eq!(
+        code(&out),
+        2,
+        "no terminal, no OTP_MERGE_PASSPHRASE: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("OTP_MERGE_PASSPHRASE"),
+        "{}",
+        stderr(&out)
+    );
+    let mut cmd = laptop.command(&["merge", other.path.to_str().unwrap()]);
+    cmd.env("OTP_MERGE_PASSPHRASE", "another vault's passphrase");
+    ok(run_with_stdin(cmd, None));
+    assert!(entries(&laptop).contains_key("Other"));
+    // The vault keeps its own passphrase.
+    assert_eq!(laptop.code_at("Other", 59).len(), 6);
+}
+
+/// The names the sync tools give conflict copies (see src/vault/conflicts.rs).
+fn conflict_names(vault: &Path) -> Vec<PathBuf> {
+    let dir = vault.parent().unwrap();
+    [
+        "test.sync-conflict-20261125-140102-ABCDEFG.otpvault",
+        "test (Jane's conflicted copy 2026-11-25).otpvault",
+        "test (conflicted copy 2026-11-25 140102).otpvault",
+    ]
+    .iter()
+    .map(|n| dir.join(n))
+    .collect()
+}
+
+#[test]
+fn conflict_copies_are_noticed_merged_and_moved_to_the_backups() {
+    let v = TestVault::new();
+    v.add("Amazon", &key_for("Amazon"));
+    let copies = conflict_names(&v.path);
+    for (i, copy) in copies.iter().enumerate() {
+        std::fs::copy(&v.path, copy).unwrap();
+        let mut cmd = v.command(&[
+            "--vault",
+            copy.to_str().unwrap(),
+            "add",
+            &format!("From{i}"),
+        ]);
+        cmd.env_remove("OTP_VAULT");
+        ok(run_with_stdin(cmd, Some(&key_for(&format!("From{i}")))));
+    }
+    // Every command says so, once.
+    let out = v.run(&["list"], None);
+    assert_eq!(
+        stderr(&out).matches("conflicting cop").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("otp merge --conflicts"),
+        "{}",
+        stderr(&out)
+    );
+    let said = ok(v.run(&["merge", "--conflicts"], None));
+    assert!(said.contains("merged 3 copies: 3 added"), "{said}");
+    let now = entries(&v);
+    for i in 0..3 {
+        assert!(now.contains_key(&format!("From{i}")), "{now:?}");
+    }
+    let backups = PathBuf::from(format!("{}.backups", v.path.display()));
+    for copy in &copies {
+        assert!(!copy.exists(), "{} was not moved", copy.display());
+        assert!(
+            backups.join(copy.file_name().unwrap()).exists(),
+            "never deleted"
+        );
+    }
+    assert!(!stderr(&v.run(&["list"], None)).contains("conflicting"));
+    let said = ok(v.run(&["merge", "--conflicts"], None));
+    assert!(said.contains("nothing to merge"), "{said}");
+}
+
+// git, for real: two clones, diverging commits, `git pull` merges.
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "otp test")
+        .env("GIT_AUTHOR_EMAIL", "otp@example.com")
+        .env("GIT_COMMITTER_NAME", "otp test")
+        .env("GIT_COMMITTER_EMAIL", "otp@example.com")
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .env_remove("OTP_VAULT")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out) + &stderr(&out)
+}
+
+fn otp_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut cmd = otp_command();
+    cmd.env("OTP_VAULT", dir.join("vault.otpvault"))
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .args(args);
+    run_with_stdin(cmd, stdin)
+}
+
+fn configure_driver(clone: &Path) {
+    let driver = format!("'{}' merge-driver %O %A %B", env!("CARGO_BIN_EXE_otp"));
+    git(clone, &["config", "merge.otpvault.driver", &driver]);
+    git(
+        clone,
+        &["config", "merge.otpvault.name", "otpvault state merge"],
+    );
+}
+
+#[test]
+fn git_pull_merges_vaults_with_the_merge_driver() {
+    if !have_tool("git") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let origin = root.path().join("origin.git");
+    git(
+        root.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            origin.to_str().unwrap(),
+        ],
+    );
+    let one = root.path().join("one");
+    git(
+        root.path(),
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            one.to_str().unwrap(),
+        ],
+    );
+    configure_driver(&one);
+    ok(otp_in(
+        &one,
+        &[
+            "init",
+            "--kdf-memory-mib",
+            "1",
+            "--kdf-iterations",
+            "1",
+            "--kdf-parallelism",
+            "1",
+        ],
+        None,
+    ));
+    for name in ["Amazon", "Old", "Gone"] {
+        ok(otp_in(&one, &["add", name], Some(&key_for(name))));
+    }
+    ok(otp_in(
+        &one,
+        &["add", "Bank", "--hotp"],
+        Some(&key_for("Bank")),
+    ));
+    std::fs::write(
+        one.join(".gitattributes"),
+        "*.otpvault merge=otpvault -diff\n",
+    )
+    .unwrap();
+    // The lock file and the automatic backups are the device's own.
+    std::fs::write(
+        one.join(".gitignore"),
+        "*.otpvault.lock\n*.otpvault.backups/\n",
+    )
+    .unwrap();
+    git(
+        &one,
+        &["add", "vault.otpvault", ".gitattributes", ".gitignore"],
+    );
+    git(&one, &["commit", "-q", "-m", "vault"]);
+    git(&one, &["push", "-q", "origin", "HEAD:main"]);
+    let two = root.path().join("two");
+    git(
+        root.path(),
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            two.to_str().unwrap(),
+        ],
+    );
+    configure_driver(&two);
+    // One: add and rename. Two: add, remove, use the HOTP code twice.
+    ok(otp_in(&one, &["add", "Alpha"], Some(&key_for("Alpha"))));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(otp_in(&one, &["rename", "Old", "Renamed"], None));
+    git(&one, &["commit", "-q", "-am", "one"]);
+    git(&one, &["push", "-q", "origin", "HEAD:main"]);
+    ok(otp_in(&two, &["add", "Beta"], Some(&key_for("Beta"))));
+    ok(otp_in(&two, &["remove", "Gone"], None));
+    ok(otp_in(&two, &["code", "Bank"], None));
+    ok(otp_in(&two, &["code", "Bank"], None));
+    git(&two, &["commit", "-q", "-am", "two"]);
+    let pulled = git(
+        &two,
+        &["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"],
+    );
+    assert!(!pulled.contains("CONFLICT"), "{pulled}");
+    let status = git(&two, &["status", "--porcelain"]);
+    assert!(status.trim().is_empty(), "{status}");
+    let out = otp_in(&two, &["list", "--json"], None);
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["Alpha", "Amazon", "Bank", "Beta", "Renamed"],
+        "{pulled}"
+    );
+    let bank = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Bank")
+        .unwrap();
+    assert_eq!(bank["counter"], 2);
+    // The merged vault gives pyotp's codes.
+    if have_python(&["pyotp"]) {
+        for (name, key) in [("Alpha", "Alpha"), ("Renamed", "Old"), ("Beta", "Beta")] {
+            let out = otp_in(&two, &["code", name, "--at", "1700000000"], None);
+            let pyotp = Command::new("python3")
+                .args([
+                    "-c",
+                    "import pyotp,sys; print(pyotp.TOTP(sys.argv[1]).at(1700000000))",
+                    &key_for(key),
+                ])
+                .output()
+                .unwrap();
+            assert_eq!(stdout(&out).trim(), stdout(&pyotp).trim(), "{name}");
+        }
+    }
+}
