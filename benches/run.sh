@@ -14,3 +14,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 python3 -c 'import pyotp' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyotp
 cargo bench --bench unlock
+cargo bench --bench merge

@@ -383,6 +383,11 @@ impl Entries {
     /// the entries alone, so that every copy settles the same way, and an
     /// entry gets its given name back once the clash is gone.
     pub(crate) fn settle_names(&mut self) {
+        // Names settle themselves unless some entry shows a name other than
+        // its given one (the usual case: nothing to do).
+        if self.entries.iter().all(|e| e.given_name.is_none()) && self.names_unique() {
+            return;
+        }
         let given: HashSet<String> = self.entries.iter().map(|e| fold(e.given_name())).collect();
         let mut taken: HashSet<String> = HashSet::with_capacity(self.entries.len());
         for entry in &mut self.entries {
@@ -397,6 +402,14 @@ impl Entries {
             entry.given_name = (name != base).then_some(base);
             entry.name = name;
         }
+    }
+}
+
+impl Entries {
+    /// True if no two shown names are the same regardless of case.
+    fn names_unique(&self) -> bool {
+        let mut seen = HashSet::with_capacity(self.entries.len());
+        self.entries.iter().all(|e| seen.insert(fold(&e.name)))
     }
 }
 

@@ -19,8 +19,9 @@ fn vectors_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
 }
 
-fn vectors() -> Value {
-    let text = std::fs::read_to_string(vectors_dir().join("vault-v1.json")).unwrap();
+fn vectors_of(version: u16) -> Value {
+    let text =
+        std::fs::read_to_string(vectors_dir().join(format!("vault-v{version}.json"))).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -49,10 +50,12 @@ fn damage_name(damage: &Damage) -> &'static str {
 
 #[test]
 fn every_case_reaches_the_outcome_the_spec_gives() {
-    let vectors = vectors();
-    let cases = vectors["cases"].as_array().unwrap();
-    assert!(cases.len() >= 10, "{} cases", cases.len());
-    for case in cases {
+    let cases: Vec<Value> = [1, 2]
+        .iter()
+        .flat_map(|&v| vectors_of(v)["cases"].as_array().unwrap().clone())
+        .collect();
+    assert!(cases.len() >= 15, "{} cases", cases.len());
+    for case in &cases {
         let name = case["name"].as_str().unwrap();
         let bytes = hex(&case["file_hex"]);
         let result = Vault::from_bytes(Path::new(name), &bytes, &pass(&case["passphrase"]));
@@ -74,6 +77,20 @@ fn every_case_reaches_the_outcome_the_spec_gives() {
                     assert_eq!(u64::from(entry.otp.digits), otp["digits"].as_u64().unwrap());
                     assert_eq!(u64::from(entry.otp.period), otp["period"].as_u64().unwrap());
                     assert_eq!(entry.otp.counter, otp["counter"].as_u64().unwrap());
+                    if let Some(given) = want.get("given_name") {
+                        assert_eq!(entry.given_name.as_deref(), given.as_str(), "{name}");
+                    }
+                    if let Some(sites) = want.get("sites") {
+                        assert_eq!(&serde_json::json!(entry.sites), sites, "{name}");
+                    }
+                }
+                for (t, want) in vault
+                    .entries()
+                    .tombstones()
+                    .iter()
+                    .zip(expect["tombstones"].as_array().into_iter().flatten())
+                {
+                    assert_eq!(&serde_json::to_value(t).unwrap(), want, "{name}");
                 }
             }
             ("wrong_passphrase", Err(OpenError::WrongPassphrase(_))) => {}
@@ -89,14 +106,21 @@ fn every_case_reaches_the_outcome_the_spec_gives() {
 }
 
 #[test]
-fn the_example_file_and_its_intermediate_values() {
-    let vectors = vectors();
+fn the_example_files_and_their_intermediate_values() {
+    for version in [1u16, 2] {
+        example_and_intermediates(version);
+    }
+}
+
+fn example_and_intermediates(version: u16) {
+    let vectors = vectors_of(version);
     let example = &vectors["example"];
     let file = hex(&example["file_hex"]);
     assert_eq!(
-        std::fs::read(vectors_dir().join("example-v1.otpvault")).unwrap(),
+        std::fs::read(vectors_dir().join(format!("example-v{version}.otpvault"))).unwrap(),
         file
     );
+    assert_eq!(u16::from_be_bytes([file[8], file[9]]), version);
     // KEK = Argon2id(passphrase, salt) with the slot's costs.
     let cost = &example["argon2id"];
     let field = |name: &str| u32::try_from(cost[name].as_u64().unwrap()).unwrap();
@@ -134,6 +158,60 @@ fn the_example_file_and_its_intermediate_values() {
     );
 }
 
+/// A version-2 reader keeps the fields a newer writer added, in entries
+/// and at the top, and writes them back when it saves.
+#[test]
+fn unknown_fields_survive_a_save() {
+    let example = &vectors_of(2)["example"];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.otpvault");
+    std::fs::write(&path, hex(&example["file_hex"])).unwrap();
+    let settings = otpvault::vault::Settings::default();
+    let mut vault = Vault::open_for_update(&path, &pass(&example["passphrase"]), settings).unwrap();
+    vault.rename("Amazon", "Amazon.co.jp").unwrap();
+    vault.save().unwrap().backup.unwrap();
+    drop(vault);
+    let file = std::fs::read(&path).unwrap();
+    let parsed = format::parse(&file).unwrap();
+    let key: [u8; 32] = hex(&example["vault_key_hex"]).try_into().unwrap();
+    let plain = crypto::open(
+        &key,
+        &parsed.header.payload_nonce,
+        parsed.header_bytes,
+        parsed.ciphertext,
+    )
+    .unwrap();
+    let saved: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(saved["sync_note"], "kept by every version-2 reader");
+    let github = saved["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "GitHub")
+        .unwrap();
+    assert_eq!(github["color"], "#24292e");
+    assert_eq!(saved["deleted"][0]["account"].as_str().unwrap().len(), 32);
+}
+
+/// The account key of the spec, computed by the independent generator for
+/// the version-2 tombstone, is the one otpvault computes.
+#[test]
+fn the_account_key_is_the_spec_s() {
+    let gone = &vectors_of(2)["cases"][0]["expect"]["tombstones"][0];
+    let entry = otpvault::Account {
+        issuer: String::new(),
+        account: String::new(),
+        secret: otpvault::key::parse("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap(),
+        params: otpvault::Params {
+            kind: otpvault::Kind::Hotp,
+            ..otpvault::Params::default()
+        },
+    }
+    .into_entry("Bank".into())
+    .unwrap();
+    assert_eq!(entry.account_key(), gone["account"].as_str().unwrap());
+}
+
 #[test]
 fn the_generator_gives_the_committed_vectors() {
     if !have_python(&["argon2", "nacl"]) {
@@ -146,15 +224,20 @@ fn the_generator_gives_the_committed_vectors() {
         .status()
         .unwrap();
     assert!(status.success());
-    let mut made: Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("vault-v1.json")).unwrap()).unwrap();
-    let mut committed = vectors();
-    // The tool versions may differ from machine to machine; the bytes may not.
-    made["made_by"].take();
-    committed["made_by"].take();
-    assert_eq!(made, committed, "run the generator and commit its output");
-    assert_eq!(
-        std::fs::read(out.path().join("example-v1.otpvault")).unwrap(),
-        std::fs::read(vectors_dir().join("example-v1.otpvault")).unwrap()
-    );
+    for version in [1, 2] {
+        let json = format!("vault-v{version}.json");
+        let mut made: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join(&json)).unwrap()).unwrap();
+        let mut committed = vectors_of(version);
+        // The tool versions may differ from machine to machine; the bytes
+        // may not.
+        made["made_by"].take();
+        committed["made_by"].take();
+        assert_eq!(made, committed, "run the generator and commit its output");
+        let example = format!("example-v{version}.otpvault");
+        assert_eq!(
+            std::fs::read(out.path().join(&example)).unwrap(),
+            std::fs::read(vectors_dir().join(&example)).unwrap()
+        );
+    }
 }

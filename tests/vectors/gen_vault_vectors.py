@@ -13,7 +13,10 @@ It writes:
   "example passphrase");
 - vault-v1.json: that example's intermediate values (KEK, vault key, header,
   plaintext JSON), and a list of cases, each a whole file with the
-  passphrase to try and the outcome a reader must reach.
+  passphrase to try and the outcome a reader must reach;
+- example-v2.otpvault and vault-v2.json: the same for format version 2,
+  whose payload adds given names, sites, the account of a tombstone, and
+  fields a newer writer added, which a reader keeps.
 
 tests/vault_vectors.rs runs every case through otpvault, and checks that
 running this script again gives the committed files.
@@ -323,6 +326,111 @@ def main():
         json.dump(out, f, indent=1)
         f.write("\n")
     with open(os.path.join(out_dir, "example-v1.otpvault"), "wb") as f:
+        f.write(example)
+    write_v2(out_dir, made_by)
+
+
+def account_key(kind, secret_text):
+    """The account an entry is (format 2): 16 bytes of SHA-256 over a label,
+    the kind, and the secret's bytes, as hex."""
+    digest = hashlib.sha256(
+        b"otpvault account\0" + kind.encode() + b"\0" + secret_bytes(secret_text)
+    ).digest()
+    return digest[:16].hex()
+
+
+def write_v2(out_dir, made_by):
+    vault_key = fixed("v2 vault key", 32)
+    # The passphrase slot's associated data names slot format 1 in every
+    # file version.
+    slot, kek = passphrase_slot(1, vault_key, PASSPHRASE, TINY, "v2 slot")
+    amazon = entry("Amazon", "Amazon", "user@example.com", AMAZON_KEY, "v2 amazon id")
+    amazon["sites"] = ["amazon.co.jp", "amazon.com"]
+    github = entry("GitHub", "GitHub", "me", "JBSWY3DPEHPK3PXP", "v2 github id")
+    github_two = entry("GitHub (2)", "GitHub", "work", "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ", "v2 github two id")
+    github_two["given_name"] = "GitHub"
+    github_two["created"] += 60
+    # Fields a newer otpvault wrote: a reader keeps them when it saves.
+    github["color"] = "#24292e"
+    gone = {
+        "id": fixed("v2 gone", 16).hex(),
+        "deleted": 1764030000,
+        "counter": 12,
+        "account": account_key("hotp", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    }
+    document = {
+        "entries": [amazon, github, github_two],
+        "deleted": [gone],
+        "sync_note": "kept by every version-2 reader",
+    }
+    plain = json.dumps(document, separators=(",", ":")).encode()
+    nonce = fixed("v2 payload nonce", 24)
+    header, example = vault_file(2, [slot], nonce, vault_key, plain)
+    cases = [
+        {
+            "name": "example",
+            "description": "the spec's version-2 example: given name, sites, a tombstone with its account, unknown fields",
+            "passphrase": PASSPHRASE,
+            "file_hex": example.hex(),
+            "expect": {
+                "result": "opens",
+                "entries": [
+                    dict(e2, secret_hex=secret_bytes(e["secret"]).hex(), given_name=e.get("given_name"), sites=e.get("sites", []))
+                    for e, e2 in [(x, expected([x])[0]) for x in (amazon, github, github_two)]
+                ],
+                "tombstones": [gone],
+                "unknown": {"entries/1": ["color"], "top": ["sync_note"]},
+            },
+        }
+    ]
+    # A slot whose associated data names the file's version 2 instead of
+    # slot format 1 does not open: the tag does not match.
+    wrong_slot, _ = passphrase_slot(2, vault_key, PASSPHRASE, TINY, "v2 slot")
+    _, wrong = vault_file(2, [wrong_slot], nonce, vault_key, plain)
+    cases.append(
+        {
+            "name": "slot bound to the file version",
+            "description": "the passphrase slot's associated data says version 2; it must say 1",
+            "passphrase": PASSPHRASE,
+            "file_hex": wrong.hex(),
+            "expect": {"result": "wrong_passphrase"},
+        }
+    )
+    twins = json.dumps(
+        {"entries": [github, dict(github_two, name="github", given_name=None)], "deleted": []},
+        separators=(",", ":"),
+    ).encode()
+    _, twins_file = vault_file(2, [slot], fixed("v2 twins nonce", 24), vault_key, twins)
+    cases.append(
+        {
+            "name": "names equal but for case",
+            "description": "two entries shown as GitHub and github",
+            "passphrase": PASSPHRASE,
+            "file_hex": twins_file.hex(),
+            "expect": {"result": "damaged", "damage": "payload_invalid"},
+        }
+    )
+    out = {
+        "format": "otpvault vault, version 2 (docs/vault-format.md)",
+        "made_by": made_by,
+        "example": {
+            "passphrase": PASSPHRASE,
+            "argon2id": {"memory_kib": TINY[0], "iterations": TINY[1], "parallelism": TINY[2]},
+            "salt_hex": fixed("v2 slot/salt", 32).hex(),
+            "slot_nonce_hex": fixed("v2 slot/nonce", 24).hex(),
+            "kek_hex": kek.hex(),
+            "vault_key_hex": vault_key.hex(),
+            "payload_nonce_hex": nonce.hex(),
+            "header_hex": header.hex(),
+            "plaintext": plain.decode(),
+            "file_hex": example.hex(),
+        },
+        "cases": cases,
+    }
+    with open(os.path.join(out_dir, "vault-v2.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(out_dir, "example-v2.otpvault"), "wb") as f:
         f.write(example)
 
 
