@@ -192,7 +192,7 @@ fn keeps_the_rules(e: &Entries) -> bool {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512)
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(1024)
     ))]
 
     #[test]
@@ -223,6 +223,108 @@ proptest! {
                     );
                 }
             }
+        }
+    }
+}
+
+/// The same laws on real vault files, with `passwd` in the histories: every
+/// copy keeps opening with its own passphrase, and a merge never adopts the
+/// passphrase of the copy merged in.
+mod vaults {
+    use super::*;
+    use otpvault::vault::Settings;
+    use otpvault::{KdfParams, Passphrase, Vault};
+
+    const TINY: KdfParams = KdfParams {
+        memory_kib: 8,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    #[derive(Debug, Clone)]
+    enum VaultOp {
+        Add { replica: usize, name: usize, secret: usize },
+        Remove { replica: usize, pick: usize },
+        Passwd { replica: usize },
+        Sync { from: usize, to: usize },
+    }
+
+    fn vault_op() -> impl Strategy<Value = VaultOp> {
+        prop_oneof![
+            3 => (0..3usize, 0..NAMES.len(), 0..SECRETS)
+                .prop_map(|(replica, name, secret)| VaultOp::Add { replica, name, secret }),
+            1 => (0..3usize, 0..8usize).prop_map(|(replica, pick)| VaultOp::Remove { replica, pick }),
+            1 => (0..3usize).prop_map(|replica| VaultOp::Passwd { replica }),
+            2 => (0..3usize, 0..3usize).prop_map(|(from, to)| VaultOp::Sync { from, to }),
+        ]
+    }
+
+    fn pass(n: usize) -> Passphrase {
+        Passphrase::from(format!("passphrase {n}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn vault_copies_merge_alike_and_keep_their_passphrases(
+            ops in proptest::collection::vec(vault_op(), 0..25)
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let settings = Settings { keep_backups: 0, ..Settings::default() };
+            let paths: Vec<_> = (0..3).map(|i| dir.path().join(format!("r{i}.otpvault"))).collect();
+            // One vault, copied to three machines.
+            drop(Vault::create(&paths[0], &pass(0), TINY, settings).unwrap());
+            for p in &paths[1..] {
+                std::fs::copy(&paths[0], p).unwrap();
+            }
+            let mut passphrases = [0usize, 0, 0];
+            let mut changes = 0;
+            for op in &ops {
+                match *op {
+                    VaultOp::Add { replica, name, secret: s } => {
+                        let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
+                        let entry = Account { issuer: String::new(), account: String::new(), secret: secret(s), params: Params::default() }
+                            .enrol(NAMES[name].into(), Overrides::default()).unwrap().entry;
+                        if v.add(entry).is_ok() {
+                            v.save().unwrap().backup.unwrap();
+                        }
+                    }
+                    VaultOp::Remove { replica, pick } => {
+                        let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
+                        if let Some(name) = v.entries().as_slice().get(pick).map(|e| e.name.clone()) {
+                            v.remove(&name).unwrap();
+                            v.save().unwrap().backup.unwrap();
+                        }
+                    }
+                    VaultOp::Passwd { replica } => {
+                        changes += 1;
+                        let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
+                        v.change_passphrase(&pass(changes)).unwrap();
+                        v.save().unwrap().backup.unwrap();
+                        passphrases[replica] = changes;
+                    }
+                    VaultOp::Sync { from, to } => {
+                        let mut v = Vault::open_for_update(&paths[to], &pass(passphrases[to]), settings).unwrap();
+                        let theirs = v.open_copy(&paths[from]).unwrap();
+                        v.merge(&theirs);
+                        v.save().unwrap().backup.unwrap();
+                    }
+                }
+            }
+            let open = |i: usize| Vault::open(&paths[i], &pass(passphrases[i]), settings).unwrap();
+            let (a, b, c) = (open(0), open(1), open(2));
+            // Every copy still opens with its own passphrase; merging in
+            // any order gives the same entries.
+            let left = merge(&merge(a.entries(), b.entries()), c.entries());
+            let right = merge(a.entries(), &merge(b.entries(), c.entries()));
+            prop_assert_eq!(&left, &right);
+            let mut merged = open(0);
+            merged.merge(&merge(b.entries(), c.entries()));
+            prop_assert_eq!(merged.entries(), &left);
+            let path = dir.path().join("merged.otpvault");
+            std::fs::write(&path, merged.to_file().unwrap()).unwrap();
+            prop_assert!(Vault::open(&path, &pass(passphrases[0]), settings).is_ok(), "ours");
         }
     }
 }
