@@ -30,6 +30,7 @@ pub mod key;
 pub mod merge;
 pub mod otp;
 pub mod qr;
+pub mod recovery;
 pub mod secret;
 pub mod text;
 pub mod uri;

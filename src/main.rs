@@ -64,7 +64,7 @@ use otpvault::vault::Settings;
 
 use cli::context::Context;
 use cli::passphrase::Sources;
-use cli::{commands, sync, transfer};
+use cli::{commands, recovery, status, sync, transfer};
 
 #[derive(Parser, Debug)]
 #[command(name = "otp", version, about = "TOTP codes from an encrypted vault", long_about = None)]
@@ -151,6 +151,14 @@ enum Command {
     /// Put a backup back in place of the vault (which is kept); without FILE,
     /// list the automatic backups.
     Restore { file: Option<PathBuf> },
+    /// Make a paper recovery key, which opens the vault if the passphrase is
+    /// forgotten (or remove it with --remove).
+    #[command(name = "recovery-key")]
+    RecoveryKey(recovery::RecoveryKeyArgs),
+    /// Set a new passphrase with the recovery key, when the old one is forgotten.
+    Recover,
+    /// Show the vault's format and how it can be opened (nothing secret).
+    Status(status::StatusArgs),
     /// Merge other copies of the vault into it (from a sync tool or a backup).
     Merge(sync::MergeArgs),
     /// git's merge driver for vault files: `otp merge-driver %O %A %B`.
@@ -198,6 +206,9 @@ fn main() -> ExitCode {
         Command::Import(args) => transfer::import(&ctx, args),
         Command::Export(args) => transfer::export(&ctx, args),
         Command::Show(args) => transfer::show(&ctx, args),
+        Command::RecoveryKey(args) => recovery::recovery_key(&ctx, args),
+        Command::Recover => recovery::recover(&ctx),
+        Command::Status(args) => status::status(&ctx, args),
         Command::Merge(args) => sync::merge(&ctx, args),
         Command::MergeDriver(args) => sync::merge_driver(&ctx, args),
     })

@@ -243,10 +243,22 @@ mod vaults {
 
     #[derive(Debug, Clone)]
     enum VaultOp {
-        Add { replica: usize, name: usize, secret: usize },
-        Remove { replica: usize, pick: usize },
-        Passwd { replica: usize },
-        Sync { from: usize, to: usize },
+        Add {
+            replica: usize,
+            name: usize,
+            secret: usize,
+        },
+        Remove {
+            replica: usize,
+            pick: usize,
+        },
+        Passwd {
+            replica: usize,
+        },
+        Sync {
+            from: usize,
+            to: usize,
+        },
     }
 
     fn vault_op() -> impl Strategy<Value = VaultOp> {

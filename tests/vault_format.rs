@@ -66,18 +66,24 @@ fn offsets_match_the_spec() {
     assert_eq!(u16::from_be_bytes([bytes[8], bytes[9]]), 2, "version");
     assert_eq!(bytes[10], 1, "slot count");
     assert_eq!(bytes[11], 1, "passphrase slot type");
-    assert_eq!(u16::from_be_bytes([bytes[12], bytes[13]]), 116, "body_len");
+    // A passphrase set by this version records when: 124 bytes.
+    assert_eq!(u16::from_be_bytes([bytes[12], bytes[13]]), 124, "body_len");
     let u32_at = |o: usize| u32::from_be_bytes(bytes[o..o + 4].try_into().unwrap());
     assert_eq!(u32_at(14), TINY.memory_kib);
     assert_eq!(u32_at(18), TINY.iterations);
     assert_eq!(u32_at(22), TINY.parallelism);
+    let created = i64::from_be_bytes(bytes[82..90].try_into().unwrap());
+    assert!(
+        (created - otpvault::clock::timestamp()).abs() < 60,
+        "set now"
+    );
     let parsed = format::parse(&bytes).unwrap();
     assert_eq!(
         parsed.header_bytes.len(),
-        154,
+        162,
         "header ends after payload_nonce"
     );
-    assert_eq!(&bytes[130..154], parsed.header.payload_nonce);
+    assert_eq!(&bytes[138..162], parsed.header.payload_nonce);
     let body = bytes.len() - 32;
     assert_eq!(Sha256::digest(&bytes[..body]).as_slice(), &bytes[body..]);
 }
@@ -119,6 +125,43 @@ fn every_single_byte_change_is_detected_as_damage() {
             assert!(expected_kind, "byte {i}: {d:?}");
         }
     }
+}
+
+#[test]
+fn a_vault_with_a_recovery_slot_detects_every_single_byte_change() {
+    let (_dir, path, _) = small_vault();
+    let mut vault = Vault::open_for_update(&path, &pass("pw"), Settings::default()).unwrap();
+    vault
+        .set_recovery_key(&otpvault::recovery::RecoveryKey::generate())
+        .unwrap();
+    let _ = vault.save().unwrap();
+    drop(vault);
+    let good = std::fs::read(&path).unwrap();
+    assert_eq!(good[10], 2, "two slots");
+    let recovery_slot = 11 + 3 + 124;
+    assert_eq!(good[recovery_slot], 2, "the recovery slot's type");
+    for i in 0..good.len() {
+        let mut bytes = good.clone();
+        bytes[i] ^= 0x10;
+        let d = damage(open_bytes(&path, &bytes, "pw"));
+        assert!(
+            matches!(
+                d,
+                Damage::NotAVault | Damage::UnsupportedVersion(_) | Damage::ChecksumMismatch
+            ),
+            "byte {i}: {d:?}"
+        );
+    }
+    // Behind a forged checksum, a changed recovery slot is not this
+    // vault's slot: the payload, sealed with the whole header as its
+    // associated data, no longer opens.
+    let mut bytes = good.clone();
+    bytes[recovery_slot + 3 + 10] ^= 1;
+    rechecksum(&mut bytes);
+    assert_eq!(
+        damage(open_bytes(&path, &bytes, "pw")),
+        Damage::PayloadAuthentication
+    );
 }
 
 #[test]
@@ -263,7 +306,7 @@ fn tampering_behind_a_recomputed_checksum() {
     let (_dir, path, good) = small_vault();
     // A changed payload fails authentication.
     let mut bytes = good.clone();
-    let i = 154 + 3;
+    let i = 162 + 3;
     bytes[i] ^= 1;
     rechecksum(&mut bytes);
     assert_eq!(
@@ -272,7 +315,7 @@ fn tampering_behind_a_recomputed_checksum() {
     );
     // A changed payload nonce is part of the header, so it fails too.
     let mut bytes = good.clone();
-    bytes[140] ^= 1;
+    bytes[148] ^= 1;
     rechecksum(&mut bytes);
     assert_eq!(
         damage(open_bytes(&path, &bytes, "pw")),
@@ -327,13 +370,13 @@ fn no_plaintext_and_fresh_nonces_on_every_save() {
     drop(vault);
     let second = std::fs::read(&path).unwrap();
     assert_eq!(
-        first[..130],
-        second[..130],
+        first[..138],
+        second[..138],
         "the slot is unchanged by a save"
     );
     assert_ne!(
-        first[130..154],
-        second[130..154],
+        first[138..162],
+        second[138..162],
         "payload nonce must be fresh"
     );
     for bytes in [&first, &second] {

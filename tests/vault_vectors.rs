@@ -158,6 +158,35 @@ fn example_and_intermediates(version: u16) {
     );
 }
 
+/// The recovery key as the independent generator writes it (Crockford
+/// base32, Reed-Solomon check characters) parses to its bytes, prints the
+/// same, and opens the vault through the recovery slot (HKDF-SHA256).
+#[test]
+fn the_recovery_key_vector() {
+    let vectors = vectors_of(2);
+    let case = vectors["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "recovery key")
+        .unwrap();
+    let text = case["recovery_key"].as_str().unwrap();
+    let key = otpvault::recovery::RecoveryKey::parse(text).unwrap();
+    assert_eq!(key.expose().to_vec(), hex(&case["recovery_key_hex"]));
+    assert_eq!(key.to_text().as_str(), text);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("recover.otpvault");
+    std::fs::write(&path, hex(&case["file_hex"])).unwrap();
+    let vault = Vault::recover(&path, &key, otpvault::vault::Settings::default()).unwrap();
+    assert_eq!(vault.entries().len(), 3);
+    drop(vault);
+    let other = otpvault::recovery::RecoveryKey::generate();
+    assert!(matches!(
+        Vault::recover(&path, &other, otpvault::vault::Settings::default()),
+        Err(OpenError::WrongRecoveryKey(_))
+    ));
+}
+
 /// A version-2 reader keeps the fields a newer writer added, in entries
 /// and at the top, and writes them back when it saves.
 #[test]

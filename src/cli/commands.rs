@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use super::context::{Context, report_saved};
+use super::context::{Context, report_saved, suggest_recovery_key};
 use super::input;
 use super::{Failure, warn};
 
@@ -189,7 +189,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
     }
     warn_if_short(&enrolled.entry.secret);
 
-    let mut vault = ctx.open_or_create()?;
+    let (mut vault, created) = ctx.open_or_create()?;
     let entry = vault.add(enrolled.entry)?.clone();
     report_saved(vault.save()?);
     note!(
@@ -221,6 +221,9 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
             "otp: run `otp code {}` for its first code",
             Escaped(&entry.name)
         );
+    }
+    if created {
+        suggest_recovery_key();
     }
     Ok(())
 }

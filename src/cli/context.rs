@@ -39,14 +39,19 @@ impl Context {
         &self.vault
     }
 
-    /// The passphrase of the existing vault. A missing vault is reported
-    /// before anyone is asked to type a passphrase for it.
-    fn passphrase(&self) -> Result<Passphrase, Failure> {
-        // Only a vault known to be absent: one that cannot be looked at
-        // (a permission error) is opened, and that error shown.
+    /// Fails if there is no vault, before anyone is asked to type
+    /// anything for it. Only a vault known to be absent: one that cannot be
+    /// looked at (a permission error) is opened, and that error shown.
+    pub fn require_vault(&self) -> Result<(), Failure> {
         if matches!(self.vault.try_exists(), Ok(false)) {
             return Err(OpenError::NotFound(self.vault.clone()).into());
         }
+        Ok(())
+    }
+
+    /// The passphrase of the existing vault.
+    fn passphrase(&self) -> Result<Passphrase, Failure> {
+        self.require_vault()?;
         Ok(self
             .sources
             .current(&format!("Passphrase for {}: ", self.vault.display()))?)
@@ -74,10 +79,10 @@ impl Context {
     }
 
     /// Opens the vault for update, or creates it (default KDF) if missing:
-    /// the first `add` needs no separate `init`.
-    pub fn open_or_create(&self) -> Result<Vault, Failure> {
+    /// the first `add` needs no separate `init`. True if it was created.
+    pub fn open_or_create(&self) -> Result<(Vault, bool), Failure> {
         if !matches!(self.vault.try_exists(), Ok(false)) {
-            return self.open_for_update();
+            return Ok((self.open_for_update()?, false));
         }
         let passphrase = self.sources.new_passphrase(true)?;
         match Vault::create(
@@ -88,13 +93,20 @@ impl Context {
         ) {
             Ok(vault) => {
                 note!("otp: created the vault {}", self.vault.display());
-                Ok(vault)
+                Ok((vault, true))
             }
             // Another otp created it first: use theirs.
-            Err(CreateError::File(StoreError::Exists(_))) => self.open_for_update(),
+            Err(CreateError::File(StoreError::Exists(_))) => Ok((self.open_for_update()?, false)),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The line that ends a command that created the vault.
+pub fn suggest_recovery_key() {
+    note!(
+        "otp: if you ever forget the passphrase, a paper recovery key gets you back in: make one now with `otp recovery-key`"
+    );
 }
 
 /// Says so when a save succeeded but could not keep the previous version

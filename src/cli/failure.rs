@@ -13,6 +13,7 @@ use otpvault::import::ImportError;
 use otpvault::key::KeyError;
 use otpvault::otp::ParamError;
 use otpvault::qr::QrError;
+use otpvault::recovery::RecoveryKeyError;
 use otpvault::uri::{PasteError, UriError};
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{
@@ -74,6 +75,8 @@ pub enum Failure {
     #[error(transparent)]
     Clock(#[from] ClockError),
     #[error(transparent)]
+    RecoveryKey(#[from] RecoveryKeyError),
+    #[error(transparent)]
     Input(#[from] InputError),
     #[error("cannot write the output ({0}): check where it is sent")]
     Output(io::Error),
@@ -105,6 +108,7 @@ impl Failure {
             Failure::Import(e) => e.exit(),
             Failure::Export(e) => e.exit(),
             Failure::Clock(e) => e.exit(),
+            Failure::RecoveryKey(e) => e.exit(),
             Failure::Input(e) => e.exit(),
             Failure::Output(_) => exit::FAILURE,
         }
@@ -115,7 +119,10 @@ impl Exit for OpenError {
     fn exit(&self) -> u8 {
         match self {
             OpenError::NotFound(_) => exit::NO_VAULT,
-            OpenError::WrongPassphrase(_) | OpenError::OtherKey(_) => exit::WRONG_PASSPHRASE,
+            OpenError::WrongPassphrase(_)
+            | OpenError::OtherKey(_)
+            | OpenError::NoRecoveryKey(_)
+            | OpenError::WrongRecoveryKey(_) => exit::WRONG_PASSPHRASE,
             OpenError::Damaged { damage, .. } => damage.exit(),
             OpenError::OutOfMemory(_) => exit::FAILURE,
             OpenError::File(e) => e.exit(),
@@ -331,6 +338,18 @@ impl Exit for ExportError {
                 | QrError::TooLarge(_)
                 | QrError::NotFound => exit::FAILURE,
             },
+        }
+    }
+}
+
+impl Exit for RecoveryKeyError {
+    fn exit(&self) -> u8 {
+        match self {
+            RecoveryKeyError::Empty
+            | RecoveryKeyError::Length(_)
+            | RecoveryKeyError::NotBase32 { .. }
+            | RecoveryKeyError::Typo(_)
+            | RecoveryKeyError::Garbled => exit::USAGE,
         }
     }
 }

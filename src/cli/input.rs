@@ -19,6 +19,8 @@ pub enum Need {
     Password { var: &'static str },
     /// A setup key.
     Key,
+    /// The paper recovery key.
+    RecoveryKey,
 }
 
 /// Input that could not be had, or was not usable.
@@ -73,6 +75,7 @@ fn no_terminal(need: Need) -> String {
         Need::Key => {
             "no setup key: there is no terminal to ask on; pipe the key on standard input".into()
         }
+        Need::RecoveryKey => "no recovery key: there is no terminal to ask on; set OTP_RECOVERY_KEY or give it as one line on standard input".into(),
     }
 }
 

@@ -25,6 +25,8 @@ pub mod context;
 pub mod failure;
 pub mod input;
 pub mod passphrase;
+pub mod recovery;
+pub mod status;
 pub mod sync;
 pub mod transfer;
 

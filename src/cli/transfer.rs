@@ -12,7 +12,7 @@ use otpvault::vault::store;
 use otpvault::{qr, uri};
 use zeroize::Zeroizing;
 
-use super::context::{Context, report_saved};
+use super::context::{Context, report_saved, suggest_recovery_key};
 use super::input;
 use super::passphrase::other_password;
 use super::{Failure, warn};
@@ -37,7 +37,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
             file.decrypt(&password)?
         }
     };
-    let mut vault = ctx.open_or_create()?;
+    let (mut vault, created) = ctx.open_or_create()?;
     let report = import::merge(&mut vault, accounts)?;
     if !report.added.is_empty() {
         report_saved(vault.save()?);
@@ -58,6 +58,9 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
             Escaped(name),
             Escaped(existing)
         );
+    }
+    if created {
+        suggest_recovery_key();
     }
     for name in &report.cleaned {
         warn(&format!(

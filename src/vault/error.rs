@@ -60,6 +60,14 @@ pub enum OpenError {
     )]
     OtherKey(PathBuf),
     #[error(
+        "{0} has no recovery key: it was never made (`otp recovery-key`) or was removed; a backup made while it existed may have one"
+    )]
+    NoRecoveryKey(PathBuf),
+    #[error(
+        "wrong recovery key for {0}: it is a valid key, but not this vault's (an older one stops working when a new one is made)"
+    )]
+    WrongRecoveryKey(PathBuf),
+    #[error(
         "not enough memory for Argon2id ({0} MiB) to unlock the vault: close other programs and try again"
     )]
     OutOfMemory(u64),

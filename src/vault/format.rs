@@ -31,6 +31,7 @@ pub const READS: [u16; 2] = [1, 2];
 /// the agent, say) having to rewrap the key.
 const SLOT_AAD_VERSION: u16 = 1;
 pub const SLOT_PASSPHRASE: u8 = 1;
+pub const SLOT_RECOVERY: u8 = 2;
 pub const MAX_SLOTS: usize = 8;
 pub const CHECKSUM_LEN: usize = 32;
 /// A passphrase slot's Argon2id salt.
@@ -39,12 +40,18 @@ pub const SALT_LEN: usize = 32;
 pub const WRAPPED_KEY_LEN: usize = KEY_LEN + TAG_LEN;
 /// memory, iterations, parallelism, salt, nonce, wrapped key.
 const PASSPHRASE_BODY_LEN: usize = 12 + SALT_LEN + NONCE_LEN + WRAPPED_KEY_LEN;
+/// The same with the time the passphrase was set, before the wrapped key.
+const PASSPHRASE_TIMED_BODY_LEN: usize = PASSPHRASE_BODY_LEN + 8;
+/// created, salt, nonce, wrapped key.
+const RECOVERY_BODY_LEN: usize = 8 + SALT_LEN + NONCE_LEN + WRAPPED_KEY_LEN;
 
-/// One way to unlock the vault key. Only passphrase slots exist so far;
-/// slots of unknown types are kept byte for byte and skipped on unlock.
+/// One way to unlock the vault key: a passphrase, or the paper recovery
+/// key. Slots of unknown types (from a newer otpvault) are kept byte for
+/// byte and skipped on unlock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slot {
     Passphrase(PassphraseSlot),
+    Recovery(RecoverySlot),
     Unknown { kind: u8, body: Vec<u8> },
 }
 
@@ -53,27 +60,72 @@ pub struct PassphraseSlot {
     pub kdf: KdfParams,
     pub salt: [u8; SALT_LEN],
     pub nonce: [u8; NONCE_LEN],
+    /// When the passphrase was set (Unix seconds); absent in slots written
+    /// before otpvault recorded it.
+    pub created: Option<i64>,
     pub wrapped_key: [u8; WRAPPED_KEY_LEN],
 }
 
+/// The vault key wrapped under a key derived (HKDF) from the recovery key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoverySlot {
+    /// When the recovery key was made (Unix seconds).
+    pub created: i64,
+    pub salt: [u8; SALT_LEN],
+    pub nonce: [u8; NONCE_LEN],
+    pub wrapped_key: [u8; WRAPPED_KEY_LEN],
+}
+
+/// The associated data that binds a slot's wrapped key to the slot's own
+/// parameters and to the format: the magic, the slot format's version, and
+/// everything in the slot before the key.
+fn slot_aad(slot: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(10 + slot.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&SLOT_AAD_VERSION.to_be_bytes());
+    out.extend_from_slice(&slot[..slot.len() - WRAPPED_KEY_LEN]);
+    out
+}
+
 impl PassphraseSlot {
-    /// The associated data that binds a wrapped key to its own slot's
-    /// parameters and to the format: everything in the slot before the key.
+    /// See [`slot_aad`].
     pub fn aad(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(16 + PASSPHRASE_BODY_LEN);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&SLOT_AAD_VERSION.to_be_bytes());
-        self.write(&mut out);
-        out.truncate(out.len() - WRAPPED_KEY_LEN);
-        out
+        let mut slot = Vec::with_capacity(3 + PASSPHRASE_TIMED_BODY_LEN);
+        self.write(&mut slot);
+        slot_aad(&slot)
     }
 
     fn write(&self, out: &mut Vec<u8>) {
+        let len = match self.created {
+            Some(_) => PASSPHRASE_TIMED_BODY_LEN,
+            None => PASSPHRASE_BODY_LEN,
+        };
         out.push(SLOT_PASSPHRASE);
-        out.extend_from_slice(&(PASSPHRASE_BODY_LEN as u16).to_be_bytes());
+        out.extend_from_slice(&(len as u16).to_be_bytes());
         out.extend_from_slice(&self.kdf.memory_kib.to_be_bytes());
         out.extend_from_slice(&self.kdf.iterations.to_be_bytes());
         out.extend_from_slice(&self.kdf.parallelism.to_be_bytes());
+        out.extend_from_slice(&self.salt);
+        out.extend_from_slice(&self.nonce);
+        if let Some(created) = self.created {
+            out.extend_from_slice(&created.to_be_bytes());
+        }
+        out.extend_from_slice(&self.wrapped_key);
+    }
+}
+
+impl RecoverySlot {
+    /// See [`slot_aad`].
+    pub fn aad(&self) -> Vec<u8> {
+        let mut slot = Vec::with_capacity(3 + RECOVERY_BODY_LEN);
+        self.write(&mut slot);
+        slot_aad(&slot)
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.push(SLOT_RECOVERY);
+        out.extend_from_slice(&(RECOVERY_BODY_LEN as u16).to_be_bytes());
+        out.extend_from_slice(&self.created.to_be_bytes());
         out.extend_from_slice(&self.salt);
         out.extend_from_slice(&self.nonce);
         out.extend_from_slice(&self.wrapped_key);
@@ -98,6 +150,7 @@ impl Header {
         for slot in &self.slots {
             match slot {
                 Slot::Passphrase(p) => p.write(&mut out),
+                Slot::Recovery(r) => r.write(&mut out),
                 Slot::Unknown { kind, body } => {
                     out.push(*kind);
                     out.extend_from_slice(&(body.len() as u16).to_be_bytes());
@@ -109,17 +162,26 @@ impl Header {
         out
     }
 
+    /// The first passphrase slot: the one readers try.
     pub fn passphrase_slot(&self) -> Option<&PassphraseSlot> {
         self.slots.iter().find_map(|s| match s {
             Slot::Passphrase(p) => Some(p),
-            Slot::Unknown { .. } => None,
+            Slot::Recovery(_) | Slot::Unknown { .. } => None,
         })
     }
 
     pub fn passphrase_slot_mut(&mut self) -> Option<&mut PassphraseSlot> {
         self.slots.iter_mut().find_map(|s| match s {
             Slot::Passphrase(p) => Some(p),
-            Slot::Unknown { .. } => None,
+            Slot::Recovery(_) | Slot::Unknown { .. } => None,
+        })
+    }
+
+    /// The recovery slot, if the vault has a recovery key.
+    pub fn recovery_slot(&self) -> Option<&RecoverySlot> {
+        self.slots.iter().find_map(|s| match s {
+            Slot::Recovery(r) => Some(r),
+            Slot::Passphrase(_) | Slot::Unknown { .. } => None,
         })
     }
 }
@@ -194,7 +256,7 @@ pub fn parse(file: &[u8]) -> Result<Parsed<'_>, Damage> {
         };
         slots.push(match kind {
             SLOT_PASSPHRASE => {
-                if len != PASSPHRASE_BODY_LEN {
+                if len != PASSPHRASE_BODY_LEN && len != PASSPHRASE_TIMED_BODY_LEN {
                     return Err(Damage::Malformed("passphrase slot length"));
                 }
                 Slot::Passphrase(PassphraseSlot {
@@ -203,6 +265,22 @@ pub fn parse(file: &[u8]) -> Result<Parsed<'_>, Damage> {
                         iterations: body.u32()?,
                         parallelism: body.u32()?,
                     },
+                    salt: body.array()?,
+                    nonce: body.array()?,
+                    created: if len == PASSPHRASE_TIMED_BODY_LEN {
+                        Some(i64::from_be_bytes(body.array()?))
+                    } else {
+                        None
+                    },
+                    wrapped_key: body.array()?,
+                })
+            }
+            SLOT_RECOVERY => {
+                if len != RECOVERY_BODY_LEN {
+                    return Err(Damage::Malformed("recovery slot length"));
+                }
+                Slot::Recovery(RecoverySlot {
+                    created: i64::from_be_bytes(body.array()?),
                     salt: body.array()?,
                     nonce: body.array()?,
                     wrapped_key: body.array()?,

@@ -22,6 +22,7 @@ use crate::entries::{Entries, EntryError};
 use crate::entry::Entry;
 use crate::merge;
 use crate::otp::{Code, Kind};
+use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
 pub use error::{
     BackupError, CodeError, CreateError, Damage, OpenError, RekeyError, RestoreError, SaveError,
@@ -251,6 +252,64 @@ impl Vault {
             file_checksum: format::checksum_of(bytes),
             settings: Settings::default(),
         })
+    }
+
+    /// Opens the vault at `path` with its paper recovery key instead of its
+    /// passphrase, holding the writer's lock (a recovery goes on to set a
+    /// new passphrase).
+    pub fn recover(
+        path: &Path,
+        recovery: &RecoveryKey,
+        settings: Settings,
+    ) -> Result<Vault, OpenError> {
+        let path = store::resolve(path);
+        let lock = store::lock(&path, settings.lock_timeout)?;
+        let bytes = store::read(&path)?;
+        let parsed = format::parse(&bytes).map_err(|damage| OpenError::Damaged {
+            path: path.to_path_buf(),
+            damage,
+        })?;
+        let slot = parsed
+            .header
+            .recovery_slot()
+            .ok_or_else(|| OpenError::NoRecoveryKey(path.to_path_buf()))?;
+        let key = keys::unwrap_recovery(slot, recovery)
+            .ok_or_else(|| OpenError::WrongRecoveryKey(path.to_path_buf()))?;
+        let mut vault = Self::decrypt(&path, &bytes, parsed, key)?;
+        vault.settings = settings;
+        vault.lock = Some(lock);
+        Ok(vault)
+    }
+
+    /// Adds a recovery slot for `recovery`, replacing the vault's recovery
+    /// slot if it has one (the old recovery key stops working). Call
+    /// [`Vault::save`] to keep it.
+    pub fn set_recovery_key(&mut self, recovery: &RecoveryKey) -> Result<(), RekeyError> {
+        let slot = Slot::Recovery(keys::wrap_recovery(&self.key, recovery)?);
+        match self
+            .header
+            .slots
+            .iter_mut()
+            .find(|s| matches!(s, Slot::Recovery(_)))
+        {
+            Some(existing) => *existing = slot,
+            None => self.header.slots.push(slot),
+        }
+        Ok(())
+    }
+
+    /// Removes the recovery slot; false if there was none.
+    pub fn remove_recovery_key(&mut self) -> bool {
+        let before = self.header.slots.len();
+        self.header
+            .slots
+            .retain(|s| !matches!(s, Slot::Recovery(_)));
+        self.header.slots.len() != before
+    }
+
+    /// The vault's slots, for `otp status`: nothing secret.
+    pub fn slots(&self) -> &[Slot] {
+        &self.header.slots
     }
 
     /// The key this vault is sealed with, for the agent to hold while the
@@ -485,6 +544,19 @@ impl Vault {
             })
             .collect()
     }
+}
+
+/// The header of the vault at `path`, checked (magic, version, checksum,
+/// structure) but not unlocked: which slots it has, for `otp status`.
+pub fn read_header(path: &Path) -> Result<Header, OpenError> {
+    let path = store::resolve(path);
+    let bytes = store::read(&path)?;
+    Ok(format::parse(&bytes)
+        .map_err(|damage| OpenError::Damaged {
+            path: path.to_path_buf(),
+            damage,
+        })?
+        .header)
 }
 
 /// True if both paths name the same existing file.

@@ -23,6 +23,7 @@ running this script again gives the committed files.
 """
 import base64
 import hashlib
+import hmac
 import json
 import os
 import struct
@@ -339,6 +340,68 @@ def account_key(kind, secret_text):
     return digest[:16].hex()
 
 
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def gf32_tables():
+    """GF(32) with x^5 + x^2 + 1: powers of alpha and their logarithms."""
+    exp, log = [0] * 62, [0] * 32
+    x = 1
+    for i in range(31):
+        exp[i] = exp[i + 31] = x
+        log[x] = i
+        x <<= 1
+        if x & 0b100000:
+            x ^= 0b100101
+    return exp, log
+
+
+def gf32_mul(a, b, exp, log):
+    return 0 if a == 0 or b == 0 else exp[log[a] + log[b]]
+
+
+def recovery_key_text(key):
+    """A recovery key as written: 26 Crockford base32 characters of the 16
+    bytes, two Reed-Solomon check characters over GF(32) with generator
+    (x - a)(x - a^2), in seven groups of four."""
+    bits = int.from_bytes(key, "big") << (26 * 5 - 128)
+    data = [(bits >> (5 * (25 - i))) & 31 for i in range(26)]
+    exp, log = gf32_tables()
+    # The remainder of data(x)·x^2 divided by g(x) = (x - a)(x - a^2).
+    g1 = exp[1] ^ exp[2]
+    g0 = gf32_mul(exp[1], exp[2], exp, log)
+    r0 = r1 = 0
+    for d in data:
+        f = d ^ r0
+        r0 = r1 ^ gf32_mul(f, g1, exp, log)
+        r1 = gf32_mul(f, g0, exp, log)
+    symbols = "".join(CROCKFORD[v] for v in data + [r0, r1])
+    return "-".join(symbols[i : i + 4] for i in range(0, 28, 4))
+
+
+def hkdf_sha256(ikm, salt, info, length=32):
+    """RFC 5869, with the standard library's HMAC."""
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+def recovery_slot(vault_key, recovery, label):
+    """A recovery slot (type 2) and the KEK it was made with."""
+    created = struct.pack(">q", 1764032400)
+    salt = fixed(label + "/salt", 32)
+    nonce = fixed(label + "/nonce", 24)
+    body_head = created + salt + nonce
+    head = bytes([2]) + struct.pack(">H", len(body_head) + 48) + body_head
+    aad = MAGIC + struct.pack(">H", 1) + head
+    kek = hkdf_sha256(recovery, salt, b"otpvault recovery slot")
+    return head + xchacha_seal(kek, nonce, aad, vault_key), kek
+
+
 def write_v2(out_dir, made_by):
     vault_key = fixed("v2 vault key", 32)
     # The passphrase slot's associated data names slot format 1 in every
@@ -408,6 +471,24 @@ def write_v2(out_dir, made_by):
             "passphrase": PASSPHRASE,
             "file_hex": twins_file.hex(),
             "expect": {"result": "damaged", "damage": "payload_invalid"},
+        }
+    )
+    # A vault with a recovery slot: it opens with the recovery key as
+    # written, and with the passphrase.
+    recovery = fixed("v2 recovery key", 16)
+    rslot, rkek = recovery_slot(vault_key, recovery, "v2 recovery slot")
+    _, with_recovery = vault_file(2, [slot, rslot], fixed("v2 recovery nonce", 24), vault_key, plain)
+    recovery_text = recovery_key_text(recovery)
+    cases.append(
+        {
+            "name": "recovery key",
+            "description": "a passphrase slot and a recovery slot (type 2, HKDF-SHA256)",
+            "passphrase": PASSPHRASE,
+            "recovery_key": recovery_text,
+            "recovery_key_hex": recovery.hex(),
+            "recovery_kek_hex": rkek.hex(),
+            "file_hex": with_recovery.hex(),
+            "expect": {"result": "opens", "entries": cases[0]["expect"]["entries"]},
         }
     )
     out = {

@@ -1,0 +1,88 @@
+//! The paper recovery key: `otp recovery-key [--remove]` makes (or
+//! removes) it, `otp recover` uses it to set a new passphrase.
+
+use std::io::{self, IsTerminal};
+
+use clap::Args;
+use otpvault::Vault;
+use otpvault::recovery::RecoveryKey;
+use zeroize::Zeroizing;
+
+use super::Failure;
+use super::context::{Context, report_saved};
+use super::input::{self, InputError, Need};
+
+#[derive(Args, Debug)]
+pub struct RecoveryKeyArgs {
+    /// Remove the recovery key: it no longer opens the vault.
+    #[arg(long)]
+    remove: bool,
+}
+
+pub fn recovery_key(ctx: &Context, args: RecoveryKeyArgs) -> Result<(), Failure> {
+    let mut vault = ctx.open_for_update()?;
+    if args.remove {
+        if !vault.remove_recovery_key() {
+            note!("otp: the vault has no recovery key: nothing was changed");
+            return Ok(());
+        }
+        report_saved(vault.save()?);
+        note!(
+            "otp: removed the recovery key: it no longer opens the vault (backups made while it existed still open with it)"
+        );
+        return Ok(());
+    }
+    let replaced = vault
+        .slots()
+        .iter()
+        .any(|s| matches!(s, otpvault::vault::format::Slot::Recovery(_)));
+    let key = RecoveryKey::generate();
+    vault.set_recovery_key(&key)?;
+    // Saved first: a key is shown only once it opens the vault.
+    report_saved(vault.save()?);
+    out!("{}", key.to_text().as_str())?;
+    note!(
+        "otp: write this recovery key on paper and keep it apart from this computer: with it, anyone can open the vault without the passphrase{}",
+        if replaced {
+            "; the old recovery key no longer opens it"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// The longest line of recovery key read from stdin.
+const MAX_TYPED: u64 = 1024;
+
+/// The recovery key: `OTP_RECOVERY_KEY`, else a prompt without echo, else
+/// one line of standard input.
+fn read_recovery_key() -> Result<RecoveryKey, Failure> {
+    let typed: Zeroizing<String> = if let Some(value) = std::env::var_os("OTP_RECOVERY_KEY") {
+        Zeroizing::new(value.to_string_lossy().into_owned())
+    } else if io::stdin().is_terminal() {
+        let typed = input::prompt_hidden("Recovery key (input hidden): ", Need::RecoveryKey)?;
+        Zeroizing::new(String::from_utf8_lossy(typed.expose()).into_owned())
+    } else {
+        let bytes =
+            input::read_at_most(io::stdin(), MAX_TYPED, "the recovery key on standard input")?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| InputError::NotText("the recovery key"))?;
+        Zeroizing::new(text.lines().next().unwrap_or_default().to_string())
+    };
+    Ok(RecoveryKey::parse(&typed)?)
+}
+
+pub fn recover(ctx: &Context) -> Result<(), Failure> {
+    ctx.require_vault()?;
+    let key = read_recovery_key()?;
+    let mut vault = Vault::recover(ctx.vault_path(), &key, ctx.settings)?;
+    let new = ctx.sources.new_passphrase(false)?;
+    vault.change_passphrase(&new)?;
+    report_saved(vault.save()?);
+    note!(
+        "otp: {} has a new passphrase, and the recovery key still opens it",
+        vault.path().display()
+    );
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! `otp status`: what the vault is and how it can be opened, without
+//! opening it: its format, its slots (passphrase, recovery key, slots of a
+//! newer otpvault) and when each was made. Nothing secret.
+
+use clap::Args;
+use otpvault::text::Escaped;
+use otpvault::vault::format::Slot;
+use otpvault::vault::{self, format};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::Failure;
+use super::context::Context;
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Print one JSON object.
+    #[arg(long, short = 'j')]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Status {
+    vault: String,
+    format: u16,
+    slots: Vec<SlotStatus>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum SlotStatus {
+    Passphrase {
+        made: Option<String>,
+        argon2id_memory_mib: u32,
+        argon2id_passes: u32,
+        argon2id_lanes: u32,
+    },
+    RecoveryKey {
+        made: Option<String>,
+    },
+    Unknown {
+        #[serde(rename = "type")]
+        kind: u8,
+        bytes: usize,
+    },
+}
+
+/// A time as `2026-11-25 14:03 UTC`.
+fn when(seconds: i64) -> Option<String> {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()?
+        .format(format)
+        .ok()
+}
+
+pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
+    ctx.require_vault()?;
+    let header = vault::read_header(ctx.vault_path())?;
+    let slots: Vec<SlotStatus> = header
+        .slots
+        .iter()
+        .map(|slot| match slot {
+            Slot::Passphrase(p) => SlotStatus::Passphrase {
+                made: p.created.and_then(when),
+                argon2id_memory_mib: p.kdf.memory_kib / 1024,
+                argon2id_passes: p.kdf.iterations,
+                argon2id_lanes: p.kdf.parallelism,
+            },
+            Slot::Recovery(r) => SlotStatus::RecoveryKey {
+                made: when(r.created),
+            },
+            Slot::Unknown { kind, body } => SlotStatus::Unknown {
+                kind: *kind,
+                bytes: body.len(),
+            },
+        })
+        .collect();
+    let status = Status {
+        vault: ctx.vault_path().display().to_string(),
+        format: header.version,
+        slots,
+    };
+    if args.json {
+        let text = otpvault::text::to_json(&status).map_err(|e| Failure::Output(e.into()))?;
+        out!("{text}")?;
+        return Ok(());
+    }
+    out!(
+        "vault {} (format {}{})",
+        Escaped(&status.vault),
+        status.format,
+        if status.format < format::VERSION {
+            ", written in the current format at the next change"
+        } else {
+            ""
+        }
+    )?;
+    for slot in &status.slots {
+        match slot {
+            SlotStatus::Passphrase {
+                made,
+                argon2id_memory_mib,
+                argon2id_passes,
+                argon2id_lanes,
+            } => out!(
+                "  passphrase     set {}; Argon2id {argon2id_memory_mib} MiB × {argon2id_passes} passes, {argon2id_lanes} lanes",
+                made.as_deref().unwrap_or("before otpvault recorded it")
+            )?,
+            SlotStatus::RecoveryKey { made } => out!(
+                "  recovery key   made {}",
+                made.as_deref().unwrap_or("at an unknown time")
+            )?,
+            SlotStatus::Unknown { kind, bytes } => out!(
+                "  unknown slot   type {kind}, {bytes} bytes: from a newer otpvault, kept as it is"
+            )?,
+        }
+    }
+    if !status
+        .slots
+        .iter()
+        .any(|s| matches!(s, SlotStatus::RecoveryKey { .. }))
+    {
+        note!(
+            "otp: no recovery key: make one with `otp recovery-key` in case you forget the passphrase"
+        );
+    }
+    Ok(())
+}
