@@ -19,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod agent;
 pub mod clock;
 pub mod crypto;
 pub mod entries;

@@ -64,7 +64,7 @@ use otpvault::vault::Settings;
 
 use cli::context::Context;
 use cli::passphrase::Sources;
-use cli::{commands, recovery, status, sync, transfer};
+use cli::{agent, commands, recovery, status, sync, transfer};
 
 #[derive(Parser, Debug)]
 #[command(name = "otp", version, about = "TOTP codes from an encrypted vault", long_about = None)]
@@ -115,6 +115,17 @@ struct Cli {
         value_name = "SECONDS"
     )]
     lock_timeout: u64,
+    /// How long `otp unlock` keeps the vault unlocked while unused: seconds,
+    /// or 90s, 15m, 2h.
+    #[arg(
+        long = "unlock-timeout",
+        global = true,
+        env = "OTP_UNLOCK_TIMEOUT",
+        value_name = "DURATION",
+        value_parser = agent::parse_duration,
+        hide = true
+    )]
+    unlock_timeout: Option<Duration>,
     #[command(subcommand)]
     command: Command,
 }
@@ -159,6 +170,13 @@ enum Command {
     Recover,
     /// Show the vault's format and how it can be opened (nothing secret).
     Status(status::StatusArgs),
+    /// Unlock the vault for a while, so that commands need no passphrase.
+    Unlock(agent::UnlockArgs),
+    /// Lock the vault now (forget the key the agent holds).
+    Lock,
+    /// The agent that holds the key (started by `otp unlock`).
+    #[command(hide = true)]
+    Agent(agent::AgentArgs),
     /// Merge other copies of the vault into it (from a sync tool or a backup).
     Merge(sync::MergeArgs),
     /// git's merge driver for vault files: `otp merge-driver %O %A %B`.
@@ -190,7 +208,10 @@ fn main() -> ExitCode {
         Ok(ctx) => ctx,
         Err(failure) => return cli::report(Err(failure)),
     };
-    if !matches!(cli.command, Command::Merge(_) | Command::MergeDriver(_)) {
+    if !matches!(
+        cli.command,
+        Command::Merge(_) | Command::MergeDriver(_) | Command::Agent(_)
+    ) {
         sync::notice_conflicts(&ctx);
     }
     cli::report(match cli.command {
@@ -209,6 +230,9 @@ fn main() -> ExitCode {
         Command::RecoveryKey(args) => recovery::recovery_key(&ctx, args),
         Command::Recover => recovery::recover(&ctx),
         Command::Status(args) => status::status(&ctx, args),
+        Command::Unlock(args) => agent::unlock(&ctx, args, cli.unlock_timeout),
+        Command::Lock => agent::lock(&ctx),
+        Command::Agent(args) => agent::run(&ctx, args),
         Command::Merge(args) => sync::merge(&ctx, args),
         Command::MergeDriver(args) => sync::merge_driver(&ctx, args),
     })

@@ -9,7 +9,7 @@ use otpvault::crypto::kdf::{self, FLOOR};
 use otpvault::otp::{self, Algorithm, Kind};
 use otpvault::text::{self, Escaped};
 use otpvault::vault::store;
-use otpvault::vault::{CreateError, backups};
+use otpvault::vault::{CreateError, OpenError, RestoreError, Unlock, backups};
 use otpvault::{Account, Entry, KdfParams, Overrides, Secret, Vault, clock, import, key, uri};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -407,8 +407,8 @@ pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Failure> {
 }
 
 pub fn backup(ctx: &Context, file: &Path, force: bool) -> Result<(), Failure> {
-    let (mut vault, passphrase) = ctx.open()?;
-    vault.backup(file, &passphrase, force)?;
+    let (mut vault, _) = ctx.open()?;
+    vault.backup(file, force)?;
     let n = vault.entries().len();
     note!(
         "otp: backed up {n} {} to {} and checked that it opens with your passphrase",
@@ -444,10 +444,31 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
         }
         return Ok(());
     };
-    let passphrase = ctx
-        .sources
-        .current(&format!("Passphrase for {}: ", file.display()))?;
-    let (vault, saved) = Vault::restore(ctx.vault_path(), file, &passphrase, ctx.settings)?;
+    // A backup of this vault opens with the key the agent holds; any other
+    // with its passphrase.
+    let restored = match otpvault::agent::key(ctx.vault_path()).ok().flatten() {
+        Some(key) => {
+            match Vault::restore(ctx.vault_path(), file, Unlock::Key(&key), ctx.settings) {
+                Err(RestoreError::Source(OpenError::OtherKey(_))) => None,
+                other => Some(other),
+            }
+        }
+        None => None,
+    };
+    let (vault, saved) = match restored {
+        Some(restored) => restored?,
+        None => {
+            let passphrase = ctx
+                .sources
+                .current(&format!("Passphrase for {}: ", file.display()))?;
+            Vault::restore(
+                ctx.vault_path(),
+                file,
+                Unlock::Passphrase(&passphrase),
+                ctx.settings,
+            )?
+        }
+    };
     report_saved(saved);
     note!(
         "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",

@@ -1,20 +1,39 @@
-//! What every command needs: where the vault is, how to unlock it, and how
-//! many automatic backups a save keeps.
+//! What every command needs: where the vault is, how to unlock it (through
+//! the agent when it holds the key, else with the passphrase), and how a
+//! save behaves.
 
 use std::path::{Path, PathBuf};
 
+use otpvault::agent;
+use otpvault::secret::VaultKey;
 use otpvault::vault::store::StoreError;
-use otpvault::vault::{CreateError, OpenError, Saved, Settings};
+use otpvault::vault::{CreateError, OpenError, Saved, Settings, Unlock};
 use otpvault::{KdfParams, Passphrase, Vault};
 
-use super::Failure;
 use super::input::InputError;
 use super::passphrase::Sources;
+use super::{Failure, warn};
 
 pub struct Context {
     vault: PathBuf,
     pub sources: Sources,
     pub settings: Settings,
+}
+
+/// What opened the vault: the agent's key, or a passphrase.
+pub enum Unlocked {
+    Agent,
+    Passphrase(Passphrase),
+}
+
+impl Unlocked {
+    /// The passphrase, if one was typed or read (not through the agent).
+    pub fn passphrase(&self) -> Option<&Passphrase> {
+        match self {
+            Unlocked::Agent => None,
+            Unlocked::Passphrase(passphrase) => Some(passphrase),
+        }
+    }
 }
 
 impl Context {
@@ -49,33 +68,65 @@ impl Context {
         Ok(())
     }
 
-    /// The passphrase of the existing vault.
-    fn passphrase(&self) -> Result<Passphrase, Failure> {
+    /// The passphrase of the existing vault, from its sources.
+    pub fn passphrase(&self) -> Result<Passphrase, Failure> {
         self.require_vault()?;
         Ok(self
             .sources
             .current(&format!("Passphrase for {}: ", self.vault.display()))?)
     }
 
-    /// Opens the vault to read it, with the passphrase that opened it (for
-    /// a backup's check).
-    pub fn open(&self) -> Result<(Vault, Passphrase), Failure> {
+    /// The key the agent holds for this vault, if it is unlocked. An agent
+    /// that cannot be used is said once and passed over.
+    fn agent_key(&self) -> Option<VaultKey> {
+        match agent::key(&self.vault) {
+            Ok(key) => key,
+            Err(e) => {
+                warn(&format!("not using the agent: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Opens the vault: with the agent's key when it holds one, else with
+    /// the passphrase. A key that no longer opens the file (another vault
+    /// was put in its place) locks the agent, and the passphrase is asked.
+    fn open_by(
+        &self,
+        open: impl Fn(Unlock) -> Result<Vault, OpenError>,
+    ) -> Result<(Vault, Unlocked), Failure> {
+        self.require_vault()?;
+        if let Some(key) = self.agent_key() {
+            match open(Unlock::Key(&key)) {
+                Ok(vault) => return Ok((vault, Unlocked::Agent)),
+                Err(OpenError::OtherKey(_)) => {
+                    let _ = agent::ask(&self.vault, "LOCK");
+                    note!(
+                        "otp: the vault was replaced by another since `otp unlock` (its key differs): locked the agent; asking for the passphrase"
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         let passphrase = self.passphrase()?;
-        let vault = Vault::open(&self.vault, &passphrase, self.settings)?;
-        Ok((vault, passphrase))
+        let vault = open(Unlock::Passphrase(&passphrase))?;
+        Ok((vault, Unlocked::Passphrase(passphrase)))
+    }
+
+    /// Opens the vault to read it.
+    pub fn open(&self) -> Result<(Vault, Unlocked), Failure> {
+        self.open_by(|unlock| Vault::open_with(&self.vault, unlock, self.settings))
     }
 
     /// Opens the vault holding its writer's lock.
     pub fn open_for_update(&self) -> Result<Vault, Failure> {
-        Ok(self.open_for_update_with_passphrase()?.0)
+        Ok(self.open_for_update_unlocked()?.0)
     }
 
-    /// [`Context::open_for_update`], with the passphrase that opened it (to
-    /// try on other copies).
-    pub fn open_for_update_with_passphrase(&self) -> Result<(Vault, Passphrase), Failure> {
-        let passphrase = self.passphrase()?;
-        let vault = Vault::open_for_update(&self.vault, &passphrase, self.settings)?;
-        Ok((vault, passphrase))
+    /// [`Context::open_for_update`], with what opened it (a passphrase to
+    /// try on other copies, say).
+    pub fn open_for_update_unlocked(&self) -> Result<(Vault, Unlocked), Failure> {
+        self.open_by(|unlock| Vault::open_for_update_with(&self.vault, unlock, self.settings))
     }
 
     /// Opens the vault for update, or creates it (default KDF) if missing:
@@ -113,7 +164,7 @@ pub fn suggest_recovery_key() {
 /// as an automatic backup.
 pub fn report_saved(saved: Saved) {
     if let Err(e) = saved.backup {
-        super::warn(&format!(
+        warn(&format!(
             "the change is saved, but the previous version could not be kept as an automatic backup: {e}"
         ));
     }

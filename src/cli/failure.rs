@@ -5,6 +5,7 @@
 
 use std::io;
 
+use otpvault::agent::AgentError;
 use otpvault::clock::ClockError;
 use otpvault::crypto::kdf::KdfError;
 use otpvault::export::ExportError;
@@ -77,6 +78,8 @@ pub enum Failure {
     #[error(transparent)]
     RecoveryKey(#[from] RecoveryKeyError),
     #[error(transparent)]
+    Agent(#[from] AgentError),
+    #[error(transparent)]
     Input(#[from] InputError),
     #[error("cannot write the output ({0}): check where it is sent")]
     Output(io::Error),
@@ -109,6 +112,7 @@ impl Failure {
             Failure::Export(e) => e.exit(),
             Failure::Clock(e) => e.exit(),
             Failure::RecoveryKey(e) => e.exit(),
+            Failure::Agent(e) => e.exit(),
             Failure::Input(e) => e.exit(),
             Failure::Output(_) => exit::FAILURE,
         }
@@ -171,7 +175,6 @@ impl Exit for BackupError {
         match self {
             BackupError::OverVault => exit::USAGE,
             BackupError::Mismatch(_) => exit::FAILURE,
-            BackupError::Check(e) => e.exit(),
             BackupError::Save(e) => e.exit(),
             BackupError::File(e) => e.exit(),
         }
@@ -354,6 +357,18 @@ impl Exit for RecoveryKeyError {
     }
 }
 
+impl Exit for AgentError {
+    fn exit(&self) -> u8 {
+        match self {
+            AgentError::FolderOwner { .. }
+            | AgentError::FolderMode { .. }
+            | AgentError::NotAFolder(_)
+            | AgentError::Io { .. }
+            | AgentError::Protocol => exit::FAILURE,
+        }
+    }
+}
+
 impl Exit for ClockError {
     fn exit(&self) -> u8 {
         match self {
@@ -380,6 +395,7 @@ impl Exit for InputError {
             | InputError::Mismatch
             | InputError::NoHome
             | InputError::NothingToMerge => exit::USAGE,
+            InputError::AgentStart { .. } => exit::FAILURE,
         }
     }
 }

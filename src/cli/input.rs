@@ -64,6 +64,8 @@ pub enum InputError {
     NoHome,
     #[error("nothing to merge: give the copies to merge (otp merge FILE...), or --conflicts")]
     NothingToMerge,
+    #[error("could not {what} ({why}): the vault stays locked; try `otp unlock` again")]
+    AgentStart { what: &'static str, why: String },
 }
 
 fn no_terminal(need: Need) -> String {

@@ -20,6 +20,7 @@ macro_rules! note {
     }};
 }
 
+pub mod agent;
 pub mod commands;
 pub mod context;
 pub mod failure;

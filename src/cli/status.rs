@@ -9,7 +9,10 @@ use otpvault::vault::{self, format};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use otpvault::agent::{self, Reply};
+
 use super::Failure;
+use super::agent::human;
 use super::context::Context;
 
 #[derive(Args, Debug)]
@@ -23,6 +26,17 @@ pub struct StatusArgs {
 struct Status {
     vault: String,
     format: u16,
+    /// Whether an agent holds the key (`otp unlock`).
+    unlocked: bool,
+    /// Seconds until it locks unused, and at the latest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locks_unused_in: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locks_at_the_latest_in: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory_locked: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_pid: Option<u32>,
     slots: Vec<SlotStatus>,
 }
 
@@ -76,9 +90,22 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
             },
         })
         .collect();
+    let agent = match agent::ask(ctx.vault_path(), "STATUS") {
+        Ok(Reply::Answer(answer)) => Some(answer),
+        Ok(Reply::None) => None,
+        Err(e) => {
+            super::warn(&format!("not using the agent: {e}"));
+            None
+        }
+    };
     let status = Status {
-        vault: ctx.vault_path().display().to_string(),
+        vault: agent::canonical(ctx.vault_path()).display().to_string(),
         format: header.version,
+        unlocked: agent.is_some(),
+        locks_unused_in: agent.as_ref().map(|a| a.idle_left),
+        locks_at_the_latest_in: agent.as_ref().map(|a| a.max_left),
+        memory_locked: agent.as_ref().map(|a| a.memory_locked),
+        agent_pid: agent.as_ref().map(|a| a.pid),
         slots,
     };
     if args.json {
@@ -96,6 +123,19 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
             ""
         }
     )?;
+    match (status.locks_unused_in, status.locks_at_the_latest_in) {
+        (Some(idle), Some(max)) => out!(
+            "  unlocked       locks after {} unused, in {} at the latest{}",
+            human(idle),
+            human(max),
+            if status.memory_locked == Some(false) {
+                " (its memory could not be locked against swapping)"
+            } else {
+                ""
+            }
+        )?,
+        _ => out!("  locked         commands ask for the passphrase; `otp unlock` to unlock")?,
+    }
     for slot in &status.slots {
         match slot {
             SlotStatus::Passphrase {

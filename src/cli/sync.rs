@@ -61,8 +61,8 @@ pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
         }
         return Err(InputError::NothingToMerge.into());
     }
-    let (mut vault, passphrase) = ctx.open_for_update_with_passphrase()?;
-    let copies = open_copies(&vault, Some(&passphrase), &files)?;
+    let (mut vault, unlocked) = ctx.open_for_update_unlocked()?;
+    let copies = open_copies(&vault, unlocked.passphrase(), &files)?;
     let report = vault.merge(&copies);
     report_saved(vault.save()?);
     say(&report, files.len());

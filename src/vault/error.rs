@@ -119,10 +119,6 @@ pub enum BackupError {
         "the backup written to {0} did not read back the same: the disk may be failing; try another place"
     )]
     Mismatch(PathBuf),
-    /// The written copy could not be checked for want of memory, which is
-    /// not the copy's fault.
-    #[error(transparent)]
-    Check(OpenError),
     #[error(transparent)]
     Save(#[from] SaveError),
     #[error(transparent)]

@@ -67,6 +67,14 @@ pub struct Shown<'a> {
     pub saved: Option<Saved>,
 }
 
+/// How a vault is opened: with its passphrase, or with its key itself, as
+/// the agent holds it.
+#[derive(Debug, Clone, Copy)]
+pub enum Unlock<'a> {
+    Passphrase(&'a Passphrase),
+    Key(&'a VaultKey),
+}
+
 /// An unlocked vault.
 pub struct Vault {
     path: PathBuf,
@@ -137,9 +145,14 @@ impl Vault {
         passphrase: &Passphrase,
         settings: Settings,
     ) -> Result<Vault, OpenError> {
+        Self::open_with(path, Unlock::Passphrase(passphrase), settings)
+    }
+
+    /// [`Vault::open`] with a passphrase or a key.
+    pub fn open_with(path: &Path, unlock: Unlock, settings: Settings) -> Result<Vault, OpenError> {
         let path = store::resolve(path);
         let bytes = store::read(&path)?;
-        let mut vault = Self::unlock(&path, &bytes, passphrase)?;
+        let mut vault = Self::unlock_with(&path, &bytes, unlock)?;
         vault.settings = settings;
         Ok(vault)
     }
@@ -151,11 +164,27 @@ impl Vault {
         passphrase: &Passphrase,
         settings: Settings,
     ) -> Result<Vault, OpenError> {
+        Self::open_for_update_with(path, Unlock::Passphrase(passphrase), settings)
+    }
+
+    /// [`Vault::open_for_update`] with a passphrase or a key.
+    pub fn open_for_update_with(
+        path: &Path,
+        unlock: Unlock,
+        settings: Settings,
+    ) -> Result<Vault, OpenError> {
         let path = store::resolve(path);
         let lock = store::lock(&path, settings.lock_timeout)?;
-        let mut vault = Self::open(&path, passphrase, settings)?;
+        let mut vault = Self::open_with(&path, unlock, settings)?;
         vault.lock = Some(lock);
         Ok(vault)
+    }
+
+    fn unlock_with(path: &Path, bytes: &[u8], unlock: Unlock) -> Result<Vault, OpenError> {
+        match unlock {
+            Unlock::Passphrase(passphrase) => Self::unlock(path, bytes, passphrase),
+            Unlock::Key(key) => Self::unlock_with_key(path, bytes, key),
+        }
     }
 
     /// Decrypts a vault file already in memory; `path` names it in errors
@@ -198,11 +227,7 @@ impl Vault {
         key: &VaultKey,
         settings: Settings,
     ) -> Result<Vault, OpenError> {
-        let path = store::resolve(path);
-        let bytes = store::read(&path)?;
-        let mut vault = Self::unlock_with_key(&path, &bytes, key)?;
-        vault.settings = settings;
-        Ok(vault)
+        Self::open_with(path, Unlock::Key(key), settings)
     }
 
     fn unlock_with_key(path: &Path, bytes: &[u8], key: &VaultKey) -> Result<Vault, OpenError> {
@@ -398,7 +423,7 @@ impl Vault {
     pub fn restore(
         vault: &Path,
         from: &Path,
-        passphrase: &Passphrase,
+        unlock: Unlock,
         settings: Settings,
     ) -> Result<(Vault, Saved), RestoreError> {
         if same_file(vault, from) {
@@ -406,7 +431,7 @@ impl Vault {
         }
         let vault = &store::resolve(vault);
         let bytes = store::read(from).map_err(|e| RestoreError::Source(e.into()))?;
-        let mut restored = Self::unlock(from, &bytes, passphrase).map_err(RestoreError::Source)?;
+        let mut restored = Self::unlock_with(from, &bytes, unlock).map_err(RestoreError::Source)?;
         store::ensure_private_dir(store::parent_dir(vault))?;
         let lock = store::lock(vault, settings.lock_timeout)?;
         let previous = store::read_if_exists(vault)?;
@@ -422,14 +447,12 @@ impl Vault {
     }
 
     /// Writes an encrypted copy to `dest` once it has checked that the
-    /// written copy opens with `passphrase` and holds the same entries, so
-    /// that a bad copy never replaces a good older one.
-    pub fn backup(
-        &mut self,
-        dest: &Path,
-        passphrase: &Passphrase,
-        overwrite: bool,
-    ) -> Result<(), BackupError> {
+    /// written copy reads back as this vault: the same slots, byte for byte
+    /// (so it opens with the same passphrase and recovery key), and a
+    /// payload that opens with this vault's key to the same entries. A bad
+    /// copy never replaces a good older one. No KDF runs: the check needs
+    /// neither the passphrase nor half a second.
+    pub fn backup(&mut self, dest: &Path, overwrite: bool) -> Result<(), BackupError> {
         // Through a symbolic link, as the vault's own path is.
         let dest = &store::resolve(dest);
         let backups_dir = backups::dir(&self.path);
@@ -446,16 +469,10 @@ impl Vault {
         let bytes = self.seal()?;
         let mismatch = || BackupError::Mismatch(dest.to_path_buf());
         store::write_checked(dest, &bytes, overwrite, |written| {
-            // The passphrase has just opened the vault: a copy that does not
-            // open with it was not written as sent. Only a lack of memory
-            // for the KDF is not the copy's fault, and is said as such.
-            let copy = Vault::from_bytes(written, &store::read(written)?, passphrase).map_err(
-                |e| match e {
-                    OpenError::OutOfMemory(_) => BackupError::Check(e),
-                    _ => mismatch(),
-                },
-            )?;
-            if copy.entries != self.entries {
+            let read_back = store::read(written)?;
+            let copy =
+                Self::unlock_with_key(written, &read_back, &self.key).map_err(|_| mismatch())?;
+            if copy.header.slots != self.header.slots || copy.entries != self.entries {
                 return Err(mismatch());
             }
             Ok(())
