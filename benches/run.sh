@@ -15,3 +15,4 @@ fi
 python3 -c 'import pyotp' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyotp
 cargo bench --bench unlock
 cargo bench --bench merge
+cargo bench --bench agent

@@ -31,7 +31,7 @@ use thiserror::Error;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::secret::VaultKey;
-use crate::vault::store;
+use crate::vault::{OpenError, Unlock, store};
 
 /// How long a client waits for an agent before going on without it: a dead
 /// or hung agent must never hold a command up.
@@ -214,6 +214,42 @@ pub fn key(vault: &Path) -> Result<Option<VaultKey>, AgentError> {
                 .map(Some)
                 .ok_or(AgentError::Protocol)
         }
+    }
+}
+
+/// What came of opening a vault with its agent's key.
+#[derive(Debug)]
+pub enum Through<T> {
+    Opened(T),
+    /// No agent holds the key; an agent that is there but cannot be used
+    /// says why, and is passed over.
+    NoKey(Option<AgentError>),
+    /// The agent's key no longer opens the file: another vault was put in
+    /// its place (a restore of another vault, a sync tool, a copy). The
+    /// agent has been told to lock; the passphrase is needed.
+    Replaced,
+}
+
+/// Opens `vault` with `open` and the key its agent holds, if any. A key
+/// that no longer opens the file locks the agent, so that it does not keep
+/// a key to a vault that is gone; any other failure to open is the vault's
+/// and is returned.
+pub fn open_through<T>(
+    vault: &Path,
+    open: impl FnOnce(Unlock) -> Result<T, OpenError>,
+) -> Result<Through<T>, OpenError> {
+    let key = match key(vault) {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(Through::NoKey(None)),
+        Err(e) => return Ok(Through::NoKey(Some(e))),
+    };
+    match open(Unlock::Key(&key)) {
+        Ok(opened) => Ok(Through::Opened(opened)),
+        Err(OpenError::OtherKey(_)) => {
+            let _ = ask(vault, "LOCK");
+            Ok(Through::Replaced)
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -4,8 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use otpvault::agent;
-use otpvault::secret::VaultKey;
+use otpvault::agent::{self, Through};
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{CreateError, OpenError, Saved, Settings, Unlock};
 use otpvault::{KdfParams, Passphrase, Vault};
@@ -76,37 +75,20 @@ impl Context {
             .current(&format!("Passphrase for {}: ", self.vault.display()))?)
     }
 
-    /// The key the agent holds for this vault, if it is unlocked. An agent
-    /// that cannot be used is said once and passed over.
-    fn agent_key(&self) -> Option<VaultKey> {
-        match agent::key(&self.vault) {
-            Ok(key) => key,
-            Err(e) => {
-                warn(&format!("not using the agent: {e}"));
-                None
-            }
-        }
-    }
-
     /// Opens the vault: with the agent's key when it holds one, else with
-    /// the passphrase. A key that no longer opens the file (another vault
-    /// was put in its place) locks the agent, and the passphrase is asked.
+    /// the passphrase.
     fn open_by(
         &self,
         open: impl Fn(Unlock) -> Result<Vault, OpenError>,
     ) -> Result<(Vault, Unlocked), Failure> {
         self.require_vault()?;
-        if let Some(key) = self.agent_key() {
-            match open(Unlock::Key(&key)) {
-                Ok(vault) => return Ok((vault, Unlocked::Agent)),
-                Err(OpenError::OtherKey(_)) => {
-                    let _ = agent::ask(&self.vault, "LOCK");
-                    note!(
-                        "otp: the vault was replaced by another since `otp unlock` (its key differs): locked the agent; asking for the passphrase"
-                    );
-                }
-                Err(e) => return Err(e.into()),
-            }
+        match agent::open_through(&self.vault, &open)? {
+            Through::Opened(vault) => return Ok((vault, Unlocked::Agent)),
+            Through::NoKey(None) => {}
+            Through::NoKey(Some(e)) => warn(&format!("not using the agent: {e}")),
+            Through::Replaced => note!(
+                "otp: the vault was replaced by another since `otp unlock` (its key differs): locked the agent; asking for the passphrase"
+            ),
         }
         let passphrase = self.passphrase()?;
         let vault = open(Unlock::Passphrase(&passphrase))?;
