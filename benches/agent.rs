@@ -14,6 +14,9 @@ use otpvault::vault::Settings;
 use otpvault::{Entry, Params, Passphrase, Vault};
 
 const RUNS: usize = 31;
+
+/// One timed command: a row of the table.
+type Row<'a> = (&'static str, Box<dyn FnMut() -> Duration + 'a>);
 const PASSPHRASE: &str = "benchmark passphrase";
 const KEY: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
@@ -102,7 +105,7 @@ fn main() {
     let pid = status["agent_pid"].as_u64().expect("the agent's pid");
 
     let oathtool = have_oathtool();
-    let mut rows: Vec<(&str, Box<dyn FnMut() -> Duration>)> = vec![
+    let mut rows: Vec<Row> = vec![
         (
             "`otp code` unlocked, through the agent",
             Box::new(|| timed(&mut otp(&unlocked, runtime.path(), &["code", "Amazon"]))),
