@@ -75,6 +75,14 @@ fn fold(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// Whether `name` can name an entry: not blank, and plain text.
+pub fn check_name(name: &str) -> Result<(), EntryError> {
+    if name.trim().is_empty() {
+        return Err(EntryError::EmptyName);
+    }
+    Ok(text::check(Field::Name, name)?)
+}
+
 /// True if `query` is part of the entry's name, issuer or account,
 /// regardless of case.
 pub fn matches(entry: &Entry, query: &str) -> bool {
@@ -258,15 +266,9 @@ impl Entries {
     /// Adds an entry whose name is not taken, whose secret is not already
     /// in the vault, and whose name, issuer and account are plain text.
     pub fn add(&mut self, entry: Entry) -> Result<&Entry, EntryError> {
-        if entry.name.trim().is_empty() {
-            return Err(EntryError::EmptyName);
-        }
-        text::check(Field::Name, &entry.name)?;
+        self.check_new_name(&entry.name)?;
         text::check(Field::Issuer, &entry.issuer)?;
         text::check(Field::Account, &entry.account)?;
-        if self.index_of_name(&entry.name).is_some() {
-            return Err(EntryError::NameExists(entry.name));
-        }
         if let Some(same) = self.holding(&entry) {
             return Err(EntryError::SameSecret(same.name.clone()));
         }
@@ -288,6 +290,16 @@ impl Entries {
         self.entries.insert(at, entry);
         self.settle_names();
         Ok(self.by_id(&id).unwrap_or(&self.entries[at]))
+    }
+
+    /// Whether a new entry may be called `name`: a name ([`check_name`])
+    /// that no entry has. `otp add` asks this before the key is pasted.
+    pub fn check_new_name(&self, name: &str) -> Result<(), EntryError> {
+        check_name(name)?;
+        if self.index_of_name(name).is_some() {
+            return Err(EntryError::NameExists(name.to_string()));
+        }
+        Ok(())
     }
 
     /// The entry that already holds `entry`'s secret for its kind of code.
@@ -328,10 +340,7 @@ impl Entries {
 
     /// [`Entries::rename`], with the change stamped `now`.
     pub fn rename_at(&mut self, old: &str, new: &str, now: i64) -> Result<&Entry, EntryError> {
-        if new.trim().is_empty() {
-            return Err(EntryError::EmptyName);
-        }
-        text::check(Field::Name, new)?;
+        check_name(new)?;
         let i = self.index_of_exact(old)?;
         if self.index_of_name(new).is_some_and(|j| j != i) {
             return Err(EntryError::NameExists(new.to_string()));

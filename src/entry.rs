@@ -82,6 +82,29 @@ impl Entry {
         self.otp.code(&self.secret, time)
     }
 
+    /// What a person needs to type a time-based code in time: the code at
+    /// `time`, the seconds it has left and, when those are
+    /// [`NEXT_CODE_WITHIN`] or fewer, the code that follows, so that nobody
+    /// types a code that dies on the way. `None` for an HOTP entry, whose
+    /// code is shown only by using it up.
+    pub fn current(&self, time: u64) -> Result<Option<Current>, ParamError> {
+        if self.otp.kind == Kind::Hotp {
+            return Ok(None);
+        }
+        let remaining = self.otp.remaining(time);
+        let next = if remaining <= NEXT_CODE_WITHIN {
+            Some(self.code(time.saturating_add(remaining))?)
+        } else {
+            None
+        };
+        Ok(Some(Current {
+            code: self.code(time)?,
+            remaining,
+            period: self.otp.period,
+            next,
+        }))
+    }
+
     /// Moves an HOTP counter on, returning the code at the old one. At the
     /// last counter there is no next one, so no code is made.
     ///
@@ -144,6 +167,22 @@ impl Entry {
     }
 }
 
+/// A code is shown with the next one when this many seconds or fewer are
+/// left: about the time it takes to read six digits and type them.
+pub const NEXT_CODE_WITHIN: u64 = 5;
+
+/// A time-based code as [`Entry::current`] gives it.
+#[derive(Debug)]
+pub struct Current {
+    pub code: Code,
+    /// Seconds until `code` changes.
+    pub remaining: u64,
+    /// Seconds a code lasts.
+    pub period: u32,
+    /// The code after `code`, when it is close.
+    pub next: Option<Code>,
+}
+
 /// An account as a URI or another app's export describes it: everything an
 /// [`Entry`] needs but the name the user calls it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +213,21 @@ pub struct Overrides {
     /// Counter-based; a URI's counter stands unless `counter` replaces it.
     pub hotp: bool,
     pub counter: Option<u64>,
+}
+
+impl Overrides {
+    /// What the user typed is plain text (checked before anything is asked).
+    pub fn check(&self) -> Result<(), EntryError> {
+        for (field, value) in [
+            (Field::Issuer, &self.issuer),
+            (Field::Account, &self.account),
+        ] {
+            if let Some(value) = value {
+                text::check(field, value)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Account {
@@ -219,14 +273,7 @@ impl Account {
     pub fn enrol(mut self, name: String, overrides: Overrides) -> Result<Enrolled, EntryError> {
         let cleaned = self.clean();
         text::check(Field::Name, &name)?;
-        for (field, value) in [
-            (Field::Issuer, &overrides.issuer),
-            (Field::Account, &overrides.account),
-        ] {
-            if let Some(value) = value {
-                text::check(field, value)?;
-            }
-        }
+        overrides.check()?;
         let mut params = self.params;
         if let Some(algorithm) = overrides.algorithm {
             params.algorithm = algorithm;
@@ -269,6 +316,35 @@ mod tests {
 
     fn key() -> Secret {
         key::parse("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap()
+    }
+
+    #[test]
+    fn the_next_code_comes_with_five_seconds_or_fewer_left() {
+        let entry = Account::from_key(key())
+            .enrol("Amazon".into(), Overrides::default())
+            .unwrap()
+            .entry;
+        let t = 1_700_000_020; // 20 s left in its period
+        let now = entry.current(t).unwrap().unwrap();
+        assert_eq!((now.remaining, now.next.is_none()), (20, true));
+        let late = entry.current(t + 15).unwrap().unwrap();
+        assert_eq!(late.remaining, 5);
+        assert_eq!(late.code.as_str(), entry.code(t).unwrap().as_str());
+        assert_eq!(
+            late.next.unwrap().as_str(),
+            entry.code(t + 20).unwrap().as_str()
+        );
+        let hotp = Account::from_key(key())
+            .enrol(
+                "Bank".into(),
+                Overrides {
+                    hotp: true,
+                    ..Overrides::default()
+                },
+            )
+            .unwrap()
+            .entry;
+        assert!(hotp.current(t).unwrap().is_none());
     }
 
     #[test]

@@ -20,7 +20,9 @@
 #![forbid(unsafe_code)]
 
 pub mod agent;
+pub mod clipboard;
 pub mod clock;
+pub mod config;
 pub mod crypto;
 pub mod entries;
 pub mod entry;

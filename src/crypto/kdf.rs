@@ -191,6 +191,88 @@ impl KdfParams {
     }
 }
 
+/// The smallest memory [`KdfParams::fitting`] goes down to: below this
+/// the passes that make up the work would take longer than the memory
+/// saves.
+const FITTING_MIN_KIB: u32 = 8 * 1024;
+
+/// KDF parameters chosen for a new vault, and whether the default had to
+/// give way to the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fitted {
+    pub params: KdfParams,
+    /// The memory available when they were chosen, in KiB.
+    pub available_kib: u64,
+    /// True if the default took more than a quarter of it.
+    pub reduced: bool,
+}
+
+impl KdfParams {
+    /// The default for a new vault, unless its memory is more than a
+    /// quarter of `available_kib`: a vault must unlock with the rest of the
+    /// machine running, and on a 512 MiB VPS the default could not unlock
+    /// at all. Then the memory is the largest power of two within that
+    /// quarter (at least 8 MiB), and passes are added so that memory ×
+    /// passes stays at or above [`FLOOR`]'s 64 MiB × 3.
+    pub fn fitting(available_kib: u64) -> Fitted {
+        let default = KdfParams::default();
+        let quarter = available_kib / 4;
+        if u64::from(default.memory_kib) <= quarter {
+            return Fitted {
+                params: default,
+                available_kib,
+                reduced: false,
+            };
+        }
+        let mut memory_kib = FITTING_MIN_KIB;
+        while u64::from(memory_kib) * 2 <= quarter && memory_kib * 2 < default.memory_kib {
+            memory_kib *= 2;
+        }
+        let floor_work = FLOOR.memory_kib * FLOOR.iterations;
+        let iterations = default.iterations.max(floor_work.div_ceil(memory_kib));
+        Fitted {
+            params: KdfParams {
+                memory_kib,
+                iterations,
+                parallelism: default.parallelism,
+            },
+            available_kib,
+            reduced: true,
+        }
+    }
+}
+
+/// The memory available to a new program now, in KiB: Linux's
+/// `MemAvailable`, else the free memory. Debug builds take
+/// `OTP_TEST_AVAILABLE_MIB` instead, so that tests can play a small machine.
+pub fn available_memory_kib() -> u64 {
+    if cfg!(debug_assertions)
+        && let Some(mib) = std::env::var("OTP_TEST_AVAILABLE_MIB")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+    {
+        return mib * 1024;
+    }
+    let from_meminfo = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        });
+    if let Some(kib) = from_meminfo {
+        return kib;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let info = rustix::system::sysinfo();
+        (info.freeram as u64).saturating_mul(u64::from(info.mem_unit)) / 1024
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        4 * 1024 * 1024
+    }
+}
+
 /// Half the machine's memory in KiB, the most [`KdfParams::calibrate`] may
 /// choose: a vault must still unlock while the rest of the system runs.
 /// Where the total cannot be read (outside Linux), 2 GiB is assumed.
@@ -296,6 +378,38 @@ mod tests {
         iterations: 1,
         parallelism: 1,
     };
+
+    #[test]
+    fn a_small_machine_gets_less_memory_and_more_passes() {
+        let mib = |m: u64| m * 1024;
+        let f = KdfParams::fitting(mib(8 * 1024));
+        assert_eq!((f.params, f.reduced), (KdfParams::default(), false));
+        assert!(
+            !KdfParams::fitting(mib(2048)).reduced,
+            "exactly a quarter fits"
+        );
+        for (available, memory, passes) in [
+            (2047, 256, 2),
+            (1024, 256, 2),
+            (512, 128, 2),
+            (400, 64, 3),
+            (200, 32, 6),
+            (64, 16, 12),
+            (20, 8, 24),
+            (1, 8, 24),
+        ] {
+            let f = KdfParams::fitting(mib(available));
+            assert!(f.reduced);
+            assert_eq!(
+                (f.params.memory_kib, f.params.iterations),
+                (mib(memory) as u32, passes),
+                "{available} MiB"
+            );
+            assert_eq!(f.params.check(), Ok(()));
+            let work = u64::from(f.params.memory_kib) * u64::from(f.params.iterations);
+            assert!(work >= u64::from(FLOOR.memory_kib) * 3);
+        }
+    }
 
     #[test]
     fn the_floor_is_64_mib_three_passes() {

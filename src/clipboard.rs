@@ -1,0 +1,198 @@
+//! Copying a code to the clipboard, and taking it away again.
+//!
+//! A code on the clipboard outlives its use: it is pasted by accident into
+//! a chat, or read by the next program that looks. So a copy is cleared
+//! after [`DEFAULT_CLEAR_AFTER`], as `pass -c` and phone apps do, but only if
+//! the clipboard still holds that code: whatever the user copied since is
+//! theirs.
+//!
+//! Two clipboards are used. The system's (X11 or Wayland, through arboard)
+//! belongs to a process: on X11 the text is served by the process that set
+//! it, so the [`Holder`] lives in a small process of its own for as long as
+//! the code is offered. Over SSH, or with no display, the terminal's own
+//! clipboard is reached with the OSC 52 escape sequence ([`osc52`]), which
+//! most terminals and tmux accept; a terminal cannot be asked what its
+//! clipboard holds, so such a copy cannot be cleared safely and is not.
+
+use std::time::{Duration, Instant};
+
+use data_encoding::BASE64;
+use thiserror::Error;
+use zeroize::{Zeroize, Zeroizing};
+
+/// How long a copied code stays on the clipboard: a code lasts 30 s.
+pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
+/// How often a [`Holder`] looks whether its text was replaced.
+const POLL: Duration = Duration::from_millis(200);
+
+#[derive(Debug, Error)]
+pub enum ClipboardError {
+    #[error(
+        "no clipboard to copy to: no display (DISPLAY or WAYLAND_DISPLAY) and no terminal; leave out --copy to print the code"
+    )]
+    Unavailable,
+    /// arboard's description of what failed; it never holds the text.
+    #[error(
+        "the system clipboard cannot be used ({0}): check DISPLAY or WAYLAND_DISPLAY, or leave out --copy to print the code"
+    )]
+    System(String),
+}
+
+/// Which clipboard a copy goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// The desktop's clipboard (X11 or Wayland).
+    System,
+    /// The terminal's clipboard, through OSC 52.
+    Terminal,
+}
+
+/// What the environment says about where a copy can go.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Surroundings {
+    /// DISPLAY or WAYLAND_DISPLAY is set.
+    pub display: bool,
+    /// SSH_TTY or SSH_CONNECTION is set: the user's screen is elsewhere.
+    pub ssh: bool,
+    /// A terminal is there to send OSC 52 to.
+    pub terminal: bool,
+}
+
+impl Surroundings {
+    /// The environment of this process; `terminal` is the caller's to say.
+    pub fn of_this_process(terminal: bool) -> Surroundings {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        Surroundings {
+            display: set("DISPLAY") || set("WAYLAND_DISPLAY"),
+            ssh: set("SSH_TTY") || set("SSH_CONNECTION"),
+            terminal,
+        }
+    }
+
+    /// The clipboards to try, best first. Over SSH the user's own screen is
+    /// the terminal's far end, so OSC 52 comes first; a display forwarded
+    /// over SSH is the second choice.
+    pub fn routes(self) -> Result<Vec<Route>, ClipboardError> {
+        let mut routes = Vec::with_capacity(2);
+        if self.terminal && self.ssh {
+            routes.push(Route::Terminal);
+        }
+        if self.display {
+            routes.push(Route::System);
+        }
+        if self.terminal && !self.ssh {
+            routes.push(Route::Terminal);
+        }
+        if routes.is_empty() {
+            return Err(ClipboardError::Unavailable);
+        }
+        Ok(routes)
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+pub fn osc52(text: &str) -> Zeroizing<String> {
+    let mut sequence = Zeroizing::new(String::with_capacity(16 + text.len() * 2));
+    sequence.push_str("\x1b]52;c;");
+    BASE64.encode_append(text.as_bytes(), &mut sequence);
+    sequence.push('\x07');
+    sequence
+}
+
+/// What became of a copied text when a [`Holder`] let it go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// The time was up and the clipboard still held the text: it was cleared.
+    Cleared,
+    /// Something else was copied meanwhile: left as it is.
+    Replaced,
+}
+
+/// Text on the system clipboard, offered for as long as this lives.
+pub struct Holder {
+    clipboard: arboard::Clipboard,
+}
+
+impl Holder {
+    /// Puts `text` on the system clipboard.
+    pub fn copy(text: &str) -> Result<Holder, ClipboardError> {
+        let mut clipboard = arboard::Clipboard::new().map_err(system)?;
+        clipboard.set_text(text).map_err(system)?;
+        Ok(Holder { clipboard })
+    }
+
+    /// Whether the clipboard still holds `text`.
+    pub fn holds(&mut self, text: &str) -> bool {
+        match self.clipboard.get_text() {
+            Ok(mut now) => {
+                let same = now == text;
+                now.zeroize();
+                same
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Offers `text` until `deadline`, then clears the clipboard if it
+    /// still holds it. Returns early when something else was copied.
+    pub fn keep_until(mut self, text: &str, deadline: Instant) -> Kept {
+        loop {
+            if !self.holds(text) {
+                return Kept::Replaced;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            std::thread::sleep(POLL.min(deadline - now));
+        }
+        let _ = self.clipboard.clear();
+        if self.holds(text) {
+            // Clearing did not take: overwrite rather than leave the code.
+            let _ = self.clipboard.set_text("");
+        }
+        Kept::Cleared
+    }
+}
+
+fn system(error: arboard::Error) -> ClipboardError {
+    ClipboardError::System(match error {
+        arboard::Error::ClipboardNotSupported => "not supported here".into(),
+        arboard::Error::ClipboardOccupied => "busy".into(),
+        arboard::Error::ConversionFailure => "conversion failed".into(),
+        arboard::Error::ContentNotAvailable => "no text".into(),
+        other => other.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_is_the_text_in_base64() {
+        assert_eq!(osc52("773698").as_str(), "\x1b]52;c;NzczNjk4\x07");
+    }
+
+    #[test]
+    fn routes_prefer_the_screen_the_user_looks_at() {
+        let at = |display, ssh, terminal| {
+            Surroundings {
+                display,
+                ssh,
+                terminal,
+            }
+            .routes()
+            .ok()
+        };
+        use Route::*;
+        assert_eq!(at(true, false, true), Some(vec![System, Terminal]));
+        assert_eq!(at(true, false, false), Some(vec![System]));
+        assert_eq!(at(false, false, true), Some(vec![Terminal]));
+        assert_eq!(at(true, true, true), Some(vec![Terminal, System]));
+        assert_eq!(at(false, true, true), Some(vec![Terminal]));
+        assert_eq!(at(false, true, false), None);
+        assert_eq!(at(false, false, false), None);
+    }
+}

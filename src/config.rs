@@ -1,0 +1,368 @@
+//! The config file: what people would otherwise put in their shell's
+//! startup file, read from `$XDG_CONFIG_HOME/otpvault/config.toml` (the
+//! platform's config folder elsewhere).
+//!
+//! ```toml
+//! vault = "~/Sync/otp/vault.otpvault"
+//! passphrase_command = "pass show otpvault"
+//! keep_backups = 20
+//! clipboard_seconds = 20
+//! unlock_timeout = "30m"
+//! ```
+//!
+//! A flag beats the environment, which beats the file, which beats the
+//! default ([`Config::or`]). A key the file may not have, or a value of the
+//! wrong kind, is an error naming the file, the line and the key, never a
+//! silent default: a typo in `vault` must not send writes elsewhere. The
+//! file can name a command that is run for the passphrase, so one that
+//! another user could write is refused, as ssh refuses such a config.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::vault::{Settings, backups, store};
+use crate::{agent, clipboard, clock};
+
+/// Every setting, each unset unless given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    pub vault: Option<PathBuf>,
+    pub passphrase_command: Option<String>,
+    pub passphrase_command_timeout: Option<Duration>,
+    pub keep_backups: Option<usize>,
+    pub lock_timeout: Option<Duration>,
+    pub clipboard_seconds: Option<Duration>,
+    pub unlock_timeout: Option<Duration>,
+}
+
+/// The keys a config file may hold, with the kind of value each takes.
+pub const KEYS: [(&str, &str); 7] = [
+    ("vault", "a path"),
+    ("passphrase_command", "a shell command"),
+    ("passphrase_command_timeout", "a whole number of seconds"),
+    ("keep_backups", "a whole number"),
+    ("lock_timeout", "a whole number of seconds"),
+    ("clipboard_seconds", "a whole number of seconds"),
+    (
+        "unlock_timeout",
+        "seconds, or a duration in quotes (\"90s\", \"15m\", \"2h\")",
+    ),
+];
+
+/// Larger than a config file needs to be.
+const MAX_LEN: u64 = 64 * 1024;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the config file {0} is larger than 64 KiB: it is not a config file")]
+    TooLarge(PathBuf),
+    #[error(
+        "the config file {0} can be changed by other users, and it can name a command to run: make it yours alone (chmod go-w)"
+    )]
+    Writable(PathBuf),
+    #[error(
+        "the config file {0} belongs to another user, and it can name a command to run: use a file of your own"
+    )]
+    Owner(PathBuf),
+    #[error("the config file {path}, line {line}: not valid TOML: write `key = value` lines")]
+    Syntax { path: PathBuf, line: usize },
+    #[error(
+        "the config file {path}, line {line}: unknown key `{key}`: the keys are vault, passphrase_command, passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds, unlock_timeout"
+    )]
+    UnknownKey {
+        path: PathBuf,
+        line: usize,
+        key: String,
+    },
+    #[error("the config file {path}, line {line}: `{key}` takes {expected}")]
+    BadValue {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        expected: &'static str,
+    },
+}
+
+/// Where the config file is looked for, if the user has a home.
+pub fn path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "otpvault")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// Reads the config file at `path`; no file is an empty config.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let read = |source| ConfigError::Read {
+            path: path.into(),
+            source,
+        };
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(read(e)),
+        };
+        let meta = file.metadata().map_err(read)?;
+        if meta.mode() & 0o022 != 0 {
+            return Err(ConfigError::Writable(path.into()));
+        }
+        if meta.uid() != rustix::process::getuid().as_raw() {
+            return Err(ConfigError::Owner(path.into()));
+        }
+        if meta.len() > MAX_LEN {
+            return Err(ConfigError::TooLarge(path.into()));
+        }
+        let text = std::fs::read_to_string(path).map_err(read)?;
+        Config::parse(&text, path)
+    }
+
+    /// Reads a config file's text; `path` is for the messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: path.into(),
+                    line: e.span().map_or(1, |span| line_at(text, span.start)),
+                })?;
+        let mut config = Config::default();
+        for (key, value) in &table {
+            let line = line_of_key(text, key);
+            let expected = KEYS
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or("", |&(_, expected)| expected);
+            let bad = || ConfigError::BadValue {
+                path: path.into(),
+                line,
+                key: key.clone(),
+                expected,
+            };
+            let seconds = || {
+                value
+                    .as_integer()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .map(Duration::from_secs)
+                    .ok_or_else(bad)
+            };
+            match key.as_str() {
+                "vault" => {
+                    let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
+                    config.vault = Some(expand_home(text));
+                }
+                "passphrase_command" => {
+                    let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
+                    config.passphrase_command = Some(text.to_string());
+                }
+                "passphrase_command_timeout" => {
+                    config.passphrase_command_timeout = Some(seconds()?);
+                }
+                "keep_backups" => {
+                    let n = value.as_integer().and_then(|n| usize::try_from(n).ok());
+                    config.keep_backups = Some(n.ok_or_else(bad)?);
+                }
+                "lock_timeout" => config.lock_timeout = Some(seconds()?),
+                "clipboard_seconds" => {
+                    let duration = seconds()?;
+                    if duration.is_zero() {
+                        return Err(bad());
+                    }
+                    config.clipboard_seconds = Some(duration);
+                }
+                "unlock_timeout" => {
+                    let duration = match value {
+                        toml::Value::String(s) => clock::parse_duration(s).ok(),
+                        _ => seconds().ok().filter(|d| !d.is_zero()),
+                    };
+                    config.unlock_timeout = Some(duration.ok_or_else(bad)?);
+                }
+                _ => {
+                    return Err(ConfigError::UnknownKey {
+                        path: path.into(),
+                        line,
+                        key: key.clone(),
+                    });
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// This config, with what it leaves unset taken from `fallback`: flags
+    /// and environment first, then the file.
+    pub fn or(self, fallback: Config) -> Config {
+        Config {
+            vault: self.vault.or(fallback.vault),
+            passphrase_command: self.passphrase_command.or(fallback.passphrase_command),
+            passphrase_command_timeout: self
+                .passphrase_command_timeout
+                .or(fallback.passphrase_command_timeout),
+            keep_backups: self.keep_backups.or(fallback.keep_backups),
+            lock_timeout: self.lock_timeout.or(fallback.lock_timeout),
+            clipboard_seconds: self.clipboard_seconds.or(fallback.clipboard_seconds),
+            unlock_timeout: self.unlock_timeout.or(fallback.unlock_timeout),
+        }
+    }
+}
+
+/// How long a passphrase command may run before it is killed.
+pub const DEFAULT_PASSPHRASE_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The settings, with the defaults for what is unset.
+impl Config {
+    pub fn vault_settings(&self) -> Settings {
+        Settings {
+            keep_backups: self.keep_backups.unwrap_or(backups::DEFAULT_KEEP),
+            lock_timeout: self.lock_timeout.unwrap_or(store::LOCK_TIMEOUT),
+        }
+    }
+
+    pub fn passphrase_command_timeout(&self) -> Duration {
+        self.passphrase_command_timeout
+            .unwrap_or(DEFAULT_PASSPHRASE_COMMAND_TIMEOUT)
+    }
+
+    /// How long a copied code stays on the clipboard.
+    pub fn clipboard_seconds(&self) -> Duration {
+        self.clipboard_seconds
+            .unwrap_or(clipboard::DEFAULT_CLEAR_AFTER)
+    }
+
+    /// How long `otp unlock` keeps an unused vault unlocked.
+    pub fn unlock_timeout(&self) -> Duration {
+        self.unlock_timeout.unwrap_or(agent::DEFAULT_IDLE)
+    }
+}
+
+/// `~/x` is the home folder's `x`, as in a shell.
+fn expand_home(text: &str) -> PathBuf {
+    match (text.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+        _ => PathBuf::from(text),
+    }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The line on which `key` is set (the first `key =` at a line's start).
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            let bare = line.strip_prefix(key);
+            let quoted = line
+                .strip_prefix('"')
+                .and_then(|l| l.strip_prefix(key))
+                .and_then(|l| l.strip_prefix('"'));
+            let is_table = line.strip_prefix('[').and_then(|l| l.strip_prefix(key));
+            [bare, quoted]
+                .into_iter()
+                .flatten()
+                .any(|rest| rest.trim_start().starts_with('='))
+                || is_table.is_some_and(|rest| rest.trim_start().starts_with(']'))
+        })
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let config = parse(
+            "# mine\nvault = \"/v/x.otpvault\"\npassphrase_command = \"pass show otp\"\n\
+             passphrase_command_timeout = 30\nkeep_backups = 3\nlock_timeout = 5\n\
+             clipboard_seconds = 20\nunlock_timeout = \"30m\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config,
+            Config {
+                vault: Some("/v/x.otpvault".into()),
+                passphrase_command: Some("pass show otp".into()),
+                passphrase_command_timeout: Some(Duration::from_secs(30)),
+                keep_backups: Some(3),
+                lock_timeout: Some(Duration::from_secs(5)),
+                clipboard_seconds: Some(Duration::from_secs(20)),
+                unlock_timeout: Some(Duration::from_secs(1800)),
+            }
+        );
+        assert_eq!(
+            parse("unlock_timeout = 90").unwrap().unlock_timeout,
+            Some(Duration::from_secs(90))
+        );
+    }
+
+    #[test]
+    fn a_bad_key_or_value_names_the_line_and_the_key() {
+        let e = parse("vault = \"/v\"\n\nkeep_backup = 3\n").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::UnknownKey { line: 3, key, .. } if key == "keep_backup"),
+            "{e:?}"
+        );
+        let e = parse("vault = \"/v\"\nkeep_backups = \"many\"\n").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::BadValue { line: 2, key, .. } if key == "keep_backups"),
+            "{e:?}"
+        );
+        assert!(!e.to_string().contains("many"), "the value is not quoted");
+        for bad in [
+            "keep_backups = -1",
+            "clipboard_seconds = 0",
+            "unlock_timeout = \"1d\"",
+            "unlock_timeout = 0",
+            "vault = 3",
+            "vault = \"\"",
+            "lock_timeout = 1.5",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(ConfigError::BadValue { line: 1, .. })),
+                "{bad}"
+            );
+        }
+        let e = parse("[vault]\npath = 3\n").unwrap_err();
+        assert!(matches!(e, ConfigError::BadValue { line: 1, .. }), "{e:?}");
+        let e = parse("[other]\n").unwrap_err();
+        assert!(
+            matches!(e, ConfigError::UnknownKey { line: 1, .. }),
+            "{e:?}"
+        );
+        let e = parse("vault = \"/v\"\nkeep_backups = \n").unwrap_err();
+        assert!(matches!(e, ConfigError::Syntax { line: 2, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn flags_and_environment_come_before_the_file() {
+        let given = Config {
+            keep_backups: Some(1),
+            ..Config::default()
+        };
+        let file = Config {
+            keep_backups: Some(5),
+            lock_timeout: Some(Duration::from_secs(3)),
+            ..Config::default()
+        };
+        let merged = given.or(file);
+        assert_eq!(merged.keep_backups, Some(1));
+        assert_eq!(merged.lock_timeout, Some(Duration::from_secs(3)));
+    }
+}
