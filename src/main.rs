@@ -5,7 +5,8 @@
 //! ```text
 //! otp add NAME [--issuer I] [--account A] [--key KEY | --uri URI | --qr IMAGE]
 //!              [--algorithm SHA1|SHA256|SHA512] [--digits N] [--period S] [--hotp [--counter N]]
-//! otp code [QUERY] [--at TIME] [--json]
+//! otp code [QUERY] [--at TIME] [-j] [-c]
+//! otp watch [QUERY]
 //! otp list [--json]
 //! otp remove NAME
 //! otp rename OLD NEW
@@ -44,10 +45,10 @@
 //! otp: created the vault /home/you/.local/share/otpvault/vault.otpvault
 //! otp: added Amazon (TOTP, SHA1, 6 digits, 30 s) to /home/you/.local/share/otpvault/vault.otpvault
 //! otp: type this code into Amazon to finish its setup:
-//! 428273 (valid 17 s more)
+//! 428273  (17 s left)
 //! $ otp code amazon
 //! Passphrase for /home/you/.local/share/otpvault/vault.otpvault: ********
-//! 773698
+//! 773698  (12 s left)
 //! $ otp backup /media/usb/otp-backup.otpvault
 //! Passphrase for /home/you/.local/share/otpvault/vault.otpvault: ********
 //! otp: backed up 1 entry to /media/usb/otp-backup.otpvault and checked that it opens with your passphrase
@@ -59,75 +60,64 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
-use otpvault::vault::Settings;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use otpvault::config::Config;
 
 use cli::context::Context;
-use cli::passphrase::Sources;
-use cli::{agent, commands, recovery, status, sync, transfer};
+use cli::{agent, clip, commands, recovery, shell, status, sync, transfer, watch};
+
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Global options";
 
 #[derive(Parser, Debug)]
-#[command(name = "otp", version, about = "TOTP codes from an encrypted vault", long_about = None)]
+#[command(
+    name = "otp",
+    version,
+    about = "TOTP codes from an encrypted vault",
+    long_about = None,
+    disable_help_subcommand = true
+)]
 struct Cli {
     /// The vault file [default: otpvault's folder in your data directory].
-    #[arg(long, global = true, env = "OTP_VAULT", hide_env_values = true)]
+    #[arg(long, global = true, env = "OTP_VAULT", hide_env_values = true, help_heading = GLOBAL)]
     vault: Option<PathBuf>,
     /// Read the passphrase from this file (one trailing newline dropped).
-    #[arg(
-        long,
-        global = true,
-        env = "OTP_PASSPHRASE_FILE",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "OTP_PASSPHRASE_FILE", hide_env_values = true, help_heading = GLOBAL)]
     passphrase_file: Option<PathBuf>,
     /// Run this shell command and use its output as the passphrase.
-    #[arg(
-        long,
-        global = true,
-        env = "OTP_PASSPHRASE_COMMAND",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "OTP_PASSPHRASE_COMMAND", hide_env_values = true, help_heading = GLOBAL)]
     passphrase_command: Option<String>,
-    /// Stop the passphrase command if it runs longer than this, in seconds.
-    #[arg(
-        long,
-        global = true,
-        env = "OTP_PASSPHRASE_COMMAND_TIMEOUT",
-        default_value_t = 120,
-        value_name = "SECONDS"
-    )]
-    passphrase_command_timeout: u64,
-    /// How many earlier versions of the vault each change keeps in VAULT.backups/.
-    #[arg(
-        long,
-        global = true,
-        env = "OTP_KEEP_BACKUPS",
-        default_value_t = 10,
-        value_name = "N"
-    )]
-    keep_backups: usize,
-    /// How long a change waits for another otp's change to finish, in seconds.
-    #[arg(
-        long,
-        global = true,
-        env = "OTP_LOCK_TIMEOUT",
-        default_value_t = 10,
-        value_name = "SECONDS"
-    )]
-    lock_timeout: u64,
-    /// How long `otp unlock` keeps the vault unlocked while unused: seconds,
-    /// or 90s, 15m, 2h.
-    #[arg(
-        long = "unlock-timeout",
-        global = true,
-        env = "OTP_UNLOCK_TIMEOUT",
-        value_name = "DURATION",
-        value_parser = agent::parse_duration,
-        hide = true
-    )]
+    /// Stop the passphrase command if it runs longer than this, in seconds [default: 120].
+    #[arg(long, global = true, env = "OTP_PASSPHRASE_COMMAND_TIMEOUT", hide_env_values = true, value_name = "SECONDS", help_heading = GLOBAL)]
+    passphrase_command_timeout: Option<u64>,
+    /// How many earlier versions of the vault each change keeps in VAULT.backups/ [default: 10].
+    #[arg(long, global = true, env = "OTP_KEEP_BACKUPS", hide_env_values = true, value_name = "N", help_heading = GLOBAL)]
+    keep_backups: Option<usize>,
+    /// How long a change waits for another otp's change to finish, in seconds [default: 10].
+    #[arg(long, global = true, env = "OTP_LOCK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", help_heading = GLOBAL)]
+    lock_timeout: Option<u64>,
+    /// How long a copied code stays on the clipboard, in seconds [default: 30].
+    #[arg(long, global = true, env = "OTP_CLIPBOARD_SECONDS", hide_env_values = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), help_heading = GLOBAL)]
+    clipboard_seconds: Option<u64>,
+    /// How long `otp unlock` keeps the vault unlocked while unused: seconds, or 90s, 15m, 2h [default: 15m].
+    #[arg(long, global = true, env = "OTP_UNLOCK_TIMEOUT", hide_env_values = true, value_name = "DURATION", value_parser = agent::parse_duration, hide = true)]
     unlock_timeout: Option<Duration>,
+    /// Print no notes or warnings (errors still).
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
+    quiet: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Top>,
+}
+
+/// The commands: those on a vault, and those about otp itself, which need
+/// neither a vault nor the config file (so that a broken config can still
+/// be found with `otp config path`).
+#[derive(Subcommand, Debug)]
+enum Top {
+    #[command(flatten)]
+    Vault(Command),
+    #[command(flatten)]
+    Own(Own),
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,11 +128,16 @@ enum Command {
     Add(commands::AddArgs),
     /// Print the current code of one account, or of every account.
     Code(commands::CodeArgs),
+    /// A live view of every code, with a countdown; type to filter, Enter copies.
+    Watch(watch::WatchArgs),
     /// List the accounts (never their secrets).
+    #[command(visible_alias = "ls")]
     List(ListArgs),
     /// Remove the account with exactly this name.
+    #[command(visible_alias = "rm")]
     Remove { name: String },
     /// Rename an account.
+    #[command(visible_alias = "mv")]
     Rename { old: String, new: String },
     /// Write an encrypted copy of the vault and check that it opens.
     Backup {
@@ -168,56 +163,110 @@ enum Command {
     RecoveryKey(recovery::RecoveryKeyArgs),
     /// Set a new passphrase with the recovery key, when the old one is forgotten.
     Recover,
-    /// Show the vault's format and how it can be opened (nothing secret).
+    /// Show the vault's format, how it can be opened and whether it is unlocked (nothing secret).
     Status(status::StatusArgs),
     /// Unlock the vault for a while, so that commands need no passphrase.
     Unlock(agent::UnlockArgs),
     /// Lock the vault now (forget the key the agent holds).
     Lock,
-    /// The agent that holds the key (started by `otp unlock`).
-    #[command(hide = true)]
-    Agent(agent::AgentArgs),
     /// Merge other copies of the vault into it (from a sync tool or a backup).
     Merge(sync::MergeArgs),
     /// git's merge driver for vault files: `otp merge-driver %O %A %B`.
     #[command(name = "merge-driver")]
     MergeDriver(sync::MergeDriverArgs),
+    /// The agent that holds the key (started by `otp unlock`).
+    #[command(hide = true)]
+    Agent(agent::AgentArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum Own {
+    /// Print a completion script for a shell (the README says where to put it).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `otp man | man -l -`.
+    Man,
+    /// The config file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Offers a copied code on the clipboard and clears it (started by `--copy`).
+    #[command(name = "clipboard-hold", hide = true)]
+    ClipboardHold(clip::HoldArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print where the config file is looked for.
+    Path,
 }
 
 #[derive(Args, Debug)]
 struct ListArgs {
     /// Print a JSON array instead of a table.
-    #[arg(long)]
+    #[arg(short, long)]
     json: bool,
+}
+
+/// The command line, with the long help's list of environment variables.
+fn command_line() -> clap::Command {
+    Cli::command().after_long_help(shell::environment_help())
+}
+
+impl Cli {
+    /// What the flags and the environment set, as a config to put before
+    /// the config file's.
+    fn given(&self) -> Config {
+        Config {
+            vault: self.vault.clone(),
+            passphrase_command: self.passphrase_command.clone(),
+            passphrase_command_timeout: self.passphrase_command_timeout.map(Duration::from_secs),
+            keep_backups: self.keep_backups,
+            lock_timeout: self.lock_timeout.map(Duration::from_secs),
+            clipboard_seconds: self.clipboard_seconds.map(Duration::from_secs),
+            unlock_timeout: self.unlock_timeout,
+        }
+    }
 }
 
 fn main() -> ExitCode {
     cli::harden_process();
     cli::install_panic_hook();
-    let cli = Cli::parse();
-    let sources = Sources {
-        file: cli.passphrase_file,
-        command: cli.passphrase_command,
-        command_timeout: Duration::from_secs(cli.passphrase_command_timeout),
+    let cli = match Cli::from_arg_matches(&command_line().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
     };
-    let settings = Settings {
-        keep_backups: cli.keep_backups,
-        lock_timeout: Duration::from_secs(cli.lock_timeout),
+    cli::set_quiet(cli.quiet);
+    let given = cli.given();
+    let passphrase_file = cli.passphrase_file.clone();
+    let command = match cli.command {
+        Some(Top::Own(own)) => {
+            return cli::report(match own {
+                Own::Completions(args) => shell::completions(command_line(), &args),
+                Own::Man => shell::man(command_line()),
+                Own::Config(ConfigCommand::Path) => shell::config_path(),
+                Own::ClipboardHold(args) => clip::hold(args),
+            });
+        }
+        Some(Top::Vault(command)) => Some(command),
+        None => None,
     };
-    let ctx = match Context::new(cli.vault, sources, settings) {
+    let ctx = match Context::new(given, passphrase_file) {
         Ok(ctx) => ctx,
         Err(failure) => return cli::report(Err(failure)),
     };
+    let Some(command) = command else {
+        return cli::report(shell::no_command(&ctx));
+    };
     if !matches!(
-        cli.command,
+        command,
         Command::Merge(_) | Command::MergeDriver(_) | Command::Agent(_)
     ) {
         sync::notice_conflicts(&ctx);
     }
-    cli::report(match cli.command {
+    cli::report(match command {
         Command::Init(args) => commands::init(&ctx, args),
         Command::Add(args) => commands::add(&ctx, args),
         Command::Code(args) => commands::code(&ctx, args),
+        Command::Watch(args) => watch::watch(&ctx, args),
         Command::List(args) => commands::list(&ctx, args.json),
         Command::Remove { name } => commands::remove(&ctx, &name),
         Command::Rename { old, new } => commands::rename(&ctx, &old, &new),
@@ -230,7 +279,7 @@ fn main() -> ExitCode {
         Command::RecoveryKey(args) => recovery::recovery_key(&ctx, args),
         Command::Recover => recovery::recover(&ctx),
         Command::Status(args) => status::status(&ctx, args),
-        Command::Unlock(args) => agent::unlock(&ctx, args, cli.unlock_timeout),
+        Command::Unlock(args) => agent::unlock(&ctx, args),
         Command::Lock => agent::lock(&ctx),
         Command::Agent(args) => agent::run(&ctx, args),
         Command::Merge(args) => sync::merge(&ctx, args),

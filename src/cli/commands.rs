@@ -2,23 +2,28 @@
 //! work, and prints the result: the output scripts read on stdout, progress
 //! and warnings on stderr.
 
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use otpvault::clipboard::Route;
 use otpvault::crypto::kdf::{self, FLOOR};
+use otpvault::entry::Current;
 use otpvault::otp::{self, Algorithm, Kind};
 use otpvault::text::{self, Escaped};
 use otpvault::vault::store;
 use otpvault::vault::{CreateError, OpenError, RestoreError, Unlock, backups};
-use otpvault::{Account, Entry, KdfParams, Overrides, Secret, Vault, clock, import, key, uri};
+use otpvault::{
+    Account, Code, Entry, KdfParams, Overrides, Secret, Vault, clock, entries, import, key, uri,
+};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use super::context::{Context, report_saved, suggest_recovery_key};
+use super::context::{Context, kdf_for_new_vault, report_saved, suggest_recovery_key};
 use super::input;
-use super::{Failure, warn};
+use super::{Failure, clip, warn};
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
@@ -49,13 +54,17 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
     if ctx.vault_path().exists() {
         return Err(CreateError::File(store::StoreError::Exists(ctx.vault_path().into())).into());
     }
-    let default = KdfParams::default();
+    // Without a cost of memory given, one that fits this machine.
+    let base = match (args.kdf_memory_mib, args.kdf_calibrate) {
+        (None, false) => kdf_for_new_vault(),
+        _ => KdfParams::default(),
+    };
     let kdf = KdfParams {
         memory_kib: args
             .kdf_memory_mib
-            .map_or(default.memory_kib, |mib| mib.saturating_mul(1024)),
-        iterations: args.kdf_iterations.unwrap_or(default.iterations),
-        parallelism: args.kdf_parallelism.unwrap_or(default.parallelism),
+            .map_or(base.memory_kib, |mib| mib.saturating_mul(1024)),
+        iterations: args.kdf_iterations.unwrap_or(base.iterations),
+        parallelism: args.kdf_parallelism.unwrap_or(base.parallelism),
     };
     kdf.check()?;
     let kdf = if args.kdf_calibrate {
@@ -170,17 +179,28 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
             "a key on the command line can be read by other users of this machine and stays in shell history; next time run `otp add NAME` and paste it at the prompt or pipe it on stdin",
         );
     }
-    // Everything about the key is checked before the slow unlock.
-    let account = account_to_add(&mut args)?;
     let overrides = Overrides {
-        issuer: args.issuer,
-        account: args.account,
+        issuer: args.issuer.take(),
+        account: args.account.take(),
         algorithm: args.algorithm,
         digits: args.digits,
         period: args.period,
         hotp: args.hotp,
         counter: args.counter,
     };
+    // The name and what was typed are checked before anything is asked,
+    // and a name the vault already has before the key is pasted.
+    entries::check_name(&args.name)?;
+    overrides.check()?;
+    let existing = match ctx.vault_path().try_exists() {
+        Ok(false) => None,
+        _ => {
+            let (vault, _) = ctx.open()?;
+            vault.entries().check_new_name(&args.name)?;
+            Some(vault)
+        }
+    };
+    let account = account_to_add(&mut args)?;
     let enrolled = account.enrol(args.name, overrides)?;
     if enrolled.cleaned {
         warn(
@@ -189,7 +209,15 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
     }
     warn_if_short(&enrolled.entry.secret);
 
-    let (mut vault, created) = ctx.open_or_create()?;
+    // Saved under the writer's lock, taken only now (not while the key was
+    // being pasted), with the key already derived.
+    let (mut vault, created) = match existing {
+        Some(read) => (
+            Vault::open_for_update_with(ctx.vault_path(), Unlock::Key(read.key()), ctx.settings)?,
+            false,
+        ),
+        None => ctx.open_or_create()?,
+    };
     let entry = vault.add(enrolled.entry)?.clone();
     report_saved(vault.save()?);
     note!(
@@ -210,12 +238,9 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
             "otp: type this code into {} to finish its setup:",
             Escaped(&entry.issuer)
         );
-        let code = entry.code(now)?;
-        out!(
-            "{} (valid {} s more)",
-            code.as_str(),
-            entry.otp.remaining(now)
-        )?;
+        if let Some(current) = entry.current(now)? {
+            out!("{}", for_people(&current))?;
+        }
     } else {
         note!(
             "otp: run `otp code {}` for its first code",
@@ -231,7 +256,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
 fn warn_if_short(secret: &Secret) {
     if secret.is_short() {
         warn(&format!(
-            "this key has only {} bits; RFC 4226 asks for at least 128. It works, but check that you copied all of it",
+            "this key has {} bits, fewer than the 128 RFC 4226 recommends; many sites issue keys this size, and it is fine if you copied the whole key",
             secret.bits()
         ));
     }
@@ -245,8 +270,12 @@ pub struct CodeArgs {
     #[arg(long, value_parser = parse_time)]
     at: Option<u64>,
     /// Print a JSON array with the code and seconds remaining.
-    #[arg(long)]
+    #[arg(short, long)]
     json: bool,
+    /// Put the code on the clipboard instead of printing it; it is cleared
+    /// after --clipboard-seconds if the clipboard still holds it.
+    #[arg(short, long, requires = "query", conflicts_with = "json")]
+    copy: bool,
 }
 
 fn parse_time(s: &str) -> Result<u64, String> {
@@ -329,8 +358,15 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
         return print_json(&items);
     }
     if args.query.is_some() {
-        if let Some((_, Some(code))) = shown.first() {
-            out!("{}", code.as_str())?;
+        if let Some((entry, Some(code))) = shown.first() {
+            if args.copy {
+                return copy(ctx, entry, code, time);
+            }
+            // People see the seconds left; scripts get the code alone.
+            match entry.current(time)? {
+                Some(current) if io::stdout().is_terminal() => out!("{}", for_people(&current))?,
+                _ => out!("{}", code.as_str())?,
+            }
         }
         return Ok(());
     }
@@ -340,6 +376,42 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
     for (entry, code) in &shown {
         let code = code.as_ref().map_or("(hotp)", |c| c.as_str());
         out!("{:<10} {}", code, Escaped(&entry.name))?;
+    }
+    Ok(())
+}
+
+/// A code as a person reads it: with the seconds left, and the next code
+/// when the current one is about to die (`773698  (4 s left; next: 120357)`).
+fn for_people(current: &Current) -> String {
+    format!(
+        "{}  ({} s left{})",
+        current.code.as_str(),
+        current.remaining,
+        current
+            .next
+            .as_ref()
+            .map_or(String::new(), |next| format!("; next: {}", next.as_str()))
+    )
+}
+
+/// `--copy`: the code onto the clipboard, and a note of it on stderr.
+fn copy(ctx: &Context, entry: &Entry, code: &Code, time: u64) -> Result<(), Failure> {
+    let clear_after = ctx.config.clipboard_seconds();
+    let route = clip::copy(code, clear_after)?;
+    let left = match entry.current(time)? {
+        Some(current) => format!(" ({} s left)", current.remaining),
+        None => String::new(),
+    };
+    match route {
+        Route::System => note!(
+            "otp: copied the code of {}{left}; the clipboard is cleared in {} s unless you copy something else",
+            Escaped(&entry.name),
+            clear_after.as_secs()
+        ),
+        Route::Terminal => note!(
+            "otp: copied the code of {}{left} through the terminal (OSC 52); a terminal cannot be asked what it holds, so it is not cleared",
+            Escaped(&entry.name)
+        ),
     }
     Ok(())
 }

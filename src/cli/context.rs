@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use otpvault::agent::{self, Through};
+use otpvault::config::{self, Config};
+use otpvault::crypto::kdf;
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{CreateError, OpenError, Saved, Settings, Unlock};
 use otpvault::{KdfParams, Passphrase, Vault};
@@ -17,6 +19,8 @@ pub struct Context {
     vault: PathBuf,
     pub sources: Sources,
     pub settings: Settings,
+    /// Flags, environment, config file: everything set, in that order.
+    pub config: Config,
 }
 
 /// What opened the vault: the agent's key, or a passphrase.
@@ -36,19 +40,28 @@ impl Unlocked {
 }
 
 impl Context {
-    pub fn new(
-        vault: Option<PathBuf>,
-        sources: Sources,
-        settings: Settings,
-    ) -> Result<Context, Failure> {
-        let vault = match vault {
-            Some(path) => path,
+    /// The context of a command: what the flags and environment set
+    /// (`given`), then the config file, then the defaults; a passphrase
+    /// file is given on the command line or in the environment only.
+    pub fn new(given: Config, passphrase_file: Option<PathBuf>) -> Result<Context, Failure> {
+        let file = match config::path() {
+            Some(path) => Config::load(&path)?,
+            None => Config::default(),
+        };
+        let config = given.or(file);
+        let vault = match &config.vault {
+            Some(path) => path.clone(),
             None => default_vault_path()?,
         };
         Ok(Context {
             vault,
-            sources,
-            settings,
+            sources: Sources {
+                file: passphrase_file,
+                command: config.passphrase_command.clone(),
+                command_timeout: config.passphrase_command_timeout(),
+            },
+            settings: config.vault_settings(),
+            config,
         })
     }
 
@@ -118,12 +131,7 @@ impl Context {
             return Ok((self.open_for_update()?, false));
         }
         let passphrase = self.sources.new_passphrase(true)?;
-        match Vault::create(
-            &self.vault,
-            &passphrase,
-            KdfParams::default(),
-            self.settings,
-        ) {
+        match Vault::create(&self.vault, &passphrase, kdf_for_new_vault(), self.settings) {
             Ok(vault) => {
                 note!("otp: created the vault {}", self.vault.display());
                 Ok((vault, true))
@@ -133,6 +141,24 @@ impl Context {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The KDF cost of a new vault: the default, or less memory and more
+/// passes on a machine where the default would take over a quarter of the
+/// memory available ([`KdfParams::fitting`]), which is then said.
+pub fn kdf_for_new_vault() -> KdfParams {
+    let fitted = KdfParams::fitting(kdf::available_memory_kib());
+    if fitted.reduced {
+        let default = KdfParams::default();
+        note!(
+            "otp: {} MiB of memory is available; the default Argon2id cost ({} MiB) would take more than a quarter of it, so this vault uses {} MiB with {} passes (as much work in all as at least 64 MiB × 3)",
+            fitted.available_kib / 1024,
+            default.memory_kib / 1024,
+            fitted.params.memory_kib / 1024,
+            fitted.params.iterations
+        );
+    }
+    fitted.params
 }
 
 /// The line that ends a command that created the vault.

@@ -6,7 +6,9 @@
 use std::io;
 
 use otpvault::agent::AgentError;
+use otpvault::clipboard::ClipboardError;
 use otpvault::clock::ClockError;
+use otpvault::config::ConfigError;
 use otpvault::crypto::kdf::KdfError;
 use otpvault::export::ExportError;
 use otpvault::formats::FormatError;
@@ -80,6 +82,10 @@ pub enum Failure {
     #[error(transparent)]
     Agent(#[from] AgentError),
     #[error(transparent)]
+    Clipboard(#[from] ClipboardError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
     Input(#[from] InputError),
     #[error("cannot write the output ({0}): check where it is sent")]
     Output(io::Error),
@@ -113,6 +119,8 @@ impl Failure {
             Failure::Clock(e) => e.exit(),
             Failure::RecoveryKey(e) => e.exit(),
             Failure::Agent(e) => e.exit(),
+            Failure::Clipboard(e) => e.exit(),
+            Failure::Config(e) => e.exit(),
             Failure::Input(e) => e.exit(),
             Failure::Output(_) => exit::FAILURE,
         }
@@ -395,7 +403,29 @@ impl Exit for InputError {
             | InputError::Mismatch
             | InputError::NoHome
             | InputError::NothingToMerge => exit::USAGE,
-            InputError::AgentStart { .. } => exit::FAILURE,
+            InputError::HelperStart { .. } => exit::FAILURE,
+        }
+    }
+}
+
+impl Exit for ClipboardError {
+    fn exit(&self) -> u8 {
+        match self {
+            ClipboardError::Unavailable | ClipboardError::System(_) => exit::FAILURE,
+        }
+    }
+}
+
+impl Exit for ConfigError {
+    fn exit(&self) -> u8 {
+        match self {
+            ConfigError::Read { .. } => exit::FAILURE,
+            ConfigError::TooLarge(_)
+            | ConfigError::Writable(_)
+            | ConfigError::Owner(_)
+            | ConfigError::Syntax { .. }
+            | ConfigError::UnknownKey { .. }
+            | ConfigError::BadValue { .. } => exit::USAGE,
         }
     }
 }

@@ -21,6 +21,8 @@ pub enum Need {
     Key,
     /// The paper recovery key.
     RecoveryKey,
+    /// A screen for `otp watch`.
+    View,
 }
 
 /// Input that could not be had, or was not usable.
@@ -64,8 +66,8 @@ pub enum InputError {
     NoHome,
     #[error("nothing to merge: give the copies to merge (otp merge FILE...), or --conflicts")]
     NothingToMerge,
-    #[error("could not {what} ({why}): the vault stays locked; try `otp unlock` again")]
-    AgentStart { what: &'static str, why: String },
+    #[error("could not start {what} ({why}): try again")]
+    HelperStart { what: &'static str, why: String },
 }
 
 fn no_terminal(need: Need) -> String {
@@ -77,6 +79,7 @@ fn no_terminal(need: Need) -> String {
         Need::Key => {
             "no setup key: there is no terminal to ask on; pipe the key on standard input".into()
         }
+        Need::View => "`otp watch` needs a terminal: in a script, use `otp code`".into(),
         Need::RecoveryKey => "no recovery key: there is no terminal to ask on; set OTP_RECOVERY_KEY or give it as one line on standard input".into(),
     }
 }

@@ -12,31 +12,50 @@ macro_rules! out {
     };
 }
 
-/// Prints a line of progress or a warning on stderr. Diagnostics that cannot
-/// be written are dropped: there is nowhere left to report them.
+/// Prints a line of progress or a warning on stderr, unless `--quiet`.
+/// Diagnostics that cannot be written are dropped: there is nowhere left to
+/// report them.
 macro_rules! note {
     ($($arg:tt)*) => {{
-        let _ = $crate::cli::write_line(&mut std::io::stderr().lock(), format_args!($($arg)*));
+        if !$crate::cli::is_quiet() {
+            let _ = $crate::cli::write_line(&mut std::io::stderr().lock(), format_args!($($arg)*));
+        }
     }};
 }
 
 pub mod agent;
+pub mod clip;
 pub mod commands;
 pub mod context;
 pub mod failure;
+pub mod helper;
 pub mod input;
 pub mod passphrase;
 pub mod recovery;
+pub mod shell;
 pub mod status;
 pub mod sync;
 pub mod transfer;
+pub mod watch;
 
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use failure::Failure;
 use otpvault::text::Escaped;
+
+/// `--quiet`: notes and warnings are not printed; errors still are.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
 
 /// Writes `args` and a newline to `out`.
 pub fn write_line(out: &mut impl Write, args: fmt::Arguments) -> io::Result<()> {
@@ -54,7 +73,10 @@ pub fn report(result: Result<(), Failure>) -> ExitCode {
             // Escaped as a whole, so that no message (whatever it quotes)
             // can carry a control character to the terminal.
             if !matches!(&failure, Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe) {
-                note!("otp: {}", Escaped(&failure.to_string()));
+                let _ = write_line(
+                    &mut io::stderr().lock(),
+                    format_args!("otp: {}", Escaped(&failure.to_string())),
+                );
             }
             ExitCode::from(failure.exit_code())
         }
@@ -86,7 +108,10 @@ pub fn install_panic_hook() {
             return;
         }
         let place = location.map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
-        note!("otp: internal error{place}: this is a bug in otp; please report it");
+        let _ = write_line(
+            &mut io::stderr().lock(),
+            format_args!("otp: internal error{place}: this is a bug in otp; please report it"),
+        );
     }));
 }
 

@@ -95,12 +95,33 @@ pub fn other_password(
     }
 }
 
+/// How many times a new passphrase may be typed twice before giving up: a
+/// slip of the finger must not cost the key pasted a moment ago.
+const ATTEMPTS: u32 = 3;
+
 fn prompt_twice(first: &str, second: &str, need: Need) -> Result<Passphrase, InputError> {
-    let typed = nonempty(prompt_hidden(first, need)?)?;
-    if typed != prompt_hidden(second, need)? {
-        return Err(InputError::Mismatch);
+    for attempt in 1..=ATTEMPTS {
+        let typed = prompt_hidden(first, need)?;
+        let problem = if typed.is_empty() {
+            InputError::EmptyPassphrase
+        } else if typed != prompt_hidden(second, need)? {
+            InputError::Mismatch
+        } else {
+            return Ok(typed);
+        };
+        if attempt == ATTEMPTS {
+            return Err(problem);
+        }
+        note!(
+            "otp: {}; try again ({} of {ATTEMPTS})",
+            match problem {
+                InputError::Mismatch => "the two did not match",
+                _ => "it was empty",
+            },
+            attempt + 1
+        );
     }
-    Ok(typed)
+    Err(InputError::Mismatch)
 }
 
 fn nonempty(p: Passphrase) -> Result<Passphrase, InputError> {

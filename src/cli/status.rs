@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use otpvault::agent::{self, Reply};
 
 use super::Failure;
-use super::agent::human;
 use super::context::Context;
+use otpvault::clock::human;
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {

@@ -94,7 +94,8 @@ impl TestVault {
 }
 
 /// The `otp` binary with every OTP_ variable of the caller's environment
-/// removed, in a new session so that it has no controlling terminal.
+/// removed, no config file, no display (a test that copies starts its own
+/// X server), in a new session so that it has no controlling terminal.
 pub fn otp_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_otp"));
     for (key, _) in std::env::vars_os() {
@@ -102,6 +103,9 @@ pub fn otp_command() -> Command {
             cmd.env_remove(key);
         }
     }
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/otpvault-tests")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
     // SAFETY: `pre_exec` runs the closure in the forked child before exec,
     // where only async-signal-safe calls are allowed; setsid is one, and
     // the closure touches no memory of ours. No crate offers a safe way to
@@ -223,4 +227,43 @@ pub fn fixtures() -> Option<PathBuf> {
         missing("../shared/fixtures");
         None
     }
+}
+
+pub mod screen;
+
+/// pyotp's TOTP codes (SHA-1, 6 digits, 30 s) for the base32 `key` at each
+/// of `times`; None (reported missing) without pyotp.
+pub fn pyotp_totp(key: &str, times: &[u64]) -> Option<Vec<String>> {
+    let times: Vec<String> = times.iter().map(u64::to_string).collect();
+    pyotp(&format!(
+        "t = pyotp.TOTP({key:?})\nfor s in [{}]: print(t.at(s))",
+        times.join(",")
+    ))
+}
+
+/// pyotp's HOTP code for `key` at `counter`.
+pub fn pyotp_hotp(key: &str, counter: u64) -> Option<String> {
+    pyotp(&format!("print(pyotp.HOTP({key:?}).at({counter}))")).map(|mut c| c.remove(0))
+}
+
+fn pyotp(script: &str) -> Option<Vec<String>> {
+    if !have_python(&["pyotp"]) {
+        return None;
+    }
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(format!("import pyotp\n{script}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
 }

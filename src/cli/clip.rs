@@ -1,0 +1,73 @@
+//! `--copy`: a code onto the clipboard instead of the screen, taken away
+//! again after a while. The rules are in [`otpvault::clipboard`]; this
+//! starts the holder process (`otp clipboard-hold`, hidden) or sends the
+//! terminal its OSC 52 sequence.
+
+use std::ffi::OsString;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use otpvault::Code;
+use otpvault::clipboard::{ClipboardError, Holder, Route, Surroundings, osc52};
+
+use super::{Failure, helper};
+
+/// The longest code a holder is handed.
+const MAX_CODE: u64 = 64;
+
+/// Copies `code`, to be cleared after `clear_after` where that can be
+/// done safely. Returns where it went.
+pub fn copy(code: &Code, clear_after: Duration) -> Result<Route, Failure> {
+    let mut terminal = OpenOptions::new().write(true).open("/dev/tty").ok();
+    let routes = Surroundings::of_this_process(terminal.is_some()).routes()?;
+    let mut failure = None;
+    for route in routes {
+        let tried = match route {
+            Route::System => {
+                let args: Vec<OsString> = vec![
+                    "clipboard-hold".into(),
+                    "--seconds".into(),
+                    clear_after.as_secs().to_string().into(),
+                ];
+                helper::start(&args, code.as_str().as_bytes(), "the clipboard holder")
+            }
+            Route::Terminal => match terminal.as_mut() {
+                Some(tty) => tty
+                    .write_all(osc52(code.as_str()).as_bytes())
+                    .and_then(|()| tty.flush())
+                    .map_err(Failure::Output),
+                None => Err(ClipboardError::Unavailable.into()),
+            },
+        };
+        match tried {
+            Ok(()) => return Ok(route),
+            Err(e) => failure = Some(e),
+        }
+    }
+    Err(failure.unwrap_or_else(|| ClipboardError::Unavailable.into()))
+}
+
+#[derive(Args, Debug)]
+pub struct HoldArgs {
+    /// Seconds to offer the code before clearing it.
+    #[arg(long)]
+    seconds: u64,
+}
+
+/// The holder itself (started by [`copy`]): puts the code it is handed on
+/// the system clipboard, says `ready`, and clears it when the time is up
+/// if it is still there.
+pub fn hold(args: HoldArgs) -> Result<(), Failure> {
+    let code = helper::begin(MAX_CODE);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    match Holder::copy(&code) {
+        Ok(holder) => {
+            helper::answer(Ok(()));
+            let _ = holder.keep_until(&code, deadline);
+        }
+        Err(e) => helper::answer(Err(e.to_string())),
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! What fits `otp` into a shell: completion scripts, the manual page, the
+//! list of environment variables in the long help, where the config file
+//! is, and what `otp` alone does.
+
+use std::io::{self, IsTerminal};
+
+use clap::Args;
+use clap_complete::Shell;
+
+use super::Failure;
+use super::context::Context;
+use super::watch::{self, WatchArgs};
+
+/// Every environment variable `otp` reads, with its meaning: the long help
+/// and the README list them all (a test checks both against the source).
+pub const ENVIRONMENT: [(&str, &str); 15] = [
+    ("OTP_VAULT", "the vault file (--vault)"),
+    (
+        "OTP_PASSPHRASE_FILE",
+        "a file that holds the passphrase (--passphrase-file)",
+    ),
+    (
+        "OTP_PASSPHRASE_COMMAND",
+        "a command that prints the passphrase (--passphrase-command)",
+    ),
+    (
+        "OTP_PASSPHRASE_COMMAND_TIMEOUT",
+        "seconds before that command is stopped (default 120)",
+    ),
+    (
+        "OTP_PASSPHRASE",
+        "the passphrase itself (a file or a command is safer: other programs of yours can read a process's environment)",
+    ),
+    (
+        "OTP_NEW_PASSPHRASE",
+        "the passphrase of a new vault, or the new one for `otp passwd` and `otp recover`, instead of typing it twice",
+    ),
+    (
+        "OTP_IMPORT_PASSPHRASE",
+        "the password of an encrypted export being imported",
+    ),
+    (
+        "OTP_EXPORT_PASSPHRASE",
+        "the password of an encrypted export being written",
+    ),
+    (
+        "OTP_MERGE_PASSPHRASE",
+        "the passphrase of a copy being merged, when it is not the vault's",
+    ),
+    ("OTP_RECOVERY_KEY", "the recovery key, for `otp recover`"),
+    (
+        "OTP_KEEP_BACKUPS",
+        "how many earlier versions each change keeps (--keep-backups, default 10)",
+    ),
+    (
+        "OTP_LOCK_TIMEOUT",
+        "seconds a change waits for another otp's change (--lock-timeout, default 10)",
+    ),
+    (
+        "OTP_UNLOCK_TIMEOUT",
+        "how long `otp unlock` keeps an unused vault unlocked (default 15m)",
+    ),
+    (
+        "OTP_CLIPBOARD_SECONDS",
+        "seconds before a copied code is cleared (--clipboard-seconds, default 30)",
+    ),
+    ("NO_COLOR", "set: no colours in `otp watch`"),
+];
+
+/// The end of `otp --help`: the environment variables and the config file.
+pub fn environment_help() -> String {
+    let width = ENVIRONMENT
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::from("Environment:\n");
+    for (name, meaning) in ENVIRONMENT {
+        text.push_str(&format!("  {name:<width$}  {meaning}\n"));
+    }
+    text.push_str(
+        "\nConfig file: `otp config path` says where; it may set vault, passphrase_command,\n\
+         passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds and\n\
+         unlock_timeout. A flag beats the environment, which beats the config file.",
+    );
+    text
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    shell: Shell,
+}
+
+/// `otp completions SHELL`: the shell's completion script on stdout.
+pub fn completions(mut command: clap::Command, args: &CompletionsArgs) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "otp", &mut script);
+    write_all(&script)
+}
+
+/// `otp man`: the manual page, roff, on stdout.
+pub fn man(command: clap::Command) -> Result<(), Failure> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command)
+        .render(&mut page)
+        .map_err(Failure::Output)?;
+    write_all(&page)
+}
+
+fn write_all(bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(Failure::Output)
+}
+
+/// `otp config path`: where the config file is looked for, and whether
+/// it is there.
+pub fn config_path() -> Result<(), Failure> {
+    let Some(path) = otpvault::config::path() else {
+        return Err(super::input::InputError::NoHome.into());
+    };
+    out!("{}", path.display())?;
+    if !path.exists() {
+        note!("otp: there is no config file yet; create it to set defaults (see `otp --help`)");
+    }
+    Ok(())
+}
+
+/// `otp` alone: on a terminal, with a vault, the live view; otherwise a
+/// short usage that says where to start.
+pub fn no_command(ctx: &Context) -> Result<(), Failure> {
+    let terminal = io::stdin().is_terminal() && io::stdout().is_terminal();
+    if terminal && ctx.vault_path().exists() {
+        return watch::watch(ctx, WatchArgs::default());
+    }
+    out!(
+        "otp: TOTP codes from an encrypted vault\n\n  \
+         otp add NAME        add an account (paste its setup key) and print its code\n  \
+         otp code [QUERY]    print a code; -c copies it instead\n  \
+         otp watch           every code, live\n  \
+         otp --help          everything else\n\n\
+         start with: otp add NAME"
+    )
+}
