@@ -146,18 +146,10 @@ impl Entry {
         self.given_name.as_deref().unwrap_or(&self.name)
     }
 
-    /// The issuer written into a URI or an Aegis export: the entry's, else
-    /// its name, since phone apps show the issuer as the title.
-    pub fn export_issuer(&self) -> &str {
-        if self.issuer.is_empty() {
-            &self.name
-        } else {
-            &self.issuer
-        }
-    }
-
     /// The account written into an export: the entry's, else its name,
-    /// since phone apps need a label.
+    /// since phone apps need a label. (The issuer is written as it is: an
+    /// account without one is exported without one, never with an invented
+    /// one that an app would show beside the account, twice.)
     pub fn export_account(&self) -> &str {
         if self.account.is_empty() {
             &self.name

@@ -50,10 +50,12 @@ impl fmt::Display for Algorithm {
 
 impl FromStr for Algorithm {
     type Err = ParamError;
-    /// Case-insensitive, with or without the hyphen (`sha-256`), as URIs in
-    /// the wild spell it both ways.
+    /// Case-insensitive, with or without the hyphen (`sha-256`) and with or
+    /// without Java's `Hmac` prefix (`HmacSHA256`), as URIs in the wild
+    /// spell it all these ways.
     fn from_str(s: &str) -> Result<Self, ParamError> {
-        match s.to_ascii_uppercase().replace('-', "").as_str() {
+        let name = s.to_ascii_uppercase().replace('-', "");
+        match name.strip_prefix("HMAC").unwrap_or(&name) {
             "SHA1" => Ok(Algorithm::SHA1),
             "SHA256" => Ok(Algorithm::SHA256),
             "SHA512" => Ok(Algorithm::SHA512),

@@ -66,7 +66,10 @@ const SCHEME: &str = "otpauth:";
 
 /// Parses one `otpauth://` URI (surrounding whitespace ignored).
 pub fn parse(uri: &str) -> Result<Account, UriError> {
+    // A fragment is not part of the URI's query: `…&period=30#note` has a
+    // period of 30.
     let uri = uri.trim();
+    let uri = uri.split_once('#').map_or(uri, |(before, _)| before);
     let rest = strip_prefix_ignore_case(uri, "otpauth://").ok_or(UriError::NotOtpauth)?;
     // The type ends at the label's `/`, or at the `?` of a URI without a
     // label; never let the query (and its secret) become part of it.
@@ -209,21 +212,27 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// the caller decides where it may go.
 pub fn format(entry: &Entry) -> Zeroizing<String> {
     let encode = |s: &str| utf8_percent_encode(s, COMPONENT).to_string();
-    let (issuer, account) = (entry.export_issuer(), entry.export_account());
+    let (issuer, account) = (&entry.issuer, entry.export_account());
     let p = &entry.otp;
-    // The label is always `issuer:account`: a reader that knows the issuer
-    // (from its parameter) strips exactly that prefix, even if the issuer
-    // holds a colon; see `split_label`.
+    // The label is `issuer:account`: a reader that knows the issuer (from
+    // its parameter) strips exactly that prefix, even if the issuer holds a
+    // colon; see `split_label`. No issuer: the account alone, and no
+    // parameter. An account with a colon then gets an empty prefix
+    // (`:a:b`), so that no part of it is read as an issuer.
+    let label = match (issuer.is_empty(), account.contains(':')) {
+        (false, _) => format!("{}:{}", encode(issuer), encode(account)),
+        (true, false) => encode(account),
+        (true, true) => format!(":{}", encode(account)),
+    };
     let mut uri = Zeroizing::new(format!(
-        "otpauth://{}/{}:{}?secret={}&issuer={}&algorithm={}&digits={}",
+        "otpauth://{}/{label}?secret={}",
         p.kind,
-        encode(issuer),
-        encode(account),
         key::to_base32(&entry.secret).as_str(),
-        encode(issuer),
-        p.algorithm,
-        p.digits,
     ));
+    if !issuer.is_empty() {
+        uri.push_str(&format!("&issuer={}", encode(issuer)));
+    }
+    uri.push_str(&format!("&algorithm={}&digits={}", p.algorithm, p.digits));
     match p.kind {
         Kind::Hotp => uri.push_str(&format!("&counter={}", p.counter)),
         _ => uri.push_str(&format!("&period={}", p.period)),
@@ -302,6 +311,41 @@ mod tests {
         assert_eq!(err, UriError::UnknownType("4 characters".into()));
         let err = parse("otpauth://x;secret=JBSWY3DPEHPK3PXP").unwrap_err();
         assert!(!err.to_string().contains("JBSW"), "{err}");
+    }
+
+    #[test]
+    fn a_fragment_ends_the_query_and_hmac_names_are_read() {
+        let got = parse(
+            "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=HmacSHA256&period=60#x=1&digits=8",
+        )
+        .unwrap();
+        assert_eq!(got.params.period, 60);
+        assert_eq!(got.params.digits, 6);
+        assert_eq!(got.params.algorithm, Algorithm::SHA256);
+        let got = parse("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=HMACSHA512").unwrap();
+        assert_eq!(got.params.algorithm, Algorithm::SHA512);
+        // Nothing after a `#` is the secret either.
+        let got = parse("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP#AAAA").unwrap();
+        assert_eq!(got.secret.bits(), 80);
+    }
+
+    #[test]
+    fn an_account_without_an_issuer_is_written_without_one() {
+        let mut account = parse("otpauth://totp/pi%40raspberrypi?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(account.issuer, "");
+        let entry = account.clone().into_entry("pi".into()).unwrap();
+        let uri = format(&entry);
+        assert!(!uri.contains("issuer="), "{}", uri.as_str());
+        assert!(
+            uri.starts_with("otpauth://totp/pi%40raspberrypi?"),
+            "{}",
+            uri.as_str()
+        );
+        assert_eq!(parse(&uri).unwrap(), account);
+        // A colon in such an account does not make an issuer on the way back.
+        account.account = "a:b".into();
+        let entry = account.clone().into_entry("x".into()).unwrap();
+        assert_eq!(parse(&format(&entry)).unwrap(), account);
     }
 
     #[test]

@@ -312,3 +312,38 @@ fn add_qr_refuses_images_without_an_account() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("no QR code"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_account_without_an_issuer_is_exported_without_one() {
+    let v = TestVault::new();
+    let out = v.run(
+        &["import", "-"],
+        Some("otpauth://totp/pi%40raspberrypi?secret=7KSQL2JTUDIS5EF65KLMRQIIGY\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = v.run(&["show", "pi@raspberrypi", "--uri"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let uri = stdout(&out);
+    assert!(!uri.contains("issuer"), "{uri}");
+    assert!(uri.starts_with("otpauth://totp/pi%40raspberrypi?"), "{uri}");
+    let out = v.run(&["export", "--format", "uri"], None);
+    assert!(!stdout(&out).contains("issuer"), "{}", stdout(&out));
+}
+
+#[test]
+fn adding_a_steam_uri_prints_its_code_like_any_add() {
+    let v = TestVault::new();
+    let out = v.run(
+        &["add", "Steam"],
+        Some("otpauth://steam/Steam:gamer?secret=JRZCL47CMXVOQMNPZR2F7J4RGI&issuer=Steam"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out);
+    let code = line.split_whitespace().next().unwrap_or_default();
+    assert_eq!(code.len(), 5, "{line}");
+    assert!(
+        stderr(&out).contains("type this code into Steam"),
+        "{}",
+        stderr(&out)
+    );
+}

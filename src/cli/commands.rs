@@ -232,7 +232,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
         },
         vault.path().display()
     );
-    if entry.otp.kind == Kind::Totp {
+    if entry.otp.kind != Kind::Hotp {
         let now = clock::now()?;
         note!(
             "otp: type this code into {} to finish its setup:",

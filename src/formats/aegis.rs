@@ -262,7 +262,7 @@ pub fn format(
                 kind: e.otp.kind.as_str().to_string(),
                 uuid: uuid(),
                 name: e.export_account().to_string(),
-                issuer: e.export_issuer().to_string(),
+                issuer: e.issuer.clone(),
                 note: String::new(),
                 favorite: false,
                 icon: None,
