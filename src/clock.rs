@@ -5,6 +5,7 @@
 //! 1970. Change stamps are signed ([`timestamp`]): before 1970 they are
 //! negative, which orders them correctly and is what the spec says.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use thiserror::Error;
@@ -18,12 +19,31 @@ pub enum ClockError {
     BeforeEpoch,
 }
 
-/// Seconds since the Unix epoch, for codes.
+/// Seconds added to the clock for codes: see [`set_offset`].
+static OFFSET: AtomicI64 = AtomicI64::new(0);
+
+/// Shifts the time every code is made at by `seconds`, for a machine whose
+/// clock is wrong and cannot be fixed (`OTP_TIME_OFFSET`; `otp time` says
+/// by how much). Change stamps are not shifted: they only order changes.
+pub fn set_offset(seconds: i64) {
+    OFFSET.store(seconds, Ordering::Relaxed);
+}
+
+/// The shift [`set_offset`] set.
+pub fn offset() -> i64 {
+    OFFSET.load(Ordering::Relaxed)
+}
+
+/// Seconds since the Unix epoch, for codes, with the [`offset`] added.
 pub fn now() -> Result<u64, ClockError> {
-    SystemTime::now()
+    let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(|_| ClockError::BeforeEpoch)
+        .map_err(|_| ClockError::BeforeEpoch)?
+        .as_secs();
+    let shifted = i64::try_from(seconds)
+        .unwrap_or(i64::MAX)
+        .saturating_add(offset());
+    u64::try_from(shifted).map_err(|_| ClockError::BeforeEpoch)
 }
 
 /// Signed seconds since the Unix epoch, for the `created`, `modified` and

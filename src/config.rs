@@ -8,6 +8,8 @@
 //! keep_backups = 20
 //! clipboard_seconds = 20
 //! unlock_timeout = "30m"
+//! time_offset = 0
+//! time_server = "pool.ntp.org"
 //! ```
 //!
 //! A flag beats the environment, which beats the file, which beats the
@@ -36,10 +38,14 @@ pub struct Config {
     pub lock_timeout: Option<Duration>,
     pub clipboard_seconds: Option<Duration>,
     pub unlock_timeout: Option<Duration>,
+    /// Seconds added to the clock for codes (`OTP_TIME_OFFSET`).
+    pub time_offset: Option<i64>,
+    /// The NTP server `otp time` asks.
+    pub time_server: Option<String>,
 }
 
 /// The keys a config file may hold, with the kind of value each takes.
-pub const KEYS: [(&str, &str); 7] = [
+pub const KEYS: [(&str, &str); 9] = [
     ("vault", "a path"),
     ("passphrase_command", "a shell command"),
     ("passphrase_command_timeout", "a whole number of seconds"),
@@ -50,6 +56,11 @@ pub const KEYS: [(&str, &str); 7] = [
         "unlock_timeout",
         "seconds, or a duration in quotes (\"90s\", \"15m\", \"2h\")",
     ),
+    (
+        "time_offset",
+        "a whole number of seconds, negative for a fast clock",
+    ),
+    ("time_server", "a host name, or host:port"),
 ];
 
 /// Larger than a config file needs to be.
@@ -75,7 +86,7 @@ pub enum ConfigError {
     #[error("the config file {path}, line {line}: not valid TOML: write `key = value` lines")]
     Syntax { path: PathBuf, line: usize },
     #[error(
-        "the config file {path}, line {line}: unknown key `{key}`: the keys are vault, passphrase_command, passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds, unlock_timeout"
+        "the config file {path}, line {line}: unknown key `{key}`: the keys are vault, passphrase_command, passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds, unlock_timeout, time_offset, time_server"
     )]
     UnknownKey {
         path: PathBuf,
@@ -182,6 +193,13 @@ impl Config {
                     };
                     config.unlock_timeout = Some(duration.ok_or_else(bad)?);
                 }
+                "time_offset" => {
+                    config.time_offset = Some(value.as_integer().ok_or_else(bad)?);
+                }
+                "time_server" => {
+                    let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
+                    config.time_server = Some(text.to_string());
+                }
                 _ => {
                     return Err(ConfigError::UnknownKey {
                         path: path.into(),
@@ -207,6 +225,8 @@ impl Config {
             lock_timeout: self.lock_timeout.or(fallback.lock_timeout),
             clipboard_seconds: self.clipboard_seconds.or(fallback.clipboard_seconds),
             unlock_timeout: self.unlock_timeout.or(fallback.unlock_timeout),
+            time_offset: self.time_offset.or(fallback.time_offset),
+            time_server: self.time_server.or(fallback.time_server),
         }
     }
 }
@@ -232,6 +252,13 @@ impl Config {
     pub fn clipboard_seconds(&self) -> Duration {
         self.clipboard_seconds
             .unwrap_or(clipboard::DEFAULT_CLEAR_AFTER)
+    }
+
+    /// The NTP server `otp time` asks.
+    pub fn time_server(&self) -> &str {
+        self.time_server
+            .as_deref()
+            .unwrap_or(crate::ntp::DEFAULT_SERVER)
     }
 
     /// How long `otp unlock` keeps an unused vault unlocked.
@@ -291,7 +318,8 @@ mod tests {
         let config = parse(
             "# mine\nvault = \"/v/x.otpvault\"\npassphrase_command = \"pass show otp\"\n\
              passphrase_command_timeout = 30\nkeep_backups = 3\nlock_timeout = 5\n\
-             clipboard_seconds = 20\nunlock_timeout = \"30m\"\n",
+             clipboard_seconds = 20\nunlock_timeout = \"30m\"\ntime_offset = -42\n\
+             time_server = \"ntp.example:1123\"\n",
         )
         .unwrap();
         assert_eq!(
@@ -304,6 +332,8 @@ mod tests {
                 lock_timeout: Some(Duration::from_secs(5)),
                 clipboard_seconds: Some(Duration::from_secs(20)),
                 unlock_timeout: Some(Duration::from_secs(1800)),
+                time_offset: Some(-42),
+                time_server: Some("ntp.example:1123".into()),
             }
         );
         assert_eq!(

@@ -31,6 +31,7 @@ pub mod formats;
 pub mod import;
 pub mod key;
 pub mod merge;
+pub mod ntp;
 pub mod otp;
 pub mod qr;
 pub mod recovery;

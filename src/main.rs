@@ -64,7 +64,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use otpvault::config::Config;
 
 use cli::context::Context;
-use cli::{agent, clip, commands, recovery, shell, status, sync, transfer, watch};
+use cli::{agent, clip, commands, recovery, shell, status, sync, time, transfer, watch};
 
 /// The heading of the options every command takes.
 const GLOBAL: &str = "Global options";
@@ -102,6 +102,9 @@ struct Cli {
     /// How long `otp unlock` keeps the vault unlocked while unused: seconds, or 90s, 15m, 2h [default: 15m].
     #[arg(long, global = true, env = "OTP_UNLOCK_TIMEOUT", hide_env_values = true, value_name = "DURATION", value_parser = agent::parse_duration, hide = true)]
     unlock_timeout: Option<Duration>,
+    /// Shift the clock by this many seconds for codes, on a machine whose clock cannot be fixed (`otp time` says by how much).
+    #[arg(long, global = true, env = "OTP_TIME_OFFSET", hide_env_values = true, value_name = "SECONDS", allow_negative_numbers = true, help_heading = GLOBAL)]
+    time_offset: Option<i64>,
     /// Print no notes or warnings (errors still).
     #[arg(short, long, global = true, help_heading = GLOBAL)]
     quiet: bool,
@@ -174,6 +177,8 @@ enum Command {
     /// git's merge driver for vault files: `otp merge-driver %O %A %B`.
     #[command(name = "merge-driver")]
     MergeDriver(sync::MergeDriverArgs),
+    /// Check this clock against an NTP server: codes are only as right as the clock.
+    Time(time::TimeArgs),
     /// The agent that holds the key (started by `otp unlock`).
     #[command(hide = true)]
     Agent(agent::AgentArgs),
@@ -223,6 +228,8 @@ impl Cli {
             lock_timeout: self.lock_timeout.map(Duration::from_secs),
             clipboard_seconds: self.clipboard_seconds.map(Duration::from_secs),
             unlock_timeout: self.unlock_timeout,
+            time_offset: self.time_offset,
+            time_server: None,
         }
     }
 }
@@ -284,5 +291,6 @@ fn main() -> ExitCode {
         Command::Agent(args) => agent::run(&ctx, args),
         Command::Merge(args) => sync::merge(&ctx, args),
         Command::MergeDriver(args) => sync::merge_driver(&ctx, args),
+        Command::Time(args) => time::time(&ctx, args),
     })
 }

@@ -49,6 +49,10 @@ impl Context {
             None => Config::default(),
         };
         let config = given.or(file);
+        if let Some(offset) = config.time_offset.filter(|&o| o != 0) {
+            otpvault::clock::set_offset(offset);
+            note!("otp: codes are made at this clock's time {offset:+} s (OTP_TIME_OFFSET)");
+        }
         let vault = match &config.vault {
             Some(path) => path.clone(),
             None => default_vault_path()?,

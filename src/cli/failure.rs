@@ -14,6 +14,7 @@ use otpvault::export::ExportError;
 use otpvault::formats::FormatError;
 use otpvault::import::ImportError;
 use otpvault::key::KeyError;
+use otpvault::ntp::TimeError;
 use otpvault::otp::ParamError;
 use otpvault::qr::QrError;
 use otpvault::recovery::RecoveryKeyError;
@@ -38,6 +39,7 @@ pub mod exit {
     pub const BUSY: u8 = 7;
     pub const NO_VAULT: u8 = 8;
     pub const EXISTS: u8 = 9;
+    pub const CLOCK_OFF: u8 = 10;
 }
 
 /// Everything a command can fail with.
@@ -82,6 +84,8 @@ pub enum Failure {
     #[error(transparent)]
     Agent(#[from] AgentError),
     #[error(transparent)]
+    Time(#[from] TimeError),
+    #[error(transparent)]
     Clipboard(#[from] ClipboardError),
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -119,6 +123,7 @@ impl Failure {
             Failure::Clock(e) => e.exit(),
             Failure::RecoveryKey(e) => e.exit(),
             Failure::Agent(e) => e.exit(),
+            Failure::Time(e) => e.exit(),
             Failure::Clipboard(e) => e.exit(),
             Failure::Config(e) => e.exit(),
             Failure::Input(e) => e.exit(),
@@ -426,6 +431,15 @@ impl Exit for ConfigError {
             | ConfigError::Syntax { .. }
             | ConfigError::UnknownKey { .. }
             | ConfigError::BadValue { .. } => exit::USAGE,
+        }
+    }
+}
+
+impl Exit for TimeError {
+    fn exit(&self) -> u8 {
+        match self {
+            TimeError::NoAnswer { .. } | TimeError::BadReply { .. } => exit::FAILURE,
+            TimeError::Off(_) => exit::CLOCK_OFF,
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod recovery;
 pub mod shell;
 pub mod status;
 pub mod sync;
+pub mod time;
 pub mod transfer;
 pub mod watch;
 

@@ -13,7 +13,7 @@ use super::watch::{self, WatchArgs};
 
 /// Every environment variable `otp` reads, with its meaning: the long help
 /// and the README list them all (a test checks both against the source).
-pub const ENVIRONMENT: [(&str, &str); 15] = [
+pub const ENVIRONMENT: [(&str, &str); 16] = [
     ("OTP_VAULT", "the vault file (--vault)"),
     (
         "OTP_PASSPHRASE_FILE",
@@ -64,6 +64,10 @@ pub const ENVIRONMENT: [(&str, &str); 15] = [
         "OTP_CLIPBOARD_SECONDS",
         "seconds before a copied code is cleared (--clipboard-seconds, default 30)",
     ),
+    (
+        "OTP_TIME_OFFSET",
+        "seconds added to this clock for codes, when it cannot be fixed (--time-offset; `otp time` measures it)",
+    ),
     ("NO_COLOR", "set: no colours in `otp watch`"),
 ];
 
@@ -80,8 +84,9 @@ pub fn environment_help() -> String {
     }
     text.push_str(
         "\nConfig file: `otp config path` says where; it may set vault, passphrase_command,\n\
-         passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds and\n\
-         unlock_timeout. A flag beats the environment, which beats the config file.",
+         passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds,\n\
+         unlock_timeout, time_offset and time_server. A flag beats the environment,\n\
+         which beats the config file.",
     );
     text
 }

@@ -1,0 +1,52 @@
+//! `otp time`: how far this clock is from an NTP server's, since a code is
+//! only as right as the clock. See [`otpvault::ntp`].
+
+use clap::Args;
+use otpvault::ntp::{self, TimeError};
+use serde::Serialize;
+
+use super::Failure;
+use super::context::Context;
+
+#[derive(Args, Debug)]
+pub struct TimeArgs {
+    /// The NTP server to ask [default: the config file's time_server, else pool.ntp.org].
+    #[arg(long, value_name = "HOST[:PORT]")]
+    server: Option<String>,
+    /// Print {"server": ..., "offset_seconds": ...}.
+    #[arg(short, long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    server: &'a str,
+    offset_seconds: f64,
+}
+
+pub fn time(ctx: &Context, args: TimeArgs) -> Result<(), Failure> {
+    let server = args.server.as_deref().unwrap_or(ctx.config.time_server());
+    let measured = ntp::measure(server)?;
+    if args.json {
+        let report = Report {
+            server: &measured.server,
+            offset_seconds: measured.offset_seconds,
+        };
+        let text = otpvault::text::to_json(&report).map_err(|e| Failure::Output(e.into()))?;
+        out!("{text}")?;
+    } else {
+        out!(
+            "{:+.3} s: the time at {} minus this clock's",
+            measured.offset_seconds,
+            otpvault::text::Escaped(&measured.server)
+        )?;
+    }
+    if !measured.within_tolerance() {
+        return Err(TimeError::Off(measured).into());
+    }
+    note!(
+        "otp: this clock is within {} s of the server's: codes are on time",
+        ntp::TOLERANCE
+    );
+    Ok(())
+}
