@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 use crate::entries::Entries;
 use crate::entry::Entry;
 use crate::formats::{FormatError, aegis, google};
-use crate::qr::QrError;
+use crate::qr::{self, QrError};
 use crate::secret::Passphrase;
 use crate::uri;
 
@@ -60,11 +60,12 @@ pub fn select(entries: &Entries, format: Format) -> Result<Selection<'_>, Export
 }
 
 /// The texts of a text format: one URI an entry, or Google transfer URIs
-/// of up to [`google::BATCH`] entries each. `None` for a file format.
+/// each as long as a QR code drawn in an 80-column terminal can hold. `None`
+/// for a file format.
 pub fn texts(selection: &Selection, format: Format) -> Option<Vec<Zeroizing<String>>> {
     match format {
         Format::Uri => Some(selection.entries.iter().map(|e| uri::format(e)).collect()),
-        Format::Google => Some(google::format(&selection.entries)),
+        Format::Google => Some(google::format(&selection.entries, qr::fits_terminal)),
         Format::Aegis => None,
     }
 }

@@ -3,11 +3,11 @@
 //! Reading decodes PNG (png) or JPEG (zune-jpeg) to grey levels and lets
 //! rqrr find every code in the picture, so a whole-page screenshot with a
 //! small code in it works. Drawing uses qrcode, to the terminal as Unicode
-//! half blocks or to a PNG file.
+//! half blocks in fixed colours (so that it scans on light and dark themes)
+//! or to a PNG file.
 
 use std::io::Cursor;
 
-use qrcode::render::unicode::Dense1x2;
 use qrcode::{Color, EcLevel, QrCode};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -173,24 +173,63 @@ fn encode(text: &str) -> Result<QrCode, QrError> {
         .map_err(|_| QrError::TooLong(text.len()))
 }
 
-/// `text` as a QR code drawn with Unicode half blocks, dark on light, for a
-/// phone to scan from the terminal.
+/// The width a QR code drawn in the terminal may take: the classic 80.
+pub const TERMINAL_COLUMNS: usize = 80;
+
+/// The quiet zone around a drawn code, in modules, as the standard asks.
+const QUIET: usize = 4;
+
+/// Whether `text`'s QR code, drawn by [`to_terminal`], fits in
+/// [`TERMINAL_COLUMNS`].
+pub fn fits_terminal(text: &str) -> bool {
+    encode(text).is_ok_and(|code| code.width() + 2 * QUIET <= TERMINAL_COLUMNS)
+}
+
+/// `text` as a QR code for a phone to scan from the terminal: Unicode
+/// upper half blocks (`▀`), two modules to a character cell, each cell's
+/// foreground the upper module and its background the lower one.
+///
+/// The colours are set explicitly, black and white from the 256-colour
+/// palette's fixed cube (16 and 231, which themes do not remap), so the
+/// code is dark on light on a light theme and a dark one alike. A code
+/// drawn with the terminal's own colours is inverted on one of the two,
+/// and most phone readers do not read inverted codes.
 pub fn to_terminal(text: &str) -> Result<Zeroizing<String>, QrError> {
+    const BLACK: u8 = 16;
+    const WHITE: u8 = 231;
     let code = encode(text)?;
-    Ok(Zeroizing::new(
-        code.render::<Dense1x2>()
-            .dark_color(Dense1x2::Light)
-            .light_color(Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-    ))
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = modules + 2 * QUIET;
+    let dark = |x: usize, y: usize| {
+        x >= QUIET
+            && y >= QUIET
+            && x < QUIET + modules
+            && y < QUIET + modules
+            && colors[(y - QUIET) * modules + (x - QUIET)] == Color::Dark
+    };
+    let shade = |is_dark: bool| if is_dark { BLACK } else { WHITE };
+    let mut out = Zeroizing::new(String::with_capacity(side * side * 8));
+    for y in (0..side).step_by(2) {
+        let mut last = None;
+        for x in 0..side {
+            let cell = (shade(dark(x, y)), shade(dark(x, y + 1)));
+            if last != Some(cell) {
+                out.push_str(&format!("\x1b[38;5;{};48;5;{}m", cell.0, cell.1));
+                last = Some(cell);
+            }
+            out.push('▀');
+        }
+        out.push_str("\x1b[0m\n");
+    }
+    out.pop();
+    Ok(out)
 }
 
 /// `text` as a QR code in a PNG image, 8 pixels a module with a 4-module
 /// quiet zone.
 pub fn to_png(text: &str) -> Result<Vec<u8>, QrError> {
     const SCALE: usize = 8;
-    const QUIET: usize = 4;
     let code = encode(text)?;
     let modules = code.width();
     let colors = code.to_colors();

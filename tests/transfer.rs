@@ -172,15 +172,20 @@ fn google_export_as_png_files_scans_back() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("UNENCRYPTED"), "{}", stderr(&out));
     let fresh = TestVault::new();
-    for n in 1..=2 {
-        let png = v.dir.path().join(format!("transfer-{n}.png"));
+    let mut n = 0;
+    loop {
+        let png = v.dir.path().join(format!("transfer-{}.png", n + 1));
+        if !png.exists() {
+            break;
+        }
+        n += 1;
         let mode = std::os::unix::fs::PermissionsExt::mode(
             &std::fs::metadata(&png).unwrap().permissions(),
         );
         assert_eq!(mode & 0o777, 0o600);
         import(&fresh, &png);
     }
-    assert!(!v.dir.path().join("transfer-3.png").exists());
+    assert!(n >= 2, "{n} codes");
     assert_eq!(codes(&fresh), codes(&v));
 }
 

@@ -185,3 +185,22 @@ pub fn confirm_export(question: &str) -> Result<(), InputError> {
         Err(InputError::ExportCancelled)
     }
 }
+
+/// Shows `prompt` on the terminal and waits for Enter.
+pub fn wait_for_enter(prompt: &str) -> Result<(), InputError> {
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| InputError::NoTerminal(Need::View))?;
+    let _ = write!(tty, "{prompt}");
+    let _ = tty.flush();
+    let mut line = String::new();
+    io::BufReader::new(tty)
+        .read_line(&mut line)
+        .map_err(|source| InputError::Read {
+            what: "the terminal".into(),
+            source,
+        })?;
+    Ok(())
+}

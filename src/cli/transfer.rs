@@ -1,7 +1,7 @@
 //! Moving accounts between otpvault and other authenticators: `import`,
 //! `export` and `show`.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -138,9 +138,24 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
             }
         }
         (None, true) => {
+            // On a terminal, one code at a time, as a phone scans them; into
+            // a pipe or a file, all of them.
+            let one_at_a_time = io::stdout().is_terminal() && io::stdin().is_terminal();
             for (i, text) in texts.iter().enumerate() {
-                out!("{} of {}:", i + 1, texts.len())?;
+                if one_at_a_time {
+                    // Clear the screen: the code before is scanned.
+                    out!("\x1b[2J\x1b[H{} of {}:", i + 1, texts.len())?;
+                } else {
+                    out!("{} of {}:", i + 1, texts.len())?;
+                }
                 out!("{}", terminal_qr(text)?.as_str())?;
+                if one_at_a_time && i + 1 < texts.len() {
+                    input::wait_for_enter(&format!(
+                        "press Enter for the next, {} of {}",
+                        i + 2,
+                        texts.len()
+                    ))?;
+                }
             }
         }
         (Some(path), false) => {
@@ -207,13 +222,29 @@ pub struct ShowArgs {
     /// Draw its QR code in the terminal.
     #[arg(long)]
     qr: bool,
+    /// With --qr: write the QR code to this PNG file instead (mode 0600; an
+    /// existing file is not replaced).
+    #[arg(long, short, value_name = "FILE.png", requires = "qr")]
+    output: Option<PathBuf>,
 }
 
 pub fn show(ctx: &Context, args: ShowArgs) -> Result<(), Failure> {
     let (vault, _) = ctx.open()?;
     let entry = vault.entries().find(&args.name)?;
     let text = uri::format(entry);
-    if args.qr {
+    if let (true, Some(path)) = (args.qr, &args.output) {
+        let png = qr::to_png(&text).map_err(ExportError::from)?;
+        write_out(Some(path), &png)?;
+        note!(
+            "otp: wrote the QR code of {} to {}",
+            Escaped(&entry.name),
+            path.display()
+        );
+        warn(&format!(
+            "{} holds the account's secret UNENCRYPTED (mode 0600): delete it once your phone has it",
+            path.display()
+        ));
+    } else if args.qr {
         out!("{}", terminal_qr(&text)?.as_str())?;
         note!(
             "otp: scan this with your phone's authenticator to add {}",

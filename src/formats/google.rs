@@ -174,33 +174,52 @@ pub fn unsupported(entry: &Entry) -> Option<&'static str> {
     }
 }
 
-/// How many accounts go in one QR code: small enough for a phone camera.
-pub const BATCH: usize = 8;
-
-/// `entries` as migration URIs of at most [`BATCH`] accounts each. Entries
-/// that [`unsupported`] names must be left out by the caller.
-pub fn format(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
-    let chunks: Vec<&[&Entry]> = entries.chunks(BATCH).collect();
+/// `entries` as migration URIs, as few as can be: each holds as many
+/// accounts, in order, as keep its URI `fits` (a QR code that fits the
+/// terminal, say); an account that does not fit alone is a batch of its
+/// own. Entries that [`unsupported`] names must be left out by the caller.
+///
+/// Cut by size rather than count: ten short names fit in one code where
+/// three long ones may not.
+pub fn format(entries: &[&Entry], fits: impl Fn(&str) -> bool) -> Vec<Zeroizing<String>> {
     let batch_id = i32::from_le_bytes(crate::crypto::random_array()) & 0x7fff_ffff;
-    chunks
+    // Batch sizes and indexes under 128 are one byte each, so a trial
+    // with placeholders is as long as the final URI.
+    let mut batches: Vec<Vec<&Entry>> = Vec::new();
+    let mut current: Vec<&Entry> = Vec::new();
+    for &entry in entries {
+        current.push(entry);
+        if current.len() > 1 && !fits(&migration_uri(&current, 1, 0, batch_id)) {
+            let last = current.pop().into_iter();
+            batches.push(std::mem::replace(&mut current, last.collect()));
+        }
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    let size = batches.len() as i32;
+    batches
         .iter()
         .enumerate()
-        .map(|(index, chunk)| {
-            let payload = MigrationPayload {
-                otp_parameters: chunk.iter().map(|e| parameters(e)).collect(),
-                version: 1,
-                batch_size: chunks.len() as i32,
-                batch_index: index as i32,
-                batch_id,
-            };
-            let bytes = Zeroizing::new(payload.encode_to_vec());
-            let data = Zeroizing::new(BASE64.encode(&bytes));
-            Zeroizing::new(format!(
-                "{PREFIX}offline?data={}",
-                utf8_percent_encode(&data, NON_ALPHANUMERIC)
-            ))
-        })
+        .map(|(index, batch)| migration_uri(batch, size, index as i32, batch_id))
         .collect()
+}
+
+/// One `otpauth-migration://` URI holding `entries`.
+fn migration_uri(entries: &[&Entry], size: i32, index: i32, batch_id: i32) -> Zeroizing<String> {
+    let payload = MigrationPayload {
+        otp_parameters: entries.iter().map(|e| parameters(e)).collect(),
+        version: 1,
+        batch_size: size,
+        batch_index: index,
+        batch_id,
+    };
+    let bytes = Zeroizing::new(payload.encode_to_vec());
+    let data = Zeroizing::new(BASE64.encode(&bytes));
+    Zeroizing::new(format!(
+        "{PREFIX}offline?data={}",
+        utf8_percent_encode(&data, NON_ALPHANUMERIC)
+    ))
 }
 
 fn parameters(e: &Entry) -> OtpParameters {
@@ -260,8 +279,10 @@ mod tests {
             )])
             .collect();
         let refs: Vec<&Entry> = entries.iter().collect();
-        let uris = format(&refs);
-        assert_eq!(uris.len(), 2, "batches of {BATCH}");
+        assert_eq!(format(&refs, |_| true).len(), 1, "all fit in one");
+        let uris = format(&refs, |uri| uri.len() < 500);
+        assert!(uris.len() > 1, "cut by size");
+        assert!(uris.iter().all(|u| u.len() < 500));
         let accounts: Vec<Account> = uris.iter().flat_map(|u| parse(u).unwrap()).collect();
         assert_eq!(accounts.len(), 11);
         assert_eq!(
