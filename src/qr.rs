@@ -1,7 +1,7 @@
 //! QR codes: reading them from screenshots, drawing them for phones.
 //!
 //! Reading decodes PNG (png) or JPEG (zune-jpeg) to grey levels and lets
-//! rqrr find every code in the picture, so a whole-page screenshot with a
+//! rxing find every code in the picture, so a whole-page screenshot with a
 //! small code in it works. Drawing uses qrcode, to the terminal as Unicode
 //! half blocks in fixed colours (so that it scans on light and dark themes)
 //! or to a PNG file.
@@ -78,28 +78,72 @@ pub fn decode(image: &[u8]) -> Result<Vec<Zeroizing<String>>, QrError> {
     Ok(texts)
 }
 
-/// The texts of the QR codes rqrr finds and decodes in `grey`.
+/// The texts of the QR codes in `grey`, found and decoded by rxing (a port
+/// of ZXing), chosen over rqrr and preprocessing on a measured sweep
+/// (docs/performance.md): it reads codes of 1.5 pixels a module, scaled by
+/// odd factors, JPEG-compressed, and light on dark. A picture of low
+/// contrast (grey on grey) is read again with its grey levels stretched to
+/// the full range.
 ///
-/// rqrr asserts on some geometry instead of returning an error (its
-/// issue #54): a picture that trips an assertion holds no code it can read,
-/// which is no reason to crash, so the panic is caught and the picture
-/// reported as holding no code. The library leaves the panic hook alone
-/// (process-wide state is the program's); `otp` installs one that keeps
-/// such a message off the terminal.
+/// A decoder that panics on some geometry holds no code it can read, which
+/// is no reason to crash: the panic is caught and the picture reported as
+/// holding no code. The library leaves the panic hook alone (process-wide
+/// state is the program's); `otp` installs one that keeps such a message
+/// off the terminal.
 fn find_codes(grey: &Grey) -> Vec<Zeroizing<String>> {
-    let detect = || {
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(grey.width, grey.height, |x, y| {
-                grey.pixels[y * grey.width + x]
-            });
-        prepared
-            .detect_grids()
-            .iter()
-            .filter_map(|grid| grid.decode().ok())
-            .map(|(_, text)| Zeroizing::new(text))
-            .collect()
+    let found = read_codes(grey.pixels.clone(), grey.width, grey.height);
+    if !found.is_empty() {
+        return found;
+    }
+    match stretched(&grey.pixels) {
+        Some(pixels) => read_codes(pixels, grey.width, grey.height),
+        None => found,
+    }
+}
+
+fn read_codes(pixels: Vec<u8>, width: usize, height: usize) -> Vec<Zeroizing<String>> {
+    let (Ok(width), Ok(height)) = (u32::try_from(width), u32::try_from(height)) else {
+        return Vec::new();
     };
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(detect)).unwrap_or_default()
+    let detect = move || {
+        let mut hints = rxing::DecodeHints {
+            TryHarder: Some(true),
+            AlsoInverted: Some(true),
+            PossibleFormats: Some(std::collections::HashSet::from([
+                rxing::BarcodeFormat::QR_CODE,
+            ])),
+            ..rxing::DecodeHints::default()
+        };
+        rxing::helpers::detect_multiple_in_luma_with_hints(pixels, width, height, &mut hints)
+            .unwrap_or_default()
+    };
+    let results = std::panic::catch_unwind(detect).unwrap_or_default();
+    let mut texts: Vec<Zeroizing<String>> = Vec::new();
+    for result in results {
+        let text = Zeroizing::new(result.getText().to_string());
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+    texts
+}
+
+/// `pixels` with their grey levels stretched to 0-255, or `None` if they
+/// span most of the range already (stretching would change little).
+fn stretched(pixels: &[u8]) -> Option<Vec<u8>> {
+    let (low, high) = pixels
+        .iter()
+        .fold((u8::MAX, u8::MIN), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+    let span = u32::from(high.checked_sub(low)?);
+    if span == 0 || span > 192 {
+        return None;
+    }
+    Some(
+        pixels
+            .iter()
+            .map(|&p| (u32::from(p - low) * 255 / span) as u8)
+            .collect(),
+    )
 }
 
 fn check_size(width: usize, height: usize) -> Result<(), QrError> {

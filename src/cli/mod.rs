@@ -100,12 +100,12 @@ pub fn harden_process() {
 }
 
 /// One line for a panic, which is a bug: never a backtrace with values in
-/// it. rqrr asserts on some pictures (its issue #54); the library catches
+/// it. A QR decoder may assert on some pictures; the library catches
 /// those panics and reports "no QR code", so their message is not shown.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let location = info.location();
-        if location.is_some_and(|l| l.file().contains("rqrr")) {
+        if location.is_some_and(|l| l.file().contains("rxing")) {
             return;
         }
         let place = location.map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
