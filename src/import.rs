@@ -1,16 +1,29 @@
 //! Reading other apps' exports into the vault: which format a file is, the
 //! accounts in it, and merging them without duplicates.
 //!
+//! The format is decided from the content, in an order that keeps formats
+//! apart: binary containers by their first bytes (a zip with
+//! `Accounts.txt`, a Java serialization stream, Stratum's headers, SQLite
+//! by its tables), then JSON and XML documents by their keys, CSV by its
+//! header, and text as lines of URIs. Only andOTP's old encrypted format
+//! has nothing to be known by: it must be named (`--format andotp`).
+//!
 //! Everything is read and checked before the vault changes, so an import
 //! adds all of a file's new accounts or none.
 
 use std::str::FromStr;
 
 use thiserror::Error;
+use zeroize::Zeroizing;
 
 use crate::entries::EntryError;
 use crate::entry::Account;
-use crate::formats::{FormatError, Json, aegis, google, proton, twofas};
+use crate::formats::prefs::Prefs;
+use crate::formats::sqlite::Database;
+use crate::formats::{
+    FormatError, Json, aegis, andotp, authplus, authy, battlenet, bitwarden, duo, extract, freeotp,
+    freeotp2, google, keepass, phone_db, proton, steam, stratum, totpauth, twofas,
+};
 use crate::qr::{self, QrError};
 use crate::secret::Passphrase;
 use crate::uri::{self, UriError};
@@ -23,7 +36,8 @@ pub enum Format {
     Auto,
     /// `otpauth://` URIs, one a line (Aegis, ente Auth and others export these).
     Uri,
-    /// Google Authenticator `otpauth-migration://` lines, or its QR screenshots.
+    /// Google Authenticator: `otpauth-migration://` lines, its QR
+    /// screenshots, or its database.
     Google,
     /// An Aegis vault export, plain or encrypted.
     Aegis,
@@ -31,23 +45,88 @@ pub enum Format {
     TwoFas,
     /// A Proton Authenticator export, plain or encrypted.
     Proton,
+    AndOtp,
+    Authy,
+    AuthenticatorPlus,
+    BattleNet,
+    Bitwarden,
+    Duo,
+    Steam,
+    /// FreeOTP's token store or FreeOTP 2's backup.
+    FreeOtp,
+    /// FreeOTP+'s JSON export or token store.
+    FreeOtpPlus,
+    /// Stratum, formerly Authenticator Pro.
+    Stratum,
+    TotpAuthenticator,
+    Microsoft,
+    KeePass,
+    ExtractOtpSecrets,
+}
+
+/// Every format by its `--format` name (and aliases), with the app.
+const NAMES: [(&str, Format, &str); 21] = [
+    ("auto", Format::Auto, "known"),
+    ("uri", Format::Uri, "otpauth URI"),
+    ("google", Format::Google, "Google Authenticator"),
+    ("aegis", Format::Aegis, "Aegis"),
+    ("2fas", Format::TwoFas, "2FAS"),
+    ("proton", Format::Proton, "Proton Authenticator"),
+    ("andotp", Format::AndOtp, "andOTP"),
+    ("authy", Format::Authy, "Authy"),
+    (
+        "authenticator-plus",
+        Format::AuthenticatorPlus,
+        "Authenticator Plus",
+    ),
+    ("battle-net", Format::BattleNet, "Battle.net Authenticator"),
+    ("bitwarden", Format::Bitwarden, "Bitwarden"),
+    ("duo", Format::Duo, "Duo Mobile"),
+    ("steam", Format::Steam, "Steam"),
+    ("freeotp", Format::FreeOtp, "FreeOTP"),
+    ("freeotp-plus", Format::FreeOtpPlus, "FreeOTP+"),
+    ("stratum", Format::Stratum, "Stratum (Authenticator Pro)"),
+    (
+        "authenticator-pro",
+        Format::Stratum,
+        "Stratum (Authenticator Pro)",
+    ),
+    (
+        "totp-authenticator",
+        Format::TotpAuthenticator,
+        "TOTP Authenticator",
+    ),
+    ("microsoft", Format::Microsoft, "Microsoft Authenticator"),
+    ("keepass", Format::KeePass, "KeePass CSV"),
+    (
+        "extract-otp-secrets",
+        Format::ExtractOtpSecrets,
+        "extract_otp_secrets",
+    ),
+];
+
+/// The `--format` names, for help and errors.
+pub fn format_names() -> Vec<&'static str> {
+    NAMES.iter().map(|(name, _, _)| *name).collect()
 }
 
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Format, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(Format::Auto),
-            "uri" => Ok(Format::Uri),
-            "google" => Ok(Format::Google),
-            "aegis" => Ok(Format::Aegis),
-            "2fas" => Ok(Format::TwoFas),
-            "proton" => Ok(Format::Proton),
-            _ => Err(format!(
-                "unknown format {s:?}: use auto, uri, google, aegis, 2fas or proton"
-            )),
-        }
+        let wanted = s.to_ascii_lowercase().replace('_', "-");
+        NAMES
+            .iter()
+            .find(|(name, _, _)| *name == wanted)
+            .map(|(_, format, _)| *format)
+            .ok_or_else(|| format!("unknown format: use one of {}", format_names().join(", ")))
     }
+}
+
+fn format_name(format: Format) -> &'static str {
+    NAMES
+        .iter()
+        .find(|(_, f, _)| *f == format)
+        .map_or("known", |(_, _, app)| *app)
 }
 
 /// Why a file could not be imported. Nothing was changed.
@@ -56,7 +135,7 @@ pub enum ImportError {
     #[error("the file is empty: export the accounts again")]
     Empty,
     #[error(
-        "no accounts found: the file is not an export otpvault reads (otpauth:// URIs, Google Authenticator, Aegis, 2FAS or Proton Authenticator)"
+        "no accounts found: the file is not an export otpvault recognises; if it is one of the formats `otp import --help` lists, name it with --format (an old andOTP backup can only be named)"
     )]
     NotAnExport,
     #[error("line {line}: {source}")]
@@ -85,7 +164,15 @@ pub enum Opened {
 /// An encrypted export, parsed once and waiting for its password.
 pub struct Encrypted {
     format: Format,
-    json: Json,
+    document: Document,
+}
+
+/// An export as far as it could be read without its password.
+enum Document {
+    Json(Json),
+    Prefs(Prefs),
+    Text(Zeroizing<String>),
+    Bytes(Zeroizing<Vec<u8>>),
 }
 
 impl Encrypted {
@@ -96,16 +183,40 @@ impl Encrypted {
 
     /// The accounts, once `password` opens the file.
     pub fn decrypt(self, password: &Passphrase) -> Result<Vec<Account>, ImportError> {
-        let accounts = match self.format {
-            Format::Aegis => aegis::decrypt(&self.json, password)?,
-            Format::TwoFas => twofas::decrypt(&self.json, password)?,
-            Format::Proton => proton::decrypt(&self.json, password)?,
-            Format::Auto | Format::Uri | Format::Google => {
-                return Err(ImportError::NotAnExport);
+        let accounts = match (self.format, &self.document) {
+            (Format::Aegis, Document::Json(json)) => aegis::decrypt(json, password)?,
+            (Format::TwoFas, Document::Json(json)) => twofas::decrypt(json, password)?,
+            (Format::Proton, Document::Json(json)) => proton::decrypt(json, password)?,
+            (Format::Authy, Document::Prefs(prefs)) => authy::decrypt(prefs, password)?,
+            (Format::TotpAuthenticator, Document::Text(text)) => totpauth::decrypt(text, password)?,
+            (Format::AndOtp, Document::Bytes(bytes)) => andotp::decrypt(bytes, password)?,
+            (Format::AuthenticatorPlus, Document::Bytes(bytes)) => {
+                authplus::decrypt(bytes, password)?
             }
+            (Format::FreeOtp, Document::Bytes(bytes)) => freeotp2::decrypt(bytes, password)?,
+            (Format::Stratum, Document::Bytes(bytes)) => stratum::decrypt(bytes, password)?,
+            _ => return Err(ImportError::NotAnExport),
         };
         nonempty(accounts)
     }
+}
+
+/// `found` if the caller asked for it or for any format (`Auto`); FreeOTP
+/// and FreeOTP+ share their token store, so either name reads it.
+fn wanted(requested: Format, found: Format) -> Result<Format, ImportError> {
+    let shared = matches!(
+        (requested, found),
+        (Format::FreeOtpPlus, Format::FreeOtp) | (Format::FreeOtp, Format::FreeOtpPlus)
+    );
+    if requested == Format::Auto || requested == found || shared {
+        Ok(found)
+    } else {
+        Err(ImportError::WrongFormat(format_name(requested)))
+    }
+}
+
+fn encrypted(format: Format, document: Document) -> Result<Opened, ImportError> {
+    Ok(Opened::Encrypted(Encrypted { format, document }))
 }
 
 /// Reads an export file: the format is decided from one parse of the
@@ -126,15 +237,174 @@ pub fn open(bytes: &[u8], format: Format) -> Result<Opened, ImportError> {
         let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
         return read_lines(&texts, format).map(Opened::Accounts);
     }
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first == Some(b'{') {
-        let json = Json::parse(bytes).ok_or(ImportError::NotAnExport)?;
-        return open_json(json, format);
+    let copy = || Document::Bytes(Zeroizing::new(bytes.to_vec()));
+    if authplus::detect(bytes) {
+        return encrypted(wanted(format, Format::AuthenticatorPlus)?, copy());
     }
-    if matches!(format, Format::Aegis | Format::TwoFas | Format::Proton) {
+    if freeotp2::detect(bytes) {
+        return encrypted(wanted(format, Format::FreeOtp)?, copy());
+    }
+    if stratum::detect_encrypted(bytes) {
+        return encrypted(wanted(format, Format::Stratum)?, copy());
+    }
+    if let Some(db) = Database::load(bytes) {
+        return open_database(&db, format).map(Opened::Accounts);
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        // Binary and nothing above: andOTP's encrypted backup, recognised
+        // by its header, or its old format when named.
+        return match format {
+            Format::AndOtp => encrypted(Format::AndOtp, copy()),
+            Format::Auto if andotp::looks_encrypted(bytes) => encrypted(Format::AndOtp, copy()),
+            Format::Auto => Err(ImportError::NotAnExport),
+            other => Err(ImportError::WrongFormat(format_name(other))),
+        };
+    };
+    match text.trim_start().chars().next() {
+        Some('{' | '[') => {
+            let json = Json::parse(bytes).ok_or(ImportError::NotAnExport)?;
+            open_json(json, format)
+        }
+        Some('<') => {
+            let prefs = Prefs::parse(text).ok_or(ImportError::NotAnExport)?;
+            open_prefs(prefs, format)
+        }
+        _ => open_text(text, format),
+    }
+}
+
+fn open_database(db: &Database, format: Format) -> Result<Vec<Account>, ImportError> {
+    let accounts = if stratum::detect_database(db) {
+        wanted(format, Format::Stratum)?;
+        stratum::parse_database(db)?
+    } else if phone_db::detect_microsoft(db) {
+        wanted(format, Format::Microsoft)?;
+        phone_db::parse_microsoft(db)?
+    } else if phone_db::detect_google(db) {
+        wanted(format, Format::Google)?;
+        phone_db::parse_google(db)?
+    } else {
+        return Err(ImportError::NotAnExport);
+    };
+    nonempty(accounts)
+}
+
+/// Whether a JSON document is a format's.
+type Detector = fn(&serde_json::Value) -> bool;
+
+fn open_json(json: Json, format: Format) -> Result<Opened, ImportError> {
+    let value = json.value();
+    let detectors: [(Format, Detector); 10] = [
+        (Format::Aegis, aegis::detect),
+        (Format::TwoFas, twofas::detect),
+        (Format::Proton, proton::detect),
+        (Format::Stratum, stratum::detect),
+        (Format::Bitwarden, bitwarden::detect),
+        (Format::Steam, steam::detect),
+        (Format::FreeOtpPlus, freeotp::detect_plus),
+        (Format::Duo, duo::detect),
+        (Format::AndOtp, andotp::detect),
+        (Format::ExtractOtpSecrets, extract::detect),
+    ];
+    let found = detectors
+        .iter()
+        .find(|(_, detect)| detect(value))
+        .map(|(f, _)| *f)
+        .ok_or(match format {
+            Format::Auto => ImportError::NotAnExport,
+            other => ImportError::WrongFormat(format_name(other)),
+        })?;
+    let found = wanted(format, found)?;
+    let is_encrypted = match found {
+        Format::Aegis => aegis::is_encrypted(value),
+        Format::TwoFas => twofas::is_encrypted(value),
+        Format::Proton => proton::is_encrypted(value),
+        _ => false,
+    };
+    if is_encrypted {
+        return encrypted(found, Document::Json(json));
+    }
+    let accounts = match found {
+        Format::Aegis => aegis::parse(&json)?,
+        Format::TwoFas => twofas::parse(&json)?,
+        Format::Proton => proton::parse(&json)?,
+        Format::Stratum => stratum::parse(&json)?,
+        Format::Bitwarden => bitwarden::parse(&json)?,
+        Format::Steam => steam::parse(&json)?,
+        Format::FreeOtpPlus => freeotp::parse_plus(&json)?,
+        Format::Duo => duo::parse(&json)?,
+        Format::AndOtp => andotp::parse(&json)?,
+        _ => extract::parse(&json)?,
+    };
+    nonempty(accounts).map(Opened::Accounts)
+}
+
+fn open_prefs(prefs: Prefs, format: Format) -> Result<Opened, ImportError> {
+    let accounts = if authy::detect(&prefs) {
+        wanted(format, Format::Authy)?;
+        if authy::is_encrypted(&prefs) {
+            return encrypted(Format::Authy, Document::Prefs(prefs));
+        }
+        authy::parse(&prefs)?
+    } else if battlenet::detect(&prefs) {
+        wanted(format, Format::BattleNet)?;
+        battlenet::parse(&prefs)?
+    } else if totpauth::detect_prefs(&prefs) {
+        wanted(format, Format::TotpAuthenticator)?;
+        totpauth::parse_prefs(&prefs)?
+    } else if freeotp::detect_prefs(&prefs) {
+        wanted(format, Format::FreeOtp)?;
+        freeotp::parse_prefs(&prefs)?
+    } else {
+        return Err(ImportError::NotAnExport);
+    };
+    nonempty(accounts).map(Opened::Accounts)
+}
+
+/// Text that is not JSON or XML: a CSV with a known header, TOTP
+/// Authenticator's base64 backup, or lines of URIs.
+fn open_text(text: &str, format: Format) -> Result<Opened, ImportError> {
+    let header = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok);
+    if let Some(header) = header.filter(|h| h.len() > 1) {
+        let table = if bitwarden::detect_csv(&header) {
+            Some((Format::Bitwarden, bitwarden::parse_csv as fn(&str) -> _))
+        } else if keepass::detect(&header) {
+            Some((Format::KeePass, keepass::parse as fn(&str) -> _))
+        } else if extract::detect_csv(&header) {
+            Some((
+                Format::ExtractOtpSecrets,
+                extract::parse_csv as fn(&str) -> _,
+            ))
+        } else {
+            None
+        };
+        if let Some((found, parse)) = table {
+            wanted(format, found)?;
+            return nonempty(parse(text)?).map(Opened::Accounts);
+        }
+    }
+    if matches!(format, Format::Auto | Format::TotpAuthenticator)
+        && totpauth::detect_encrypted(text)
+    {
+        // Without a password set, the app uses its own: try that first.
+        let default = Passphrase::from(totpauth::DEFAULT_PASSWORD.to_string());
+        return match totpauth::decrypt(text, &default) {
+            Ok(accounts) => nonempty(accounts).map(Opened::Accounts),
+            Err(_) => encrypted(
+                Format::TotpAuthenticator,
+                Document::Text(Zeroizing::new(text.to_string())),
+            ),
+        };
+    }
+    if !matches!(format, Format::Auto | Format::Uri | Format::Google) {
         return Err(ImportError::WrongFormat(format_name(format)));
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotAnExport)?;
     let lines: Vec<&str> = text.lines().collect();
     read_lines(&lines, format).map(Opened::Accounts)
 }
@@ -150,45 +420,6 @@ pub fn account_from_image(bytes: &[u8]) -> Result<Account, ImportError> {
     match <[Account; 1]>::try_from(accounts) {
         Ok([one]) => Ok(one),
         Err(many) => Err(ImportError::SeveralAccounts(many.len())),
-    }
-}
-
-fn open_json(json: Json, format: Format) -> Result<Opened, ImportError> {
-    let value = json.value();
-    let found = match format {
-        Format::Auto | Format::Aegis if aegis::detect(value) => Format::Aegis,
-        Format::Auto | Format::TwoFas if twofas::detect(value) => Format::TwoFas,
-        Format::Auto | Format::Proton if proton::detect(value) => Format::Proton,
-        Format::Auto => return Err(ImportError::NotAnExport),
-        other => return Err(ImportError::WrongFormat(format_name(other))),
-    };
-    let encrypted = match found {
-        Format::Aegis => aegis::is_encrypted(value),
-        Format::TwoFas => twofas::is_encrypted(value),
-        _ => proton::is_encrypted(value),
-    };
-    if encrypted {
-        return Ok(Opened::Encrypted(Encrypted {
-            format: found,
-            json,
-        }));
-    }
-    let accounts = match found {
-        Format::Aegis => aegis::parse(&json)?,
-        Format::TwoFas => twofas::parse(&json)?,
-        _ => proton::parse(&json)?,
-    };
-    nonempty(accounts).map(Opened::Accounts)
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Auto => "known",
-        Format::Uri => "otpauth URI",
-        Format::Google => "Google Authenticator",
-        Format::Aegis => "Aegis",
-        Format::TwoFas => "2FAS",
-        Format::Proton => "Proton Authenticator",
     }
 }
 

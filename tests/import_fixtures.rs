@@ -13,8 +13,16 @@ use otpvault::{Account, Passphrase, key};
 use serde_json::Value;
 
 fn read(path: &Path, password: Option<&str>) -> Result<Vec<Account>, ImportError> {
+    read_as(path, password, Format::Auto)
+}
+
+fn read_as(
+    path: &Path,
+    password: Option<&str>,
+    format: Format,
+) -> Result<Vec<Account>, ImportError> {
     let bytes = std::fs::read(path).unwrap();
-    match import::open(&bytes, Format::Auto)? {
+    match import::open(&bytes, format)? {
         Opened::Accounts(accounts) => Ok(accounts),
         Opened::Encrypted(file) => {
             let password = password.expect("an encrypted file needs its password");
@@ -311,12 +319,6 @@ fn broken_files_are_refused_and_the_vault_is_unchanged() {
             "no accounts",
             2,
         ),
-        // Other apps' formats that otpvault does not read: named as such,
-        // not as a URI list with a bad first line.
-        (aegis.join("andotp_plain.json"), "no accounts", 2),
-        (aegis.join("bitwarden.csv"), "no accounts", 2),
-        (aegis.join("freeotp.xml"), "no accounts", 2),
-        (aegis.join("google_authenticator.sqlite"), "no accounts", 2),
         (aegis.join("aegis_encrypted.json"), "wrong password", 3),
         (
             aegis.join("2fas_authenticator_encrypted_v4.2fas"),
@@ -479,7 +481,403 @@ fn a_named_format_is_read_or_refused_as_that_format() {
             stderr(&out)
         );
     }
-    let out = v.run(&["import", "-", "--format", "andotp"], Some("x"));
+    let out = v.run(&["import", "-", "--format", "lastpass"], Some("x"));
     assert_eq!(code(&out), EXIT_USAGE);
     assert!(stderr(&out).contains("proton"), "{}", stderr(&out));
+}
+
+/// How an app's file differs from the canonical vectors (SOURCES.md 1.1),
+/// as the app stores them: what the vector must become before comparing.
+#[derive(Clone, Copy, Debug)]
+enum Stored {
+    /// Every field as in the vector.
+    Exactly,
+    /// Authy keeps no algorithm or period: SHA1 and 30 s.
+    Sha1Every30s,
+    /// FreeOTP 1 and FreeOTP+ store the counter of the next code, one less.
+    NextCounter,
+    /// Google Authenticator's database keeps no algorithm, digits or
+    /// period: SHA1, 6 digits, 30 s.
+    GoogleDefaults,
+    /// Microsoft Authenticator's database: TOTP SHA1, 6 digits, 30 s.
+    MicrosoftTotp,
+    /// Steam's files name the issuer Steam.
+    SteamIssuer,
+    /// TOTP Authenticator keeps no algorithm (SHA1) and lower-cases names.
+    Sha1LowerName,
+    /// Bitwarden's `steam://` key: Steam Guard, issuer Steam, the login's
+    /// user name.
+    BitwardenSteam,
+    /// Duo keeps no issuer.
+    NoIssuer,
+}
+
+/// The vector as `stored` says the app keeps it; codes that no longer
+/// apply (another algorithm or period) are dropped, the rest still checked.
+fn as_stored(vector: &Value, stored: Stored) -> Value {
+    let mut v = vector.clone();
+    let changed_params = |v: &mut Value, algo: &str, digits: Option<u64>, period: Option<u64>| {
+        let before = (v["algo"].clone(), v["digits"].clone(), v["period"].clone());
+        v["algo"] = algo.into();
+        if let Some(d) = digits {
+            v["digits"] = d.into();
+        }
+        if let (Some(p), false) = (period, v["period"].is_null()) {
+            v["period"] = p.into();
+        }
+        if before != (v["algo"].clone(), v["digits"].clone(), v["period"].clone()) {
+            let o = v.as_object_mut().unwrap();
+            o.remove("codes_at_unix_time");
+            o.remove("codes_by_counter");
+        }
+    };
+    match stored {
+        Stored::Exactly => {}
+        Stored::Sha1Every30s => changed_params(&mut v, "SHA1", None, Some(30)),
+        Stored::NextCounter => {
+            if let Some(c) = v["counter"].as_u64() {
+                v["counter"] = (c - 1).into();
+            }
+        }
+        Stored::GoogleDefaults => {
+            let period = (v["type"] != "hotp").then_some(30);
+            if v["type"] == "steam" {
+                v["type"] = "totp".into();
+            }
+            changed_params(&mut v, "SHA1", Some(6), period)
+        }
+        Stored::MicrosoftTotp => {
+            let was_hotp = v["type"] == "hotp";
+            v["type"] = "totp".into();
+            if was_hotp {
+                let o = v.as_object_mut().unwrap();
+                o.remove("counter");
+                o.remove("codes_by_counter");
+                o.insert("period".into(), 30.into());
+            }
+            changed_params(&mut v, "SHA1", Some(6), Some(30));
+        }
+        Stored::SteamIssuer => v["issuer"] = "Steam".into(),
+        Stored::Sha1LowerName => {
+            v["name"] = v["name"].as_str().unwrap().to_lowercase().into();
+            changed_params(&mut v, "SHA1", None, None);
+        }
+        Stored::BitwardenSteam => {
+            v["issuer"] = "Steam".into();
+            v["name"] = "".into();
+        }
+        Stored::NoIssuer => v["issuer"] = "".into(),
+    }
+    v
+}
+
+/// A fixture: file, password, format if it must be named, the vectors it
+/// holds by number (1-8), how the app stores them.
+type Case = (
+    &'static str,
+    Option<&'static str>,
+    Format,
+    &'static [usize],
+    Stored,
+);
+
+/// Every file of Aegis's importer tests that is not checked above: read
+/// (with its password, and its format named only where it cannot be
+/// detected), and every account checked, field by field and code by code,
+/// against the vector of the same secret as the app stores it.
+#[test]
+fn every_importer_fixture_is_read_entry_by_entry() {
+    let Some(fixtures) = fixtures() else { return };
+    let vectors = vectors(&fixtures);
+    let dir = fixtures.join("aegis/importers");
+    use Stored::*;
+    let cases: [Case; 28] = [
+        (
+            "andotp_plain.json",
+            None,
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            Exactly,
+        ),
+        (
+            "andotp_encrypted.bin",
+            Some("test"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            Exactly,
+        ),
+        (
+            "andotp_encrypted_old.bin",
+            Some("test"),
+            Format::AndOtp,
+            &[1, 2, 3, 4, 5, 6],
+            Exactly,
+        ),
+        (
+            "authy_plain.xml",
+            None,
+            Format::Auto,
+            &[1, 2, 3],
+            Sha1Every30s,
+        ),
+        (
+            "authy_encrypted.xml",
+            Some("testtest"),
+            Format::Auto,
+            &[1, 2, 3],
+            Sha1Every30s,
+        ),
+        (
+            "authenticator_plus.zip",
+            Some("testtesttest"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            Exactly,
+        ),
+        (
+            "battle_net_authenticator.xml",
+            None,
+            Format::Auto,
+            &[8],
+            Exactly,
+        ),
+        ("bitwarden.json", None, Format::Auto, &[1, 2, 3, 7], Exactly),
+        ("bitwarden.csv", None, Format::Auto, &[1, 2, 3, 7], Exactly),
+        ("duo.json", None, Format::Auto, &[1, 4], NoIssuer),
+        ("steam.json", None, Format::Auto, &[7], SteamIssuer),
+        ("steam_old.json", None, Format::Auto, &[7], SteamIssuer),
+        (
+            "freeotp.xml",
+            None,
+            Format::Auto,
+            &[1, 3, 4, 6],
+            NextCounter,
+        ),
+        (
+            "freeotp_plus.json",
+            None,
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6],
+            NextCounter,
+        ),
+        (
+            "freeotp_plus_internal.xml",
+            None,
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6],
+            NextCounter,
+        ),
+        (
+            "freeotp_v2_api23.xml",
+            Some("test"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6],
+            Exactly,
+        ),
+        (
+            "freeotp_v2_api25.xml",
+            Some("test"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6],
+            Exactly,
+        ),
+        (
+            "freeotp_v2_api27.xml",
+            Some("test"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6],
+            Exactly,
+        ),
+        (
+            "freeotp_v2_api34.xml",
+            Some("test"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6],
+            Exactly,
+        ),
+        (
+            "freeotp_v2_null_algo.xml",
+            Some("test"),
+            Format::Auto,
+            &[1],
+            Exactly,
+        ),
+        (
+            "google_authenticator.sqlite",
+            None,
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6],
+            GoogleDefaults,
+        ),
+        (
+            "microsoft_authenticator.sqlite",
+            None,
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            MicrosoftTotp,
+        ),
+        (
+            "stratum_plain.json",
+            None,
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            Exactly,
+        ),
+        (
+            "stratum_encrypted.bin",
+            Some("test"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            Exactly,
+        ),
+        (
+            "stratum_encrypted_legacy.bin",
+            Some("test"),
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            Exactly,
+        ),
+        (
+            "stratum_internal.db",
+            None,
+            Format::Auto,
+            &[1, 2, 3, 4, 5, 6, 7],
+            Exactly,
+        ),
+        (
+            "totp_authenticator.bin",
+            Some("Testtest1"),
+            Format::Auto,
+            &[1, 2, 3],
+            Sha1LowerName,
+        ),
+        (
+            "totp_authenticator_internal.xml",
+            None,
+            Format::Auto,
+            &[1, 2, 3],
+            Sha1LowerName,
+        ),
+    ];
+    for (file, password, format, holds, stored) in cases {
+        let accounts =
+            read_as(&dir.join(file), password, format).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut found: Vec<usize> = Vec::new();
+        for account in &accounts {
+            let (index, vector) = vectors
+                .iter()
+                .enumerate()
+                .find(|(_, v)| key::parse(v["secret"].as_str().unwrap()).unwrap() == account.secret)
+                .unwrap_or_else(|| panic!("{file}: an account with an unknown secret"));
+            let stored = match (file.starts_with("bitwarden"), account.params.kind) {
+                (true, Kind::Steam) => BitwardenSteam,
+                _ => stored,
+            };
+            let want = as_stored(vector, stored);
+            if matches!(stored, NoIssuer) && want["type"] == "hotp" {
+                // Duo's counter is whatever its file says: read it apart.
+                let text = std::fs::read_to_string(dir.join(file)).unwrap();
+                let duo: Value = serde_json::from_str(&text).unwrap();
+                let stored_counter = duo
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find_map(|a| a.pointer("/otpGenerator/counter"))
+                    .and_then(Value::as_u64)
+                    .unwrap();
+                assert_eq!(account.params.counter, stored_counter, "{file}");
+                let mut want = want;
+                want["counter"] = stored_counter.into();
+                want.as_object_mut().unwrap().remove("codes_by_counter");
+                check_against_vector(account, &want, file);
+            } else {
+                check_against_vector(account, &want, file);
+            }
+            found.push(index + 1);
+        }
+        found.sort();
+        assert_eq!(found, holds, "{file}");
+    }
+    // Every file of the folder is checked here or in the tests above.
+    let elsewhere = [
+        "aegis_plain.json",
+        "aegis_encrypted.json",
+        "plain.txt",
+        "ente_auth.txt",
+        "2fas_authenticator.json",
+        "2fas_authenticator_plain.2fas",
+        "2fas_authenticator_encrypted.2fas",
+        "2fas_authenticator_plain_v3.2fas",
+        "2fas_authenticator_encrypted_v3.2fas",
+        "2fas_authenticator_plain_v4.2fas",
+        "2fas_authenticator_encrypted_v4.2fas",
+        "proton_authenticator.json",
+    ];
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            cases.iter().any(|c| c.0 == name) || elsewhere.contains(&name.as_str()),
+            "{name} is read by no test"
+        );
+    }
+}
+
+/// extract_otp_secrets' own outputs (JSON, CSV, and CSV for KeePass) hold
+/// the accounts of the Google transfer file they were made from: each is
+/// read and gives the same accounts (KeePass's file splits them by kind).
+#[test]
+fn extract_otp_secrets_outputs_match_the_transfer_file() {
+    let Some(fixtures) = fixtures() else { return };
+    let dir = fixtures.join("extract_otp_secrets");
+    let summary = |accounts: Vec<Account>| -> Vec<(String, String, String, Kind, u64)> {
+        accounts
+            .into_iter()
+            .map(|a| {
+                (
+                    a.issuer,
+                    a.account,
+                    key::to_base32(&a.secret).to_string(),
+                    a.params.kind,
+                    a.params.counter,
+                )
+            })
+            .collect()
+    };
+    let migration = summary(read(&dir.join("example_export.txt"), None).unwrap());
+    assert_eq!(migration.len(), 6);
+    for file in ["example_output.json", "example_output.csv"] {
+        let got = summary(read(&dir.join(file), None).unwrap_or_else(|e| panic!("{file}: {e}")));
+        assert_eq!(got, migration, "{file}");
+    }
+    let mut keepass = summary(read(&dir.join("example_keepass_output.totp.csv"), None).unwrap());
+    keepass.extend(summary(
+        read(&dir.join("example_keepass_output.hotp.csv"), None).unwrap(),
+    ));
+    let mut sorted = migration.clone();
+    sorted.sort_by_key(|a| a.3 == Kind::Hotp);
+    assert_eq!(keepass, sorted);
+}
+
+#[test]
+fn wrong_passwords_are_told_apart_for_every_encrypted_format() {
+    let Some(fixtures) = fixtures() else { return };
+    let dir = fixtures.join("aegis/importers");
+    for (file, format) in [
+        ("andotp_encrypted.bin", Format::Auto),
+        ("andotp_encrypted_old.bin", Format::AndOtp),
+        ("authy_encrypted.xml", Format::Auto),
+        ("authenticator_plus.zip", Format::Auto),
+        ("freeotp_v2_api34.xml", Format::Auto),
+        ("freeotp_v2_api23.xml", Format::Auto),
+        ("stratum_encrypted.bin", Format::Auto),
+        ("stratum_encrypted_legacy.bin", Format::Auto),
+        ("totp_authenticator.bin", Format::Auto),
+    ] {
+        let err = read_as(&dir.join(file), Some("not the password"), format).unwrap_err();
+        assert_eq!(
+            err,
+            ImportError::Format(otpvault::formats::FormatError::WrongPassword),
+            "{file}"
+        );
+    }
 }

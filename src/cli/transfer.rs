@@ -21,7 +21,11 @@ use super::{Failure, warn};
 pub struct ImportArgs {
     /// The export file, or - for standard input.
     file: PathBuf,
-    /// auto, uri, google, aegis, 2fas or proton.
+    /// The app that wrote the file: auto (decide from the content), uri,
+    /// google, aegis, 2fas, proton, andotp, authy, authenticator-plus,
+    /// battle-net, bitwarden, duo, steam, freeotp, freeotp-plus, stratum
+    /// (authenticator-pro), totp-authenticator, microsoft, keepass or
+    /// extract-otp-secrets.
     #[arg(long, default_value = "auto", value_parser = |s: &str| s.parse::<Format>())]
     format: Format,
 }
@@ -32,8 +36,8 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
     let accounts = match import::open(&bytes, args.format)? {
         Opened::Accounts(accounts) => accounts,
         Opened::Encrypted(file) => {
-            let password =
-                other_password("OTP_IMPORT_PASSPHRASE", "Password of the export: ", false)?;
+            let prompt = format!("Password of the {} export: ", file.app());
+            let password = other_password("OTP_IMPORT_PASSPHRASE", &prompt, false)?;
             file.decrypt(&password)?
         }
     };

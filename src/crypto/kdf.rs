@@ -353,9 +353,18 @@ pub fn scrypt(
     Ok(key)
 }
 
-/// A 32-byte key from PBKDF2-HMAC-SHA256 with the export's own round
+/// The hash of a PBKDF2 that another app's export uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pbkdf2Hash {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+/// A 32-byte key from PBKDF2-HMAC with `hash` and the export's own round
 /// count, bounded first.
-pub fn pbkdf2_sha256(
+pub fn pbkdf2(
+    hash: Pbkdf2Hash,
     password: &Passphrase,
     salt: &[u8],
     rounds: u64,
@@ -365,7 +374,12 @@ pub fn pbkdf2_sha256(
         .filter(|r| (1..=MAX_PBKDF2_ROUNDS).contains(&u64::from(*r)))
         .ok_or(ForeignKdfError::Pbkdf2(rounds))?;
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    pbkdf2::pbkdf2_hmac::<Sha256>(password.expose(), salt, rounds32, key.as_mut());
+    let (p, out) = (password.expose(), key.as_mut());
+    match hash {
+        Pbkdf2Hash::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(p, salt, rounds32, out),
+        Pbkdf2Hash::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(p, salt, rounds32, out),
+        Pbkdf2Hash::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(p, salt, rounds32, out),
+    }
     Ok(key)
 }
 

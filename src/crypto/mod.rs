@@ -101,6 +101,36 @@ pub fn aes_gcm_open(
     Some(buf)
 }
 
+/// AES-256-CBC with PKCS#7 padding, as Authy, TOTP Authenticator and older
+/// Authenticator Pro exports use it. `None` on a key or IV of the wrong
+/// length, a ciphertext that is not whole blocks, or bad padding (which is
+/// how a wrong password usually shows: CBC authenticates nothing, so the
+/// caller must check the plaintext too).
+pub fn aes_cbc_open(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
+    let decryptor = cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv).ok()?;
+    let mut buf = Zeroizing::new(ciphertext.to_vec());
+    let len = decryptor.decrypt_padded::<Pkcs7>(&mut buf).ok()?.len();
+    buf.truncate(len);
+    Some(buf)
+}
+
+/// AES-256-CBC with PKCS#7 padding, for tests that make files as other
+/// apps do.
+#[cfg(test)]
+pub(crate) fn aes_cbc_seal(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    use cbc::cipher::{BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+    let mut buf = plaintext.to_vec();
+    buf.resize(plaintext.len() + 16, 0);
+    let len = cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
+        .unwrap()
+        .encrypt_padded::<Pkcs7>(&mut buf, plaintext.len())
+        .unwrap()
+        .len();
+    buf.truncate(len);
+    buf
+}
+
 /// AES-256-GCM encryption in place; returns the ciphertext and the tag.
 pub fn aes_gcm_seal(
     key: &[u8; KEY_LEN],

@@ -143,8 +143,13 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
             "an account in the export has an empty secret",
         ));
     }
-    // Google puts `Issuer:account` in the name; the issuer field wins.
-    let (issuer, account) = uri::issuer_and_account(&p.name, Some(&p.issuer));
+    // Google puts `Issuer:account` in the name when there is an issuer;
+    // the issuer field wins. Without one, the name is taken whole, as
+    // Google shows it: a colon in it (`encoding: ...`) names no issuer.
+    let (issuer, account) = match p.issuer.trim().is_empty() {
+        false => uri::issuer_and_account(&p.name, Some(&p.issuer)),
+        true => (String::new(), p.name.trim().to_string()),
+    };
     let params = Params {
         kind,
         algorithm,

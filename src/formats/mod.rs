@@ -4,8 +4,26 @@
 //! [`crate::import`] decides which format a file is, from one parse.
 
 pub mod aegis;
+pub mod andotp;
+pub mod authplus;
+pub mod authy;
+pub mod battlenet;
+pub mod bitwarden;
+pub mod duo;
+pub mod extract;
+pub mod fields;
+pub mod freeotp;
+pub mod freeotp2;
 pub mod google;
+pub mod javaser;
+pub mod keepass;
+pub mod phone_db;
+pub mod prefs;
 pub mod proton;
+pub mod sqlite;
+pub mod steam;
+pub mod stratum;
+pub mod totpauth;
 pub mod twofas;
 
 use serde::de::DeserializeOwned;

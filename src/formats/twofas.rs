@@ -123,7 +123,7 @@ fn decrypt_services(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<
         ));
     }
     let (ciphertext, tag) = data.split_at(data.len() - 16);
-    let key = kdf::pbkdf2_sha256(password, &salt, PBKDF2_ROUNDS)?;
+    let key = kdf::pbkdf2(kdf::Pbkdf2Hash::Sha256, password, &salt, PBKDF2_ROUNDS)?;
     aes_gcm_open(key.as_ref(), &iv, &[], ciphertext, tag).ok_or(FormatError::WrongPassword)
 }
 
@@ -221,7 +221,7 @@ mod tests {
         let password = Passphrase::from("test".to_string());
         let salt: [u8; 32] = random_array();
         let iv: [u8; 12] = random_array();
-        let key = kdf::pbkdf2_sha256(&password, &salt, PBKDF2_ROUNDS).unwrap();
+        let key = kdf::pbkdf2(kdf::Pbkdf2Hash::Sha256, &password, &salt, PBKDF2_ROUNDS).unwrap();
         let (mut data, tag) = aes_gcm_seal(&key, &iv, SERVICES.as_bytes().to_vec()).unwrap();
         data.extend_from_slice(&tag);
         let field = [&data[..], &salt, &iv].map(|b| BASE64.encode(b)).join(":");

@@ -1,0 +1,146 @@
+//! Bitwarden's unencrypted exports, JSON and CSV: a login's TOTP field
+//! holds an otpauth URI, `steam://` and a base32 key (Steam Guard), or a
+//! bare base32 key. Logins without one are not accounts for otpvault.
+//! Bitwarden's encrypted JSON export is refused with what to do instead.
+
+use serde_json::Value;
+
+use super::fields::{self, Fields};
+use super::{FormatError, Json};
+use crate::entry::Account;
+use crate::otp::Kind;
+use crate::uri;
+
+const APP: &str = "Bitwarden";
+
+/// True if `json` is a Bitwarden JSON export (encrypted or not).
+pub fn detect(json: &Value) -> bool {
+    json.get("items").is_some_and(Value::is_array) && json.get("encrypted").is_some()
+}
+
+/// True if `header` (a CSV's first record) is a Bitwarden CSV export's.
+pub fn detect_csv(header: &csv::StringRecord) -> bool {
+    header.iter().any(|h| h == "login_totp")
+}
+
+/// The accounts of a JSON export.
+pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
+    let value = json.value();
+    if value.get("encrypted").and_then(Value::as_bool) == Some(true) {
+        return Err(FormatError::Unsupported(
+            "an encrypted Bitwarden export: export again as unencrypted .json or .csv".into(),
+        ));
+    }
+    let items = value
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or(FormatError::Invalid("not a Bitwarden export"))?;
+    let mut accounts = Vec::new();
+    for item in items {
+        // Secure notes, cards and identities have no login.
+        let Some(login) = item.get("login") else {
+            continue;
+        };
+        let totp = login.get("totp").and_then(Value::as_str).unwrap_or("");
+        let (name, username) = (fields::text(item, "name"), fields::text(login, "username"));
+        if let Some(account) = account(totp, name, username)? {
+            accounts.push(account);
+        }
+    }
+    Ok(accounts)
+}
+
+/// The accounts of a CSV export.
+pub fn parse_csv(text: &str) -> Result<Vec<Account>, FormatError> {
+    let invalid = || FormatError::Invalid("not a valid Bitwarden CSV export");
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|_| invalid())?.clone();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let totp = column("login_totp").ok_or_else(invalid)?;
+    let (name, username) = (column("name"), column("login_username"));
+    let mut accounts = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|_| invalid())?;
+        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+        if let Some(account) = account(get(Some(totp)), get(name), get(username))? {
+            accounts.push(account);
+        }
+    }
+    Ok(accounts)
+}
+
+/// A login's TOTP field as an account; `None` if it is empty.
+fn account(totp: &str, item: &str, username: &str) -> Result<Option<Account>, FormatError> {
+    let totp = totp.trim();
+    if totp.is_empty() {
+        return Ok(None);
+    }
+    let bad = |why: &str| fields::entry_error(APP, item, username, why);
+    if totp.to_ascii_lowercase().starts_with("otpauth://") {
+        return uri::parse(totp).map(Some).map_err(|e| bad(&e.to_string()));
+    }
+    let (kind, key) = match totp.get(..8) {
+        Some(head) if head.eq_ignore_ascii_case("steam://") => (Kind::Steam, &totp[8..]),
+        _ => (Kind::Totp, totp),
+    };
+    let secret = fields::base32(key)
+        .ok_or_else(|| bad("its TOTP field is neither a URI nor a base32 key"))?;
+    let issuer = match kind {
+        Kind::Steam => "Steam",
+        _ => item,
+    };
+    Fields {
+        issuer: issuer.to_string(),
+        name: username.to_string(),
+        secret,
+        params: fields::params(kind),
+    }
+    .into_account(APP)
+    .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_csv_with_uris_steam_and_bare_keys() {
+        let json = Json::parse(br#"{"encrypted":false,"items":[
+            {"name":"Site","login":{"username":"me","totp":"otpauth://totp/Site:me?secret=JBSWY3DPEHPK3PXP&issuer=Site"}},
+            {"name":"Game","login":{"username":"gamer","totp":"steam://JRZCL47CMXVOQMNPZR2F7J4RGI"}},
+            {"name":"Bare","login":{"username":"b","totp":"HXDM VJEC JJWS RB3H"}},
+            {"name":"No TOTP","login":{"username":"x","totp":null}},
+            {"name":"A note","type":2}
+        ]}"#).unwrap();
+        assert!(detect(json.value()));
+        let got = parse(&json).unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].params.kind, Kind::Steam);
+        assert_eq!(
+            (got[2].issuer.as_str(), got[2].account.as_str()),
+            ("Bare", "b")
+        );
+
+        let csv = "folder,favorite,type,name,notes,fields,login_uri,login_username,login_password,login_totp\n\
+                   ,,login,Site,\"a note, with a comma\",,,me,pw,otpauth://totp/Site:me?secret=JBSWY3DPEHPK3PXP\n\
+                   ,,login,Empty,,,,me,pw,\n";
+        let got = parse_csv(csv).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].issuer, "Site");
+    }
+
+    #[test]
+    fn an_encrypted_export_is_refused_with_advice() {
+        let json =
+            Json::parse(br#"{"encrypted":true,"encKeyValidation_DO_NOT_EDIT":"x","items":[]}"#)
+                .unwrap();
+        assert!(
+            parse(&json)
+                .unwrap_err()
+                .to_string()
+                .contains("unencrypted")
+        );
+    }
+}

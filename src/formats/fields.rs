@@ -1,0 +1,149 @@
+//! What most apps store for an account, turned into an [`Account`]: the
+//! secret in whatever encoding the app chose, the parameters checked, and
+//! errors that name the entry but never its secret.
+
+use data_encoding::{BASE64, HEXLOWER_PERMISSIVE};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use super::FormatError;
+use crate::entry::Account;
+use crate::key;
+use crate::otp::{Algorithm, Kind, Params};
+use crate::secret::Secret;
+use crate::text::Quoted;
+
+/// One account as an app stores it.
+pub struct Fields {
+    pub issuer: String,
+    pub name: String,
+    pub secret: Secret,
+    pub params: Params,
+}
+
+impl Fields {
+    /// The account, its parameters checked; `app` names the file's app in
+    /// the error.
+    pub fn into_account(self, app: &str) -> Result<Account, FormatError> {
+        let params = self
+            .params
+            .validate()
+            .map_err(|e| entry_error(app, &self.issuer, &self.name, &e.to_string()))?;
+        Ok(Account {
+            issuer: self.issuer.trim().to_string(),
+            account: self.name.trim().to_string(),
+            secret: self.secret,
+            params,
+        })
+    }
+}
+
+/// An entry `app` stores that cannot be imported, named by its issuer and
+/// name (never its secret): the whole file is refused.
+pub fn entry_error(app: &str, issuer: &str, name: &str, why: &str) -> FormatError {
+    let who = match (issuer.is_empty(), name.is_empty()) {
+        (false, false) => format!("{} ({})", Quoted(issuer), Quoted(name)),
+        (false, true) => Quoted(issuer).to_string(),
+        (true, false) => Quoted(name).to_string(),
+        (true, true) => "an entry without a name".to_string(),
+    };
+    FormatError::Unsupported(format!("{who} of the {app} file: {why}"))
+}
+
+/// A secret written in base32 (any case, spaces, padding).
+pub fn base32(text: &str) -> Option<Secret> {
+    key::parse(text).ok()
+}
+
+/// A secret written in hex.
+pub fn hex(text: &str) -> Option<Secret> {
+    let bytes = Zeroizing::new(HEXLOWER_PERMISSIVE.decode(text.trim().as_bytes()).ok()?);
+    nonempty(&bytes)
+}
+
+/// A secret written in standard base64.
+pub fn base64(text: &str) -> Option<Secret> {
+    let bytes = Zeroizing::new(BASE64.decode(text.trim().as_bytes()).ok()?);
+    nonempty(&bytes)
+}
+
+/// A secret written as a JSON array of Java's signed bytes (-128 to 127),
+/// as FreeOTP's Gson writes `byte[]`.
+pub fn java_bytes(value: &Value) -> Option<Secret> {
+    let items = value.as_array()?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(items.len()));
+    for item in items {
+        let b = i8::try_from(item.as_i64()?).ok()?;
+        bytes.push(b as u8);
+    }
+    nonempty(&bytes)
+}
+
+fn nonempty(bytes: &[u8]) -> Option<Secret> {
+    (!bytes.is_empty()).then(|| Secret::new(bytes.to_vec()))
+}
+
+/// `SHA1`, `sha256`, `HmacSHA512`...; `None` for anything else.
+pub fn algorithm(name: &str) -> Option<Algorithm> {
+    name.parse().ok()
+}
+
+/// `TOTP`, `hotp`, `Steam`...; `None` for anything else.
+pub fn kind(name: &str) -> Option<Kind> {
+    name.parse().ok()
+}
+
+/// A JSON field as a string, `""` when absent or null.
+pub fn text<'a>(value: &'a Value, field: &str) -> &'a str {
+    value.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A JSON field as a number, accepting `"6"` as well as `6`.
+pub fn number(value: &Value, field: &str) -> Option<u64> {
+    let v = value.get(field)?;
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// Parameters with the usual defaults (SHA1, 6 digits, 30 s) and `kind`.
+pub fn params(kind: Kind) -> Params {
+    match kind {
+        Kind::Steam => Params::steam(),
+        kind => Params {
+            kind,
+            ..Params::default()
+        },
+    }
+}
+
+/// A number that must fit a smaller type, or the entry is refused.
+pub fn narrow<T: TryFrom<u64>>(n: u64) -> Option<T> {
+    T::try_from(n).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_every_encoding() {
+        let want = Secret::new(vec![0xe4, 0x92, 0x70]);
+        assert_eq!(hex("E49270").unwrap(), want);
+        assert_eq!(base64("5JJw").unwrap(), want);
+        assert_eq!(
+            java_bytes(&serde_json::json!([-28, -110, 112])).unwrap(),
+            want
+        );
+        assert!(java_bytes(&serde_json::json!([128])).is_none());
+        assert!(hex("").is_none() && base64("!").is_none());
+    }
+
+    #[test]
+    fn an_entry_error_names_the_entry_not_the_secret() {
+        let e = entry_error("Duo", "Site", "me", "digits 12 are out of range");
+        assert_eq!(
+            e.to_string(),
+            "the file has an unsupported entry: \"Site\" (\"me\") of the Duo file: digits 12 are out of range; nothing was imported"
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The databases of Google Authenticator (up to 5.10) and Microsoft
+//! Authenticator, from a rooted phone. Neither stores an algorithm or a
+//! period: Google's accounts are SHA1, 6 digits, 30 s (TOTP or HOTP by
+//! `type`); Microsoft's third-party accounts (type 0) are base32 TOTP, its
+//! personal Microsoft accounts (type 1) base64 with 8 digits, and its work
+//! and school accounts (push, no code) are passed over.
+
+use super::FormatError;
+use super::fields::{self, Fields};
+use super::sqlite::Database;
+use crate::entry::Account;
+use crate::otp::Kind;
+
+const GOOGLE: &str = "Google Authenticator";
+const MICROSOFT: &str = "Microsoft Authenticator";
+const TABLE: &str = "accounts";
+const GOOGLE_COLUMNS: [&str; 5] = ["email", "secret", "type", "counter", "issuer"];
+const MICROSOFT_COLUMNS: [&str; 4] = ["name", "username", "oath_secret_key", "account_type"];
+
+pub fn detect_google(db: &Database) -> bool {
+    db.has(TABLE, &["email", "secret", "type", "counter"])
+}
+
+pub fn detect_microsoft(db: &Database) -> bool {
+    db.has(
+        TABLE,
+        &["oath_secret_key", "account_type", "name", "username"],
+    )
+}
+
+pub fn parse_google(db: &Database) -> Result<Vec<Account>, FormatError> {
+    let rows = db.rows(TABLE, &GOOGLE_COLUMNS).ok_or(FormatError::Invalid(
+        "Google Authenticator's database cannot be read",
+    ))?;
+    rows.iter()
+        .map(|row| {
+            let email = row[0].text();
+            // `Issuer:account` in the name, as the app's labels are.
+            let (prefix, name) = match email.split_once(':') {
+                Some((prefix, name)) if !name.contains(':') => (prefix, name),
+                _ => ("", email),
+            };
+            let issuer = match row[4].text() {
+                "" => prefix,
+                issuer => issuer,
+            };
+            let bad = |why: &str| fields::entry_error(GOOGLE, issuer, name, why);
+            let kind = match row[2].integer() {
+                Some(0) => Kind::Totp,
+                Some(1) => Kind::Hotp,
+                _ => return Err(bad("its type is neither TOTP nor HOTP")),
+            };
+            let secret =
+                fields::base32(row[1].text()).ok_or_else(|| bad("its secret is not base32"))?;
+            let mut params = fields::params(kind);
+            if kind == Kind::Hotp {
+                params.counter = row[3]
+                    .integer()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0);
+            }
+            Fields {
+                issuer: issuer.to_string(),
+                name: name.to_string(),
+                secret,
+                params,
+            }
+            .into_account(GOOGLE)
+        })
+        .collect()
+}
+
+pub fn parse_microsoft(db: &Database) -> Result<Vec<Account>, FormatError> {
+    let rows = db
+        .rows(TABLE, &MICROSOFT_COLUMNS)
+        .ok_or(FormatError::Invalid(
+            "Microsoft Authenticator's database cannot be read",
+        ))?;
+    let mut accounts = Vec::new();
+    for row in &rows {
+        let (issuer, name, key) = (row[0].text(), row[1].text(), row[2].text());
+        let bad = |why: &str| fields::entry_error(MICROSOFT, issuer, name, why);
+        let (secret, digits) = match row[3].integer() {
+            Some(0) => (fields::base32(key), 6),
+            Some(1) => (fields::base64(key), 8),
+            // Work and school accounts sign in by push: no code to import.
+            _ => continue,
+        };
+        let secret = secret.ok_or_else(|| {
+            bad("its secret is missing or encrypted by the phone (newer app versions): add it again from the site")
+        })?;
+        let mut params = fields::params(Kind::Totp);
+        params.digits = digits;
+        accounts.push(
+            Fields {
+                issuer: issuer.to_string(),
+                name: name.to_string(),
+                secret,
+                params,
+            }
+            .into_account(MICROSOFT)?,
+        );
+    }
+    Ok(accounts)
+}

@@ -1,0 +1,133 @@
+//! The SQLite databases some apps keep their accounts in (read from a
+//! rooted phone): Google Authenticator's, Microsoft Authenticator's and
+//! Stratum's. The file is loaded into memory, read-only, never opened on
+//! disk: no journal or lock file appears beside it.
+
+use std::io::Cursor;
+
+use rusqlite::{Connection, MAIN_DB, OpenFlags};
+use zeroize::Zeroizing;
+
+const MAGIC: &[u8] = b"SQLite format 3\0";
+
+/// True if `bytes` are a SQLite database file.
+pub fn is_database(bytes: &[u8]) -> bool {
+    bytes.starts_with(MAGIC)
+}
+
+/// A database loaded from its bytes, read-only.
+pub struct Database(Connection);
+
+/// A value of a row, as the readers need it.
+pub enum Cell {
+    Null,
+    Integer(i64),
+    Text(Zeroizing<String>),
+}
+
+impl Cell {
+    pub fn text(&self) -> &str {
+        match self {
+            Cell::Text(t) => t,
+            _ => "",
+        }
+    }
+
+    pub fn integer(&self) -> Option<i64> {
+        match self {
+            Cell::Integer(n) => Some(*n),
+            Cell::Text(t) => t.trim().parse().ok(),
+            Cell::Null => None,
+        }
+    }
+}
+
+impl Database {
+    /// Loads `bytes`; `None` if they are not a database SQLite can read.
+    pub fn load(bytes: &[u8]) -> Option<Database> {
+        if !is_database(bytes) {
+            return None;
+        }
+        let mut copy = Zeroizing::new(bytes.to_vec());
+        // A database in WAL mode (header bytes 18 and 19 are 2) cannot be
+        // read from memory; as a copy on its own, it is the same file in
+        // the rollback-journal mode.
+        if copy.get(18..20) == Some(&[2, 2]) {
+            copy[18..20].copy_from_slice(&[1, 1]);
+        }
+        let mut connection = Connection::open_in_memory_with_flags(
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .ok()?;
+        let len = copy.len();
+        connection
+            .deserialize_read_exact(MAIN_DB, Cursor::new(&copy[..]), len, true)
+            .ok()?;
+        // Reading the schema checks that the file is a database.
+        connection
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .ok()?;
+        Some(Database(connection))
+    }
+
+    /// The columns of `table`, lower-cased; empty if there is no such table.
+    pub fn columns(&self, table: &str) -> Vec<String> {
+        let Ok(mut statement) = self.0.prepare("SELECT name FROM pragma_table_info(?1)") else {
+            return Vec::new();
+        };
+        statement
+            .query_map([table], |row| row.get::<_, String>(0))
+            .map(|rows| rows.flatten().map(|c| c.to_ascii_lowercase()).collect())
+            .unwrap_or_default()
+    }
+
+    /// True if `table` has every one of `columns`.
+    pub fn has(&self, table: &str, columns: &[&str]) -> bool {
+        let present = self.columns(table);
+        columns.iter().all(|c| present.iter().any(|p| p == c))
+    }
+
+    /// Every row of `table`, with `columns` (those missing read as null).
+    pub fn rows(&self, table: &str, columns: &[&str]) -> Option<Vec<Vec<Cell>>> {
+        let present = self.columns(table);
+        let select: Vec<String> = columns
+            .iter()
+            .map(|c| match present.iter().any(|p| p == c) {
+                true => format!("\"{c}\""),
+                false => "NULL".to_string(),
+            })
+            .collect();
+        // `table` and the columns are the readers' own constants.
+        let sql = format!("SELECT {} FROM \"{table}\"", select.join(", "));
+        let mut statement = self.0.prepare(&sql).ok()?;
+        let rows = statement
+            .query_map([], |row| {
+                (0..columns.len())
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Cell::Null,
+                            rusqlite::types::ValueRef::Integer(n) => Cell::Integer(n),
+                            rusqlite::types::ValueRef::Real(f) => Cell::Integer(f as i64),
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
+                                Cell::Text(Zeroizing::new(String::from_utf8_lossy(t).into_owned()))
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<Cell>, rusqlite::Error>>()
+            })
+            .ok()?;
+        rows.collect::<Result<Vec<_>, _>>().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_a_database_is_none() {
+        assert!(Database::load(b"SQLite format 3\0garbage").is_none());
+        assert!(Database::load(b"hello").is_none());
+    }
+}

@@ -1,0 +1,249 @@
+//! Stratum (formerly Authenticator Pro) backups: plain JSON
+//! (`{"Authenticators": [...]}`); encrypted, after the 16 bytes
+//! `AUTHENTICATORPRO`, with a 16-byte salt, a 12-byte nonce and AES-256-GCM
+//! under Argon2id (3 passes, 64 MiB, 4 lanes); the legacy encryption, after
+//! `AuthenticatorPro`, with a 20-byte salt, a 16-byte IV and AES-256-CBC
+//! under PBKDF2-HMAC-SHA1 (64,000 rounds); and the app's own database
+//! (table `authenticator`).
+//!
+//! Types: 1 HOTP, 2 TOTP, 4 Steam (3 mOTP and 5 Yandex are refused);
+//! algorithms 0 SHA1, 1 SHA256, 2 SHA512.
+
+use serde_json::Value;
+
+use super::fields::{self, Fields};
+use super::sqlite::Database;
+use super::{FormatError, Json};
+use crate::crypto::kdf::{self, KdfParams, Pbkdf2Hash};
+use crate::crypto::{aes_cbc_open, aes_gcm_open};
+use crate::entry::Account;
+use crate::otp::{Algorithm, Kind};
+use crate::secret::Passphrase;
+
+const APP: &str = "Stratum";
+const HEADER: &[u8; 16] = b"AUTHENTICATORPRO";
+const LEGACY_HEADER: &[u8; 16] = b"AuthenticatorPro";
+const KDF: KdfParams = KdfParams {
+    memory_kib: 64 * 1024,
+    iterations: 3,
+    parallelism: 4,
+};
+const LEGACY_ROUNDS: u64 = 64_000;
+const TABLE: &str = "authenticator";
+const COLUMNS: [&str; 8] = [
+    "type",
+    "issuer",
+    "username",
+    "secret",
+    "algorithm",
+    "digits",
+    "period",
+    "counter",
+];
+
+/// True if `json` is a plain Stratum backup.
+pub fn detect(json: &Value) -> bool {
+    json.get("Authenticators").is_some_and(Value::is_array)
+}
+
+/// True if `bytes` are an encrypted Stratum backup, either encryption.
+pub fn detect_encrypted(bytes: &[u8]) -> bool {
+    bytes.starts_with(HEADER) || bytes.starts_with(LEGACY_HEADER)
+}
+
+/// True if `db` is Stratum's own database.
+pub fn detect_database(db: &Database) -> bool {
+    db.has(TABLE, &COLUMNS)
+}
+
+pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
+    authenticators(json.value())
+}
+
+pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, FormatError> {
+    let truncated = FormatError::Invalid("the Stratum backup is truncated");
+    let plain = if let Some(rest) = bytes.strip_prefix(HEADER) {
+        if rest.len() < 16 + 12 + 16 {
+            return Err(truncated);
+        }
+        let (salt, rest) = rest.split_at(16);
+        let (nonce, rest) = rest.split_at(12);
+        let (ciphertext, tag) = rest.split_at(rest.len() - 16);
+        let key = KDF.derive(password, salt).map_err(FormatError::Argon2)?;
+        aes_gcm_open(key.as_ref(), nonce, &[], ciphertext, tag)
+    } else if let Some(rest) = bytes.strip_prefix(LEGACY_HEADER) {
+        if rest.len() < 20 + 16 + 16 {
+            return Err(truncated);
+        }
+        let (salt, rest) = rest.split_at(20);
+        let (iv, ciphertext) = rest.split_at(16);
+        let key = kdf::pbkdf2(Pbkdf2Hash::Sha1, password, salt, LEGACY_ROUNDS)?;
+        aes_cbc_open(key.as_ref(), iv, ciphertext)
+    } else {
+        return Err(FormatError::Invalid("not an encrypted Stratum backup"));
+    };
+    // CBC authenticates nothing: a wrong password that happens to leave
+    // valid padding still does not leave JSON.
+    let json = plain
+        .and_then(|p| Json::parse(&p))
+        .ok_or(FormatError::WrongPassword)?;
+    authenticators(json.value())
+}
+
+/// The accounts of Stratum's database.
+pub fn parse_database(db: &Database) -> Result<Vec<Account>, FormatError> {
+    let rows = db
+        .rows(TABLE, &COLUMNS)
+        .ok_or(FormatError::Invalid("Stratum's database cannot be read"))?;
+    rows.iter()
+        .map(|row| {
+            let n = |i: usize| row[i].integer().and_then(|n| u64::try_from(n).ok());
+            let text = |i: usize| row[i].text().to_string();
+            entry(Entry {
+                kind: n(0),
+                issuer: text(1),
+                name: text(2),
+                secret: row[3].text(),
+                algorithm: n(4),
+                digits: n(5),
+                period: n(6),
+                counter: n(7),
+            })
+        })
+        .collect()
+}
+
+fn authenticators(json: &Value) -> Result<Vec<Account>, FormatError> {
+    json.get("Authenticators")
+        .and_then(Value::as_array)
+        .ok_or(FormatError::Invalid("not a Stratum backup"))?
+        .iter()
+        .map(|a| {
+            entry(Entry {
+                kind: fields::number(a, "Type"),
+                issuer: fields::text(a, "Issuer").to_string(),
+                name: fields::text(a, "Username").to_string(),
+                secret: fields::text(a, "Secret"),
+                algorithm: fields::number(a, "Algorithm"),
+                digits: fields::number(a, "Digits"),
+                period: fields::number(a, "Period"),
+                counter: fields::number(a, "Counter"),
+            })
+        })
+        .collect()
+}
+
+/// One authenticator, from the backup or the database.
+struct Entry<'a> {
+    kind: Option<u64>,
+    issuer: String,
+    name: String,
+    secret: &'a str,
+    algorithm: Option<u64>,
+    digits: Option<u64>,
+    period: Option<u64>,
+    counter: Option<u64>,
+}
+
+fn entry(e: Entry) -> Result<Account, FormatError> {
+    let bad = |why: &str| fields::entry_error(APP, &e.issuer, &e.name, why);
+    let kind = match e.kind {
+        Some(1) => Kind::Hotp,
+        Some(2) => Kind::Totp,
+        Some(4) => Kind::Steam,
+        _ => {
+            return Err(bad(
+                "its type is not HOTP, TOTP or Steam (mOTP and Yandex codes are not supported)",
+            ));
+        }
+    };
+    let secret = fields::base32(e.secret).ok_or_else(|| bad("its secret is not base32"))?;
+    let mut params = fields::params(kind);
+    params.algorithm = match e.algorithm.unwrap_or(0) {
+        0 => Algorithm::SHA1,
+        1 => Algorithm::SHA256,
+        2 => Algorithm::SHA512,
+        _ => return Err(bad("its algorithm is not SHA1, SHA256 or SHA512")),
+    };
+    if let Some(digits) = e.digits {
+        params.digits = fields::narrow(digits).ok_or_else(|| bad("its digits are out of range"))?;
+    }
+    match kind {
+        Kind::Hotp => params.counter = e.counter.unwrap_or(0),
+        _ => {
+            if let Some(period) = e.period {
+                params.period =
+                    fields::narrow(period).ok_or_else(|| bad("its period is too long"))?;
+            }
+        }
+    }
+    Fields {
+        issuer: e.issuer.clone(),
+        name: e.name.clone(),
+        secret,
+        params,
+    }
+    .into_account(APP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{aes_gcm_seal, random_array};
+
+    const PLAIN: &str = r#"{"Authenticators":[
+        {"Type":2,"Issuer":"Site","Username":"me","Secret":"JBSWY3DPEHPK3PXP","Algorithm":1,"Digits":8,"Period":60,"Counter":0},
+        {"Type":1,"Issuer":"Bank","Username":null,"Secret":"HXDMVJECJJWSRB3H","Algorithm":0,"Digits":6,"Period":30,"Counter":9},
+        {"Type":4,"Issuer":"Steam","Username":"gamer","Secret":"JRZCL47CMXVOQMNPZR2F7J4RGI","Algorithm":0,"Digits":5,"Period":30}
+    ],"Categories":[]}"#;
+
+    fn check(got: &[Account]) {
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            (
+                got[0].params.algorithm,
+                got[0].params.digits,
+                got[0].params.period
+            ),
+            (Algorithm::SHA256, 8, 60)
+        );
+        assert_eq!(
+            (
+                got[1].params.kind,
+                got[1].params.counter,
+                got[1].account.as_str()
+            ),
+            (Kind::Hotp, 9, "")
+        );
+        assert_eq!(got[2].params.kind, Kind::Steam);
+    }
+
+    #[test]
+    fn plain_and_encrypted() {
+        let json = Json::parse(PLAIN.as_bytes()).unwrap();
+        assert!(detect(json.value()));
+        check(&parse(&json).unwrap());
+
+        let password = Passphrase::from("pw".to_string());
+        let salt: [u8; 16] = random_array();
+        let nonce: [u8; 12] = random_array();
+        let key = KDF.derive(&password, &salt).unwrap();
+        let (ct, tag) = aes_gcm_seal(&key, &nonce, PLAIN.as_bytes().to_vec()).unwrap();
+        let file = [&HEADER[..], &salt, &nonce, &ct, &tag].concat();
+        assert!(detect_encrypted(&file));
+        check(&decrypt(&file, &password).unwrap());
+        assert_eq!(
+            decrypt(&file, &Passphrase::from("no".to_string())).unwrap_err(),
+            FormatError::WrongPassword
+        );
+    }
+
+    #[test]
+    fn motp_is_refused() {
+        let json = Json::parse(
+            br#"{"Authenticators":[{"Type":3,"Issuer":"X","Secret":"JBSWY3DPEHPK3PXP"}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(parse(&json), Err(FormatError::Unsupported(_))));
+    }
+}
