@@ -13,7 +13,7 @@
 //! otp backup FILE [--force]
 //! otp passwd
 //! otp restore [FILE]
-//! otp import FILE|- [--format auto|uri|google|aegis|2fas|proton]
+//! otp import FILE|- [--format NAME]
 //! otp export [--format uri|google|aegis] [--qr] [--output FILE]
 //! otp show NAME --uri|--qr
 //! otp init [--kdf-memory-mib N] [--kdf-iterations N] [--kdf-parallelism N]
