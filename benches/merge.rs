@@ -18,6 +18,7 @@ fn entry(i: u32) -> Entry {
         account: format!("user{i}@example.com"),
         secret: Secret::new(bytes),
         params: otpvault::Params::default(),
+        sites: Vec::new(),
     }
     .enrol(format!("site{i:05}"), Overrides::default())
     .unwrap()

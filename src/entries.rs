@@ -11,6 +11,7 @@ use thiserror::Error;
 use crate::clock;
 use crate::entry::Entry;
 use crate::otp::{Code, Kind, ParamError};
+use crate::site::{SiteEdit, SiteError};
 use crate::text::{self, Escaped, Field, ForbiddenChar, Quoted};
 
 /// Why an entry could not be found, added or changed. Names in the
@@ -42,6 +43,8 @@ pub enum EntryError {
     Forbidden(#[from] ForbiddenChar),
     #[error(transparent)]
     Params(#[from] ParamError),
+    #[error(transparent)]
+    Site(#[from] SiteError),
 }
 
 /// A removed entry's id and when it went, so that a later merge of two
@@ -336,6 +339,28 @@ impl Entries {
     /// Renames the entry named exactly `old`; its id stays.
     pub fn rename(&mut self, old: &str, new: &str) -> Result<&Entry, EntryError> {
         self.rename_at(old, new, clock::timestamp())
+    }
+
+    /// Changes the sites of the entry named exactly `name`.
+    pub fn edit_sites(&mut self, name: &str, edit: &SiteEdit) -> Result<&Entry, EntryError> {
+        self.edit_sites_at(name, edit, clock::timestamp())
+    }
+
+    /// [`Entries::edit_sites`], with the change stamped `now`.
+    pub fn edit_sites_at(
+        &mut self,
+        name: &str,
+        edit: &SiteEdit,
+        now: i64,
+    ) -> Result<&Entry, EntryError> {
+        let i = self.index_of_exact(name)?;
+        let sites = edit.apply(&self.entries[i].sites)?;
+        let entry = &mut self.entries[i];
+        if entry.sites != sites {
+            entry.sites = sites;
+            entry.touch(now);
+        }
+        Ok(&self.entries[i])
     }
 
     /// [`Entries::rename`], with the change stamped `now`.

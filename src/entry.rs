@@ -12,6 +12,7 @@ use crate::entries::EntryError;
 use crate::key;
 use crate::otp::{Algorithm, Code, Kind, ParamError, Params};
 use crate::secret::Secret;
+use crate::site;
 use crate::text::{self, Field};
 
 /// An account: what the user calls it, whose it is, and how to make codes.
@@ -38,7 +39,8 @@ pub struct Entry {
     #[serde(with = "key::base32")]
     pub secret: Secret,
     pub otp: Params,
-    /// The sites (registrable domains) where this code may be typed.
+    /// The sites where this code may be typed: domain names in lower-case
+    /// ASCII ([`crate::site`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<String>,
     /// Unix seconds (negative before 1970; see [`clock::timestamp`]).
@@ -183,6 +185,9 @@ pub struct Account {
     pub account: String,
     pub secret: Secret,
     pub params: Params,
+    /// The sites where its code may be typed, when the file says
+    /// ([`crate::site`]); usually none.
+    pub sites: Vec<String>,
 }
 
 /// A new entry for `otp add`, and whether text from its URI or QR code had
@@ -205,10 +210,13 @@ pub struct Overrides {
     /// Counter-based; a URI's counter stands unless `counter` replaces it.
     pub hotp: bool,
     pub counter: Option<u64>,
+    /// The sites where its code may be typed, replacing the account's.
+    pub sites: Option<Vec<String>>,
 }
 
 impl Overrides {
-    /// What the user typed is plain text (checked before anything is asked).
+    /// What the user typed is plain text, and sites are domain names
+    /// (checked before anything is asked).
     pub fn check(&self) -> Result<(), EntryError> {
         for (field, value) in [
             (Field::Issuer, &self.issuer),
@@ -217,6 +225,9 @@ impl Overrides {
             if let Some(value) = value {
                 text::check(field, value)?;
             }
+        }
+        if let Some(sites) = &self.sites {
+            site::normalize_all(sites)?;
         }
         Ok(())
     }
@@ -230,6 +241,7 @@ impl Account {
             account: String::new(),
             secret,
             params: Params::default(),
+            sites: Vec::new(),
         }
     }
 
@@ -287,13 +299,21 @@ impl Account {
             .or(Some(self.issuer).filter(|i| !i.is_empty()))
             .unwrap_or_else(|| name.clone());
         let account = overrides.account.unwrap_or(self.account);
-        let entry = Entry::new(name, issuer, account, self.secret, params)?;
+        let sites = match overrides.sites {
+            Some(sites) => site::normalize_all(&sites)?,
+            None => self.sites,
+        };
+        let mut entry = Entry::new(name, issuer, account, self.secret, params)?;
+        entry.sites = sites;
         Ok(Enrolled { entry, cleaned })
     }
 
-    /// The entry an import stores under `name`, issuer and account as given.
+    /// The entry an import stores under `name`, issuer, account and sites
+    /// as given.
     pub fn into_entry(self, name: String) -> Result<Entry, ParamError> {
-        Entry::new(name, self.issuer, self.account, self.secret, self.params)
+        let mut entry = Entry::new(name, self.issuer, self.account, self.secret, self.params)?;
+        entry.sites = self.sites;
+        Ok(entry)
     }
 }
 
@@ -364,6 +384,7 @@ mod tests {
                 counter: 7,
                 ..Params::default()
             },
+            sites: Vec::new(),
         };
         let hotp = Overrides {
             hotp: true,

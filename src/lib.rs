@@ -36,6 +36,7 @@ pub mod otp;
 pub mod qr;
 pub mod recovery;
 pub mod secret;
+pub mod site;
 pub mod text;
 pub mod uri;
 pub mod vault;

@@ -142,6 +142,8 @@ enum Command {
     /// Rename an account.
     #[command(visible_alias = "mv")]
     Rename { old: String, new: String },
+    /// Change an account's sites (where its code may be typed).
+    Edit(commands::EditArgs),
     /// Write an encrypted copy of the vault and check that it opens.
     Backup {
         file: PathBuf,
@@ -277,6 +279,7 @@ fn main() -> ExitCode {
         Command::List(args) => commands::list(&ctx, args.json),
         Command::Remove { name } => commands::remove(&ctx, &name),
         Command::Rename { old, new } => commands::rename(&ctx, &old, &new),
+        Command::Edit(args) => commands::edit(&ctx, args),
         Command::Backup { file, force } => commands::backup(&ctx, &file, force),
         Command::Passwd => commands::passwd(&ctx),
         Command::Restore { file } => commands::restore(&ctx, file.as_deref()),

@@ -138,6 +138,7 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         account,
         secret,
         params,
+        sites: Vec::new(),
     })
 }
 

@@ -106,6 +106,7 @@ fn run(ops: &[Op]) -> ([Entries; 3], Ledger) {
                     account: String::new(),
                     secret: secret(s),
                     params,
+                    sites: Vec::new(),
                 }
                 .enrol(NAMES[name].into(), Overrides::default())
                 .unwrap()
@@ -296,7 +297,7 @@ mod vaults {
                 match *op {
                     VaultOp::Add { replica, name, secret: s } => {
                         let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
-                        let entry = Account { issuer: String::new(), account: String::new(), secret: secret(s), params: Params::default() }
+                        let entry = Account { issuer: String::new(), account: String::new(), secret: secret(s), params: Params::default(), sites: Vec::new() }
                             .enrol(NAMES[name].into(), Overrides::default()).unwrap().entry;
                         if v.add(entry).is_ok() {
                             v.save().unwrap().backup.unwrap();

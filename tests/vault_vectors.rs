@@ -235,6 +235,7 @@ fn the_account_key_is_the_spec_s() {
             kind: otpvault::Kind::Hotp,
             ..otpvault::Params::default()
         },
+        sites: Vec::new(),
     }
     .into_entry("Bank".into())
     .unwrap();

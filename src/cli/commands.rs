@@ -10,6 +10,7 @@ use otpvault::clipboard::Route;
 use otpvault::crypto::kdf::{self, FLOOR};
 use otpvault::entry::Current;
 use otpvault::otp::{self, Algorithm, Kind};
+use otpvault::site::{self, SiteEdit};
 use otpvault::text::{self, Escaped};
 use otpvault::vault::store;
 use otpvault::vault::{CreateError, OpenError, RestoreError, Unlock, backups};
@@ -151,6 +152,10 @@ pub struct AddArgs {
     /// The HOTP counter of the next code [default: 0].
     #[arg(long, requires = "hotp")]
     counter: Option<u64>,
+    /// A site where the code may be typed, such as amazon.co.jp (repeat for
+    /// several): shown with the code, and checked by `code --for-url`.
+    #[arg(long = "site", value_name = "DOMAIN")]
+    sites: Vec<String>,
 }
 
 fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
@@ -187,6 +192,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
         period: args.period,
         hotp: args.hotp,
         counter: args.counter,
+        sites: (!args.sites.is_empty()).then(|| std::mem::take(&mut args.sites)),
     };
     // The name and what was typed are checked before anything is asked,
     // and a name the vault already has before the key is pasted.
@@ -276,6 +282,13 @@ pub struct CodeArgs {
     /// after --clipboard-seconds if the clipboard still holds it.
     #[arg(short, long, requires = "query", conflicts_with = "json")]
     copy: bool,
+    /// Give the code only if URL is at one of the entry's sites (HTTPS, the
+    /// site or a name under it); otherwise print nothing and exit 11.
+    #[arg(long, value_name = "URL", requires = "query")]
+    for_url: Option<String>,
+    /// With --for-url: accept http:// too (a site on your own network).
+    #[arg(long, requires = "for_url")]
+    allow_http: bool,
 }
 
 fn parse_time(s: &str) -> Result<u64, String> {
@@ -303,6 +316,7 @@ struct EntryJson<'a> {
     period: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     counter: Option<u64>,
+    sites: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,6 +334,7 @@ impl<'a> EntryJson<'a> {
             digits: entry.otp.digits,
             period: entry.otp.period,
             counter: (entry.otp.kind == Kind::Hotp).then_some(entry.otp.counter),
+            sites: &entry.sites,
             code: None,
             remaining: None,
         }
@@ -338,6 +353,10 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
     let (mut vault, _) = ctx.open()?;
     let shown = match &args.query {
         Some(query) => {
+            // Checked before an HOTP code is used up.
+            if let Some(url) = &args.for_url {
+                site::release(vault.entries().find(query)?, url, args.allow_http)?;
+            }
             let shown = vault.next_code(query, time)?;
             if let Some(saved) = shown.saved {
                 report_saved(saved);
@@ -364,7 +383,9 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
             }
             // People see the seconds left; scripts get the code alone.
             match entry.current(time)? {
-                Some(current) if io::stdout().is_terminal() => out!("{}", for_people(&current))?,
+                Some(current) if io::stdout().is_terminal() => {
+                    out!("{}{}", for_people(&current), only_at(entry))?
+                }
                 _ => out!("{}", code.as_str())?,
             }
         }
@@ -394,6 +415,14 @@ fn for_people(current: &Current) -> String {
     )
 }
 
+/// ` — type it only at amazon.co.jp`, for an entry with sites.
+fn only_at(entry: &Entry) -> String {
+    if entry.sites.is_empty() {
+        return String::new();
+    }
+    format!(" — type it only at {}", Escaped(&entry.sites.join(" or ")))
+}
+
 /// `--copy`: the code onto the clipboard, and a note of it on stderr.
 fn copy(ctx: &Context, entry: &Entry, code: &Code, time: u64) -> Result<(), Failure> {
     let clear_after = ctx.config.clipboard_seconds();
@@ -404,8 +433,9 @@ fn copy(ctx: &Context, entry: &Entry, code: &Code, time: u64) -> Result<(), Fail
     };
     match route {
         Route::System => note!(
-            "otp: copied the code of {}{left}; the clipboard is cleared in {} s unless you copy something else",
+            "otp: copied the code of {}{left}{}; the clipboard is cleared in {} s unless you copy something else",
             Escaped(&entry.name),
+            only_at(entry),
             clear_after.as_secs()
         ),
         Route::Terminal => note!(
@@ -440,16 +470,23 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
             .max(title.len())
     };
     let (name_w, issuer_w, account_w) = (width(0, "NAME"), width(1, "ISSUER"), width(2, "ACCOUNT"));
+    let with_sites = entries.iter().any(|e| !e.sites.is_empty());
+    let type_w = "totp SHA512 10d counter 0".len();
     out!(
-        "{:<name_w$}  {:<issuer_w$}  {:<account_w$}  TYPE",
+        "{:<name_w$}  {:<issuer_w$}  {:<account_w$}  {}",
         "NAME",
         "ISSUER",
-        "ACCOUNT"
+        "ACCOUNT",
+        if with_sites {
+            format!("{:<type_w$}  SITES", "TYPE")
+        } else {
+            "TYPE".into()
+        }
     )?;
     for (e, [name, issuer, account]) in entries.iter().zip(&rows) {
         let p = &e.otp;
-        out!(
-            "{name:<name_w$}  {issuer:<issuer_w$}  {account:<account_w$}  {} {} {}d {}",
+        let kind = format!(
+            "{} {} {}d {}",
             p.kind,
             p.algorithm,
             p.digits,
@@ -457,8 +494,51 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
                 Kind::Hotp => format!("counter {}", p.counter),
                 _ => format!("{}s", p.period),
             }
-        )?;
+        );
+        let line = format!("{name:<name_w$}  {issuer:<issuer_w$}  {account:<account_w$}  ");
+        if with_sites {
+            out!("{line}{kind:<type_w$}  {}", Escaped(&e.sites.join(", ")))?;
+        } else {
+            out!("{line}{kind}")?;
+        }
     }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["sites", "add_sites", "remove_sites"])))]
+pub struct EditArgs {
+    /// The entry, by its exact name.
+    name: String,
+    /// Replace the entry's sites with these (repeat for several).
+    #[arg(long = "site", value_name = "DOMAIN")]
+    sites: Vec<String>,
+    /// Add a site.
+    #[arg(long = "add-site", value_name = "DOMAIN")]
+    add_sites: Vec<String>,
+    /// Remove a site.
+    #[arg(long = "remove-site", value_name = "DOMAIN")]
+    remove_sites: Vec<String>,
+}
+
+pub fn edit(ctx: &Context, args: EditArgs) -> Result<(), Failure> {
+    let edit = SiteEdit {
+        set: (!args.sites.is_empty()).then_some(args.sites),
+        add: args.add_sites,
+        remove: args.remove_sites,
+    };
+    // Every site given is checked before the vault is opened.
+    let given: Vec<String> = [edit.set.as_deref().unwrap_or(&[]), &edit.add, &edit.remove].concat();
+    site::normalize_all(&given)?;
+    let mut vault = ctx.open_for_update()?;
+    let entry = vault.edit_sites(&args.name, &edit)?;
+    let sites = match entry.sites.is_empty() {
+        true => "no site".to_string(),
+        false => entry.sites.join(", "),
+    };
+    let name = entry.name.clone();
+    report_saved(vault.save()?);
+    note!("otp: {} is now for {}", Escaped(&name), Escaped(&sites));
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use otpvault::ntp::TimeError;
 use otpvault::otp::ParamError;
 use otpvault::qr::QrError;
 use otpvault::recovery::RecoveryKeyError;
+use otpvault::site::{SiteError, Withheld};
 use otpvault::uri::{PasteError, UriError};
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{
@@ -40,6 +41,7 @@ pub mod exit {
     pub const NO_VAULT: u8 = 8;
     pub const EXISTS: u8 = 9;
     pub const CLOCK_OFF: u8 = 10;
+    pub const NOT_THE_SITE: u8 = 11;
 }
 
 /// Everything a command can fail with.
@@ -86,6 +88,10 @@ pub enum Failure {
     #[error(transparent)]
     Time(#[from] TimeError),
     #[error(transparent)]
+    Withheld(#[from] Withheld),
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    #[error(transparent)]
     Clipboard(#[from] ClipboardError),
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -124,6 +130,8 @@ impl Failure {
             Failure::RecoveryKey(e) => e.exit(),
             Failure::Agent(e) => e.exit(),
             Failure::Time(e) => e.exit(),
+            Failure::Withheld(_) => exit::NOT_THE_SITE,
+            Failure::Site(_) => exit::USAGE,
             Failure::Clipboard(e) => e.exit(),
             Failure::Config(e) => e.exit(),
             Failure::Input(e) => e.exit(),
@@ -252,7 +260,7 @@ impl Exit for EntryError {
             EntryError::NoMatch(_) => exit::NO_MATCH,
             EntryError::Ambiguous { .. } => exit::AMBIGUOUS,
             EntryError::NameExists(_) | EntryError::SameSecret(_) => exit::EXISTS,
-            EntryError::EmptyName | EntryError::Forbidden(_) => exit::USAGE,
+            EntryError::EmptyName | EntryError::Forbidden(_) | EntryError::Site(_) => exit::USAGE,
             EntryError::Params(e) => e.exit(),
         }
     }

@@ -115,6 +115,16 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
         warn(&format!("left out {}: {why}", Escaped(&entry.name)));
     }
     let n = selection.entries.len();
+    if selection.entries.iter().any(|e| !e.sites.is_empty()) {
+        note!(
+            "otp: the entries' sites are not exported: the {} format has no field for them",
+            match format {
+                export::Format::Uri => "otpauth URI",
+                export::Format::Google => "Google Authenticator",
+                export::Format::Aegis => "Aegis",
+            }
+        );
+    }
     let Some(texts) = export::texts(&selection, format) else {
         let password = other_password(
             "OTP_EXPORT_PASSPHRASE",

@@ -283,6 +283,8 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
     let paint = |style: Style| if view.color { style } else { Style::default() };
     let visible = view.visible();
     let count = visible.len();
+    // The sites, where the code may be typed, when any entry names one.
+    let any_site = visible.iter().any(|e| !e.sites.is_empty());
     let rows: Vec<Row> = visible
         .iter()
         .map(|entry| {
@@ -325,6 +327,7 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
                 text(&entry.account),
                 Cell::from(code),
                 Cell::from(time),
+                text(&entry.sites.join(" ")),
             ])
         })
         .collect();
@@ -332,14 +335,15 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
         rows,
         [
             Constraint::Fill(2),
-            Constraint::Fill(2),
-            Constraint::Fill(3),
+            Constraint::Fill(if any_site { 1 } else { 2 }),
+            Constraint::Fill(if any_site { 2 } else { 3 }),
             Constraint::Length(14),
             Constraint::Length(14),
+            Constraint::Fill(if any_site { 3 } else { 0 }),
         ],
     )
     .header(
-        Row::new(["NAME", "ISSUER", "ACCOUNT", "CODE", "TIME LEFT"])
+        Row::new(["NAME", "ISSUER", "ACCOUNT", "CODE", "TIME LEFT", "SITE"])
             .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));

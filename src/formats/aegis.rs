@@ -230,6 +230,7 @@ fn account(e: &DbEntry) -> Result<Account, FormatError> {
         account: e.name.clone(),
         secret: e.info.secret.clone(),
         params,
+        sites: Vec::new(),
     })
 }
 
@@ -331,6 +332,7 @@ mod tests {
                 account: "me".into(),
                 secret: crate::key::parse(key).unwrap(),
                 params,
+                sites: Vec::new(),
             }
             .enrol(name.into(), Overrides::default())
             .unwrap()

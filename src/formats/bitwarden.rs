@@ -9,6 +9,7 @@ use super::fields::{self, Fields};
 use super::{FormatError, Json};
 use crate::entry::Account;
 use crate::otp::Kind;
+use crate::site;
 use crate::uri;
 
 const APP: &str = "Bitwarden";
@@ -43,7 +44,14 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
         };
         let totp = login.get("totp").and_then(Value::as_str).unwrap_or("");
         let (name, username) = (fields::text(item, "name"), fields::text(login, "username"));
-        if let Some(account) = account(totp, name, username)? {
+        let uris = login
+            .get("uris")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|u| fields::text(u, "uri"));
+        if let Some(mut account) = account(totp, name, username)? {
+            account.sites = sites(uris);
             accounts.push(account);
         }
     }
@@ -59,16 +67,33 @@ pub fn parse_csv(text: &str) -> Result<Vec<Account>, FormatError> {
     let header = reader.headers().map_err(|_| invalid())?.clone();
     let column = |name: &str| header.iter().position(|h| h == name);
     let totp = column("login_totp").ok_or_else(invalid)?;
-    let (name, username) = (column("name"), column("login_username"));
+    let (name, username, uri) = (
+        column("name"),
+        column("login_username"),
+        column("login_uri"),
+    );
     let mut accounts = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|_| invalid())?;
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
-        if let Some(account) = account(get(Some(totp)), get(name), get(username))? {
+        if let Some(mut account) = account(get(Some(totp)), get(name), get(username))? {
+            // Several addresses are joined with commas.
+            account.sites = sites(get(uri).split(','));
             accounts.push(account);
         }
     }
     Ok(accounts)
+}
+
+/// The sites of a login's addresses: their registrable domains, once each.
+fn sites<'a>(uris: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut sites: Vec<String> = Vec::new();
+    for site in uris.filter_map(site::of_login_url) {
+        if !sites.contains(&site) {
+            sites.push(site);
+        }
+    }
+    sites
 }
 
 /// A login's TOTP field as an account; `None` if it is empty.
@@ -108,7 +133,7 @@ mod tests {
     #[test]
     fn json_and_csv_with_uris_steam_and_bare_keys() {
         let json = Json::parse(br#"{"encrypted":false,"items":[
-            {"name":"Site","login":{"username":"me","totp":"otpauth://totp/Site:me?secret=JBSWY3DPEHPK3PXP&issuer=Site"}},
+            {"name":"Site","login":{"username":"me","uris":[{"match":null,"uri":"https://www.site.co.jp/login"},{"uri":"https://site.co.jp"}],"totp":"otpauth://totp/Site:me?secret=JBSWY3DPEHPK3PXP&issuer=Site"}},
             {"name":"Game","login":{"username":"gamer","totp":"steam://JRZCL47CMXVOQMNPZR2F7J4RGI"}},
             {"name":"Bare","login":{"username":"b","totp":"HXDM VJEC JJWS RB3H"}},
             {"name":"No TOTP","login":{"username":"x","totp":null}},
@@ -117,6 +142,7 @@ mod tests {
         assert!(detect(json.value()));
         let got = parse(&json).unwrap();
         assert_eq!(got.len(), 3);
+        assert_eq!(got[0].sites, ["site.co.jp"]);
         assert_eq!(got[1].params.kind, Kind::Steam);
         assert_eq!(
             (got[2].issuer.as_str(), got[2].account.as_str()),

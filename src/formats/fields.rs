@@ -34,6 +34,7 @@ impl Fields {
             account: self.name.trim().to_string(),
             secret: self.secret,
             params,
+            sites: Vec::new(),
         })
     }
 }

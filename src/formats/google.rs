@@ -162,6 +162,7 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
         account,
         secret: Secret::new(p.secret.clone()),
         params,
+        sites: Vec::new(),
     })
 }
 
@@ -259,6 +260,7 @@ mod tests {
             account: account.into(),
             secret: Secret::new(name.as_bytes().repeat(4)),
             params,
+            sites: Vec::new(),
         }
         .enrol(name.into(), Overrides::default())
         .unwrap()

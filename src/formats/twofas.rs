@@ -164,6 +164,7 @@ fn account(s: &Service) -> Result<Account, FormatError> {
         account: otp.account.clone().unwrap_or_default(),
         secret: s.secret.clone(),
         params,
+        sites: Vec::new(),
     })
 }
 

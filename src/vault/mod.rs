@@ -24,6 +24,7 @@ use crate::merge;
 use crate::otp::{Code, Kind};
 use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
+use crate::site::SiteEdit;
 pub use error::{
     BackupError, CodeError, CreateError, Damage, OpenError, RekeyError, RestoreError, SaveError,
 };
@@ -519,6 +520,11 @@ impl Vault {
     /// Renames the entry named exactly `old`.
     pub fn rename(&mut self, old: &str, new: &str) -> Result<&Entry, EntryError> {
         self.entries.rename(old, new)
+    }
+
+    /// Changes the sites of the entry named exactly `name`.
+    pub fn edit_sites(&mut self, name: &str, edit: &SiteEdit) -> Result<&Entry, EntryError> {
+        self.entries.edit_sites(name, edit)
     }
 
     /// The code of the one entry `query` designates, at Unix time `time`.

@@ -1,0 +1,262 @@
+//! The sites an entry's code belongs to, and whether a web address is one
+//! of them.
+//!
+//! A TOTP code does not know where it is typed: one typed into a fake
+//! Amazon page is as good to the thief as to Amazon. An entry can name its
+//! sites (`amazon.co.jp`), and [`check`] releases a code for a URL only if
+//! the URL's host is one of them or under one of them, over HTTPS. What
+//! phishing pages use to look alike is refused by construction: another
+//! registrable domain (`amazon.co.jp.example.com`, `amazon-co-jp.com`,
+//! `amaz0n.co.jp`), a homograph (`xn--mazon-3ve.co.jp`, Cyrillic а, which the
+//! URL parser leaves in punycode), user information before the host
+//! (`https://amazon.co.jp@evil.example/`), an IP address, plain HTTP.
+//!
+//! Sites are stored as domain names in lower-case ASCII (internationalised
+//! names in punycode), and never as a public suffix (`co.jp`, `github.io`),
+//! which would match every site under it: the Public Suffix List says which.
+
+use thiserror::Error;
+use url::{Host, Url};
+
+/// A site that cannot be one.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SiteError {
+    #[error("{0:?} is not a domain name: give the site's name, such as amazon.co.jp")]
+    NotADomain(String),
+    #[error(
+        "{0} is a public suffix, under which anyone can have a site: give the site's own domain, such as amazon.{0}"
+    )]
+    PublicSuffix(String),
+    #[error("the entry has no site {0}: `otp list` shows its sites")]
+    NotThere(String),
+}
+
+/// A change to an entry's sites: replace them all, and/or add and remove
+/// some. Sites are kept in the order given, once each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteEdit {
+    pub set: Option<Vec<String>>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl SiteEdit {
+    /// The sites after this edit of `current`.
+    pub fn apply(&self, current: &[String]) -> Result<Vec<String>, SiteError> {
+        let mut sites = match &self.set {
+            Some(set) => normalize_all(set)?,
+            None => current.to_vec(),
+        };
+        for site in normalize_all(&self.add)? {
+            if !sites.contains(&site) {
+                sites.push(site);
+            }
+        }
+        for site in normalize_all(&self.remove)? {
+            let before = sites.len();
+            sites.retain(|s| *s != site);
+            if sites.len() == before {
+                return Err(SiteError::NotThere(site));
+            }
+        }
+        Ok(sites)
+    }
+}
+
+/// Every site of `sites` normalised, once each, in order.
+pub fn normalize_all(sites: &[String]) -> Result<Vec<String>, SiteError> {
+    let mut out: Vec<String> = Vec::with_capacity(sites.len());
+    for site in sites {
+        let site = normalize(site)?;
+        if !out.contains(&site) {
+            out.push(site);
+        }
+    }
+    Ok(out)
+}
+
+/// `site` as it is stored: a domain name, lower-case ASCII, with no
+/// trailing dot; a URL is taken for its host (`https://www.amazon.co.jp/`
+/// gives `www.amazon.co.jp`).
+pub fn normalize(site: &str) -> Result<String, SiteError> {
+    let text = site.trim();
+    let not = || SiteError::NotADomain(text.chars().take(80).collect());
+    let host = match Url::parse(text) {
+        Ok(url) if url.has_host() && url.scheme() != "file" => {
+            url.host_str().ok_or_else(not)?.to_string()
+        }
+        _ => text.to_string(),
+    };
+    let domain = match Host::parse(host.trim_end_matches('.')) {
+        Ok(Host::Domain(domain)) => domain,
+        _ => return Err(not()),
+    };
+    let domain = domain.to_ascii_lowercase();
+    if domain.is_empty() || !domain.contains('.') || domain.contains(['/', ':', '@']) {
+        return Err(not());
+    }
+    if psl::domain_str(&domain).is_none() {
+        return Err(SiteError::PublicSuffix(domain));
+    }
+    Ok(domain)
+}
+
+/// The registrable domain of `url`'s host, for sites read from another
+/// app's stored login addresses (`https://www.amazon.co.jp/ap/signin` gives
+/// `amazon.co.jp`); `None` if it has none.
+pub fn of_login_url(url: &str) -> Option<String> {
+    let url = Url::parse(url.trim()).ok()?;
+    match url.host()? {
+        Host::Domain(host) => {
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            psl::domain_str(&host).map(str::to_string)
+        }
+        Host::Ipv4(_) | Host::Ipv6(_) => None,
+    }
+}
+
+/// Why a URL does not get the code.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum Refusal {
+    #[error("the entry names no site: add one with `otp edit NAME --add-site DOMAIN`")]
+    NoSites,
+    #[error("the URL cannot be read as a web address")]
+    Malformed,
+    #[error(
+        "the URL is {0}, not https: a code sent over plain HTTP can be read on the way (give --allow-http only for a site on your own network)"
+    )]
+    NotHttps(String),
+    #[error(
+        "the URL has a user name or password before its host, which is how a fake address hides the real one"
+    )]
+    UserInfo,
+    #[error("the URL's host is an IP address, not a site's name")]
+    IpAddress,
+    #[error("the URL's host is {}, not the entry's site", crate::text::Escaped(.0))]
+    OtherSite(String),
+}
+
+/// A code not given for a URL: which entry, the sites it is for, and why
+/// the URL is not one of them. Never holds the code.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{}", withheld(.name, .sites, .why))]
+pub struct Withheld {
+    pub name: String,
+    pub sites: Vec<String>,
+    pub why: Refusal,
+}
+
+fn withheld(name: &str, sites: &[String], why: &Refusal) -> String {
+    let name = crate::text::Quoted(name);
+    match why {
+        Refusal::NoSites => format!("not giving the code of {name}: {why}"),
+        _ => format!(
+            "not giving the code of {name}, which is for {} only: {why}; do not type it there",
+            sites.join(" or ")
+        ),
+    }
+}
+
+/// Whether `url` may have the code of `entry`; see [`check`].
+pub fn release(entry: &crate::Entry, url: &str, allow_http: bool) -> Result<(), Withheld> {
+    check(url, &entry.sites, allow_http)
+        .map(|_| ())
+        .map_err(|why| Withheld {
+            name: entry.name.clone(),
+            sites: entry.sites.clone(),
+            why,
+        })
+}
+
+/// The site of `sites` that `url` belongs to:/// The site of `sites` that `url` belongs to: its host is that site or a
+/// name under it, the scheme is https (or http with `allow_http`), and no
+/// user information precedes the host.
+pub fn check<'a>(url: &str, sites: &'a [String], allow_http: bool) -> Result<&'a str, Refusal> {
+    if sites.is_empty() {
+        return Err(Refusal::NoSites);
+    }
+    let parsed = Url::parse(url.trim()).map_err(|_| Refusal::Malformed)?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        scheme @ ("http" | "ftp" | "ws" | "wss") => return Err(Refusal::NotHttps(scheme.into())),
+        _ => return Err(Refusal::Malformed),
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Refusal::UserInfo);
+    }
+    let host = match parsed.host() {
+        Some(Host::Domain(host)) => host.trim_end_matches('.').to_ascii_lowercase(),
+        Some(Host::Ipv4(_) | Host::Ipv6(_)) => return Err(Refusal::IpAddress),
+        None => return Err(Refusal::Malformed),
+    };
+    sites
+        .iter()
+        .find(|site| {
+            host == **site
+                || host
+                    .strip_suffix(site.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'))
+        })
+        .map(String::as_str)
+        .ok_or(Refusal::OtherSite(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_are_normalised_and_suffixes_refused() {
+        assert_eq!(normalize("Amazon.CO.JP.").unwrap(), "amazon.co.jp");
+        assert_eq!(
+            normalize("https://www.amazon.co.jp/ap/signin").unwrap(),
+            "www.amazon.co.jp"
+        );
+        assert_eq!(normalize("例え.jp").unwrap(), "xn--r8jz45g.jp");
+        assert!(matches!(
+            normalize("co.jp"),
+            Err(SiteError::PublicSuffix(_))
+        ));
+        assert!(matches!(
+            normalize("github.io"),
+            Err(SiteError::PublicSuffix(_))
+        ));
+        assert_eq!(normalize("alice.github.io").unwrap(), "alice.github.io");
+        for bad in ["", "localhost", "127.0.0.1", "a b.com", "[::1]"] {
+            assert!(normalize(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            of_login_url("https://www.amazon.co.jp/ap/signin").as_deref(),
+            Some("amazon.co.jp")
+        );
+        assert_eq!(of_login_url("https://10.0.0.1/"), None);
+    }
+
+    #[test]
+    fn an_edit_adds_removes_and_replaces() {
+        let current = vec!["amazon.co.jp".to_string()];
+        let edit = SiteEdit {
+            add: vec!["Amazon.com".into(), "amazon.co.jp".into()],
+            ..SiteEdit::default()
+        };
+        assert_eq!(
+            edit.apply(&current).unwrap(),
+            ["amazon.co.jp", "amazon.com"]
+        );
+        let edit = SiteEdit {
+            remove: vec!["amazon.co.jp".into()],
+            ..SiteEdit::default()
+        };
+        assert!(edit.apply(&current).unwrap().is_empty());
+        assert_eq!(
+            edit.apply(&[]).unwrap_err(),
+            SiteError::NotThere("amazon.co.jp".into())
+        );
+        let edit = SiteEdit {
+            set: Some(vec!["github.com".into()]),
+            ..SiteEdit::default()
+        };
+        assert_eq!(edit.apply(&current).unwrap(), ["github.com"]);
+    }
+}
