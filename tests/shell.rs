@@ -350,3 +350,40 @@ fn a_new_vault_fits_the_memory_available() {
         stderr(&out)
     );
 }
+
+/// Every `otp ...` command the Japanese guide shows (in its examples and
+/// in backticks) is one the current command line accepts: each is parsed
+/// with `--help` added, which checks every command, flag and value up to
+/// it without running anything.
+#[test]
+fn the_japanese_guides_commands_parse() {
+    let guide =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/README.ja.md"))
+            .unwrap();
+    let mut commands: Vec<String> = Vec::new();
+    for line in guide.lines() {
+        if let Some(command) = line.trim().strip_prefix("$ ") {
+            commands.push(command.to_string());
+        }
+        for (i, span) in line.split('`').enumerate() {
+            if i % 2 == 1 {
+                commands.push(span.to_string());
+            }
+        }
+    }
+    let commands: Vec<&String> = commands
+        .iter()
+        .filter(|c| c.starts_with("otp ") || c.as_str() == "otp")
+        .collect();
+    assert!(commands.len() >= 15, "{commands:?}");
+    for command in commands {
+        let mut cmd = otp_command();
+        cmd.args(command.split_whitespace().skip(1)).arg("--help");
+        let out = run_with_stdin(cmd, None);
+        assert!(
+            out.status.success(),
+            "`{command}` does not parse: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -245,7 +245,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
             Escaped(&entry.issuer)
         );
         if let Some(current) = entry.current(now)? {
-            out!("{}", for_people(&current))?;
+            out!("{}{}", for_people(&current), only_at(&entry))?;
         }
     } else {
         note!(
