@@ -8,7 +8,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, Stored};
 use super::{FormatError, Json};
 use crate::crypto::aes_gcm_open;
 use crate::crypto::kdf::{self, Pbkdf2Hash};
@@ -120,24 +120,21 @@ fn entry(e: &Value) -> Result<Account, FormatError> {
         .ok_or_else(|| bad("its type is not TOTP, HOTP or STEAM"))?;
     let secret =
         fields::base32(fields::text(e, "secret")).ok_or_else(|| bad("its secret is not base32"))?;
-    let mut params = fields::params(kind);
-    params.algorithm = fields::algorithm(fields::text(e, "algorithm"))
-        .ok_or_else(|| bad("its algorithm is not SHA1, SHA256 or SHA512"))?;
-    params.digits = fields::number(e, "digits")
-        .and_then(fields::narrow)
-        .ok_or_else(|| bad("it has no digits"))?;
-    match kind {
-        Kind::Hotp => {
-            params.counter =
-                fields::number(e, "counter").ok_or_else(|| bad("it has no counter"))?;
-        }
-        _ => {
-            if let Some(period) = fields::number(e, "period") {
-                params.period =
-                    fields::narrow(period).ok_or_else(|| bad("its period is too long"))?;
-            }
-        }
+    let digits = fields::number(e, "digits").ok_or_else(|| bad("it has no digits"))?;
+    let counter = fields::number(e, "counter");
+    if kind == Kind::Hotp && counter.is_none() {
+        return Err(bad("it has no counter"));
     }
+    let params = fields::stored_params(
+        kind,
+        Stored {
+            algorithm: Some(fields::text(e, "algorithm")),
+            digits: Some(digits),
+            period: fields::number(e, "period"),
+            counter,
+        },
+    )
+    .map_err(bad)?;
     Fields {
         issuer,
         name,

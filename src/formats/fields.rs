@@ -117,6 +117,38 @@ pub fn params(kind: Kind) -> Params {
     }
 }
 
+/// What an app stored of an account's parameters; `None` keeps the usual
+/// default.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stored<'a> {
+    pub algorithm: Option<&'a str>,
+    pub digits: Option<u64>,
+    pub period: Option<u64>,
+    /// Read for HOTP only: apps write one for TOTP entries too.
+    pub counter: Option<u64>,
+}
+
+/// Parameters of `kind` with what the app stored; `Err` says, for
+/// [`entry_error`], which value otpvault cannot use.
+pub fn stored_params(kind: Kind, stored: Stored) -> Result<Params, &'static str> {
+    let mut params = params(kind);
+    if let Some(name) = stored.algorithm {
+        params.algorithm = algorithm(name).ok_or("its algorithm is not SHA1, SHA256 or SHA512")?;
+    }
+    if let Some(digits) = stored.digits {
+        params.digits = narrow(digits).ok_or("its digits are out of range")?;
+    }
+    match kind {
+        Kind::Hotp => params.counter = stored.counter.unwrap_or(0),
+        _ => {
+            if let Some(period) = stored.period {
+                params.period = narrow(period).ok_or("its period is too long")?;
+            }
+        }
+    }
+    Ok(params)
+}
+
 /// A number that must fit a smaller type, or the entry is refused.
 pub fn narrow<T: TryFrom<u64>>(n: u64) -> Option<T> {
     T::try_from(n).ok()

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, Stored};
 use super::prefs::Prefs;
 use super::{FormatError, Json};
 use crate::entry::Account;
@@ -106,20 +106,16 @@ pub fn account(token: &Value, secret: Secret) -> Result<Account, FormatError> {
         Some(kind @ (Kind::Totp | Kind::Hotp)) => kind,
         _ => return Err(bad("its type is not TOTP or HOTP")),
     };
-    let mut params = fields::params(kind);
-    if let Some(algo) = token.get("algo").and_then(Value::as_str) {
-        params.algorithm = fields::algorithm(algo)
-            .ok_or_else(|| bad("its algorithm is not SHA1, SHA256 or SHA512"))?;
-    }
-    if let Some(digits) = fields::number(token, "digits") {
-        params.digits = fields::narrow(digits).ok_or_else(|| bad("its digits are out of range"))?;
-    }
-    if let Some(period) = fields::number(token, "period") {
-        params.period = fields::narrow(period).ok_or_else(|| bad("its period is too long"))?;
-    }
-    if kind == Kind::Hotp {
-        params.counter = fields::number(token, "counter").unwrap_or(0);
-    }
+    let params = fields::stored_params(
+        kind,
+        Stored {
+            algorithm: token.get("algo").and_then(Value::as_str),
+            digits: fields::number(token, "digits"),
+            period: fields::number(token, "period"),
+            counter: fields::number(token, "counter"),
+        },
+    )
+    .map_err(bad)?;
     Fields {
         issuer,
         name,

@@ -6,7 +6,7 @@
 //! digits, 30 s.
 
 use super::FormatError;
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, Stored};
 use crate::entry::Account;
 use crate::otp::Kind;
 
@@ -50,7 +50,6 @@ pub fn parse(text: &str) -> Result<Vec<Account>, FormatError> {
             _ => return Err(bad("it has both a TOTP and an HOTP secret")),
         };
         let secret = fields::base32(key).ok_or_else(|| bad("its secret is not base32"))?;
-        let mut params = fields::params(kind);
         let number = |i: usize| -> Result<Option<u64>, FormatError> {
             match get(i) {
                 "" => Ok(None),
@@ -60,20 +59,16 @@ pub fn parse(text: &str) -> Result<Vec<Account>, FormatError> {
                     .map_err(|_| bad("a number column is not a number")),
             }
         };
-        if kind == Kind::Hotp {
-            params.counter = number(4)?.unwrap_or(0);
-        }
-        if let Some(digits) = number(5)? {
-            params.digits =
-                fields::narrow(digits).ok_or_else(|| bad("its length is out of range"))?;
-        }
-        if let Some(period) = number(6)? {
-            params.period = fields::narrow(period).ok_or_else(|| bad("its period is too long"))?;
-        }
-        if !get(7).is_empty() {
-            params.algorithm = fields::algorithm(get(7))
-                .ok_or_else(|| bad("its algorithm is not HMAC-SHA-1, -256 or -512"))?;
-        }
+        let params = fields::stored_params(
+            kind,
+            Stored {
+                algorithm: Some(get(7)).filter(|a| !a.is_empty()),
+                digits: number(5)?,
+                period: number(6)?,
+                counter: number(4)?,
+            },
+        )
+        .map_err(bad)?;
         accounts.push(
             Fields {
                 issuer: issuer.to_string(),

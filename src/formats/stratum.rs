@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, Stored};
 use super::sqlite::Database;
 use super::{FormatError, Json};
 use crate::crypto::kdf::{self, KdfParams, Pbkdf2Hash};
@@ -158,25 +158,22 @@ fn entry(e: Entry) -> Result<Account, FormatError> {
         }
     };
     let secret = fields::base32(e.secret).ok_or_else(|| bad("its secret is not base32"))?;
-    let mut params = fields::params(kind);
-    params.algorithm = match e.algorithm.unwrap_or(0) {
+    let algorithm = match e.algorithm.unwrap_or(0) {
         0 => Algorithm::SHA1,
         1 => Algorithm::SHA256,
         2 => Algorithm::SHA512,
         _ => return Err(bad("its algorithm is not SHA1, SHA256 or SHA512")),
     };
-    if let Some(digits) = e.digits {
-        params.digits = fields::narrow(digits).ok_or_else(|| bad("its digits are out of range"))?;
-    }
-    match kind {
-        Kind::Hotp => params.counter = e.counter.unwrap_or(0),
-        _ => {
-            if let Some(period) = e.period {
-                params.period =
-                    fields::narrow(period).ok_or_else(|| bad("its period is too long"))?;
-            }
-        }
-    }
+    let params = fields::stored_params(
+        kind,
+        Stored {
+            algorithm: Some(algorithm.as_str()),
+            digits: e.digits,
+            period: e.period,
+            counter: e.counter,
+        },
+    )
+    .map_err(bad)?;
     Fields {
         issuer: e.issuer.clone(),
         name: e.name.clone(),

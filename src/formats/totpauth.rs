@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, Stored};
 use super::prefs::Prefs;
 use super::{FormatError, Json};
 use crate::crypto::aes_cbc_open;
@@ -101,13 +101,15 @@ fn account(a: &Value) -> Result<Account, FormatError> {
         _ => None,
     }
     .ok_or_else(|| bad("its secret is not in the encoding it names"))?;
-    let mut params = fields::params(Kind::Totp);
-    if let Some(digits) = fields::number(a, "digits") {
-        params.digits = fields::narrow(digits).ok_or_else(|| bad("its digits are out of range"))?;
-    }
-    if let Some(period) = fields::number(a, "period") {
-        params.period = fields::narrow(period).ok_or_else(|| bad("its period is too long"))?;
-    }
+    let params = fields::stored_params(
+        Kind::Totp,
+        Stored {
+            digits: fields::number(a, "digits"),
+            period: fields::number(a, "period"),
+            ..Stored::default()
+        },
+    )
+    .map_err(bad)?;
     Fields {
         issuer: issuer.to_string(),
         name: name.to_string(),
