@@ -11,41 +11,10 @@ use thiserror::Error;
 use crate::clock;
 use crate::entry::Entry;
 use crate::otp::{Code, Kind, ParamError};
-use crate::site::{SiteEdit, SiteError};
-use crate::text::{self, Escaped, Field, ForbiddenChar, Quoted};
+use crate::site::SiteEdit;
+use crate::text::{self, Field, Quoted};
 
-/// Why an entry could not be found, added or changed. Names in the
-/// messages are escaped: they come from the vault.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum EntryError {
-    #[error(
-        "an entry named {} already exists: choose another name, or remove or rename that one first",
-        Quoted(.0)
-    )]
-    NameExists(String),
-    #[error("the name is empty: give the entry a name, such as Amazon")]
-    EmptyName,
-    #[error("no entry matches {}: run `otp list` to see the names", Quoted(.0))]
-    NoMatch(String),
-    #[error(
-        "{} entries match {} ({}): give the exact name",
-        .names.len(),
-        Quoted(.query),
-        Escaped(&.names.join(", "))
-    )]
-    Ambiguous { query: String, names: Vec<String> },
-    #[error(
-        "this key is already in the vault as {}: one account needs one entry (rename that one if its name is wrong)",
-        Quoted(.0)
-    )]
-    SameSecret(String),
-    #[error(transparent)]
-    Forbidden(#[from] ForbiddenChar),
-    #[error(transparent)]
-    Params(#[from] ParamError),
-    #[error(transparent)]
-    Site(#[from] SiteError),
-}
+pub use crate::entry::EntryError;
 
 /// A removed entry's id and when it went, so that a later merge of two
 /// copies does not bring it back.

@@ -6,14 +6,47 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use thiserror::Error;
 
 use crate::clock;
-use crate::entries::EntryError;
 use crate::key;
 use crate::otp::{Algorithm, Code, Kind, ParamError, Params};
 use crate::secret::Secret;
-use crate::site;
-use crate::text::{self, Field};
+use crate::site::{self, SiteError};
+use crate::text::{self, Escaped, Field, ForbiddenChar, Quoted};
+
+/// Why an entry could not be found, added or changed. Names in the
+/// messages are escaped: they come from the vault.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum EntryError {
+    #[error(
+        "an entry named {} already exists: choose another name, or remove or rename that one first",
+        Quoted(.0)
+    )]
+    NameExists(String),
+    #[error("the name is empty: give the entry a name, such as Amazon")]
+    EmptyName,
+    #[error("no entry matches {}: run `otp list` to see the names", Quoted(.0))]
+    NoMatch(String),
+    #[error(
+        "{} entries match {} ({}): give the exact name",
+        .names.len(),
+        Quoted(.query),
+        Escaped(&.names.join(", "))
+    )]
+    Ambiguous { query: String, names: Vec<String> },
+    #[error(
+        "this key is already in the vault as {}: one account needs one entry (rename that one if its name is wrong)",
+        Quoted(.0)
+    )]
+    SameSecret(String),
+    #[error(transparent)]
+    Forbidden(#[from] ForbiddenChar),
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    #[error(transparent)]
+    Site(#[from] SiteError),
+}
 
 /// An account: what the user calls it, whose it is, and how to make codes.
 ///
