@@ -74,7 +74,12 @@ pub fn measure(server: &str) -> Result<Measured, TimeError> {
         }),
         Err(rsntp::SynchronizationError::IOError(e)) => Err(TimeError::NoAnswer {
             server: server.to_string(),
-            reason: e.kind().to_string(),
+            reason: match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                    "timed out".to_string()
+                }
+                other => other.to_string(),
+            },
         }),
         Err(rsntp::SynchronizationError::ProtocolError(_)) => Err(TimeError::BadReply {
             server: server.to_string(),
