@@ -22,7 +22,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,10 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::secret::VaultKey;
 use crate::vault::{OpenError, Unlock, store};
+
+/// The longest answer an agent gives: its JSON with the key's hex and the
+/// vault's path (at most 4096 bytes on Linux).
+const MAX_ANSWER: usize = 16 * 1024;
 
 /// How long a client waits for an agent before going on without it: a dead
 /// or hung agent must never hold a command up.
@@ -187,12 +191,14 @@ pub fn ask(vault: &Path, request: &str) -> Result<Reply, AgentError> {
     if writeln!(stream, "{request}").is_err() {
         return Ok(Reply::None);
     }
-    let mut line = Zeroizing::new(String::with_capacity(4096));
-    match BufReader::new(&stream).read_line(&mut line) {
+    // Read straight into one wiped buffer (no reader's buffer of its own,
+    // which would keep the key): the agent answers one line and closes.
+    let mut line = Zeroizing::new(Vec::with_capacity(MAX_ANSWER));
+    match (&stream).take(MAX_ANSWER as u64).read_to_end(&mut line) {
         Ok(0) | Err(_) => return Ok(Reply::None),
         Ok(_) => {}
     }
-    let answer: Answer = serde_json::from_str(&line).map_err(|_| AgentError::Protocol)?;
+    let answer: Answer = serde_json::from_slice(&line).map_err(|_| AgentError::Protocol)?;
     if answer.vault != canonical(vault) {
         return Err(AgentError::Protocol);
     }
@@ -253,6 +259,37 @@ pub fn open_through<T>(
     }
 }
 
+/// The socket an agent listens on, and which file it is: a newer agent
+/// that took the path over has another.
+pub struct Bound {
+    pub path: PathBuf,
+    identity: (u64, u64),
+}
+
+impl Bound {
+    fn is_ours(&self) -> bool {
+        identity(&self.path) == Some(self.identity)
+    }
+}
+
+/// A file's device and inode.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    fs::symlink_metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Time since boot, counting suspend (Linux's `CLOCK_BOOTTIME`).
+fn boot_time() -> Duration {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let clock = rustix::time::ClockId::Boottime;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let clock = rustix::time::ClockId::Monotonic;
+    let t = rustix::time::clock_gettime(clock);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// An unlocked vault's key, held until it is time to forget it.
 pub struct Agent {
     vault: PathBuf,
@@ -283,7 +320,7 @@ impl Agent {
 
     /// Binds the vault's socket, removing a stale one (its agent gone). An
     /// agent that still answers is asked to lock first.
-    pub fn bind(&self) -> Result<(UnixListener, PathBuf), AgentError> {
+    pub fn bind(&self) -> Result<(UnixListener, Bound), AgentError> {
         let socket = socket_path(&self.vault, true)?;
         if UnixStream::connect(&socket).is_ok() {
             let _ = ask(&self.vault, "LOCK");
@@ -302,25 +339,40 @@ impl Agent {
                 path: socket.clone(),
                 source,
             })?;
-        Ok((listener, socket))
+        let identity = identity(&socket).ok_or_else(|| AgentError::Io {
+            action: "listen on",
+            path: socket.clone(),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        })?;
+        Ok((
+            listener,
+            Bound {
+                path: socket,
+                identity,
+            },
+        ))
     }
 
     /// Answers clients until the key is to be forgotten: idle too long, held
-    /// too long, asked to lock, `stop` set (a signal), or the socket gone.
-    /// The key is wiped when the agent is dropped.
-    pub fn serve(&self, listener: &UnixListener, socket: &Path, stop: &AtomicBool) {
-        let started = Instant::now();
+    /// too long, asked to lock, `stop` set (a signal), or its socket gone or
+    /// taken over by another agent. The key is wiped when the agent is
+    /// dropped.
+    ///
+    /// Time is counted on the boot clock, which goes on while the machine
+    /// sleeps: a laptop suspended overnight wakes up locked.
+    pub fn serve(&self, listener: &UnixListener, socket: &Bound, stop: &AtomicBool) {
+        let started = boot_time();
         let mut last_use = started;
         loop {
-            let now = Instant::now();
-            let idle_left = self.idle.saturating_sub(now - last_use);
-            let max_left = self.max.saturating_sub(now - started);
+            let now = boot_time();
+            let idle_left = self.idle.saturating_sub(now.saturating_sub(last_use));
+            let max_left = self.max.saturating_sub(now.saturating_sub(started));
             if stop.load(Ordering::SeqCst) || idle_left.is_zero() || max_left.is_zero() {
                 break;
             }
             // Another `otp unlock`, or someone, removed or replaced the
             // socket: this agent is no longer the one clients reach.
-            if !socket.exists() {
+            if !socket.is_ours() {
                 break;
             }
             let wait = idle_left.min(max_left).min(Duration::from_millis(250));
@@ -339,12 +391,15 @@ impl Agent {
                 continue;
             };
             match self.answer(stream, idle_left, max_left) {
-                Some(Request::Key) => last_use = Instant::now(),
+                Some(Request::Key) => last_use = boot_time(),
                 Some(Request::Lock) => break,
                 Some(Request::Status) | None => {}
             }
         }
-        let _ = fs::remove_file(socket);
+        // Only its own socket: a newer agent's is left alone.
+        if socket.is_ours() {
+            let _ = fs::remove_file(&socket.path);
+        }
     }
 
     /// Answers one client; `None` if it was refused or said nothing useful.
@@ -381,7 +436,7 @@ impl Agent {
             memory_locked: self.memory_locked,
         };
         // Sized up front, so that the key's hex is in one buffer, wiped.
-        let mut text = Zeroizing::new(Vec::with_capacity(4096));
+        let mut text = Zeroizing::new(Vec::with_capacity(MAX_ANSWER));
         let written = serde_json::to_writer(&mut *text, &answer);
         if let Some(key) = answer.key.as_mut() {
             key.zeroize();

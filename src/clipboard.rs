@@ -122,23 +122,21 @@ impl Holder {
         Ok(Holder { clipboard })
     }
 
-    /// Whether the clipboard still holds `text`.
-    pub fn holds(&mut self, text: &str) -> bool {
-        match self.clipboard.get_text() {
-            Ok(mut now) => {
-                let same = now == text;
-                now.zeroize();
-                same
-            }
-            Err(_) => false,
-        }
+    /// Whether the clipboard still holds `text`; `None` if it could not be
+    /// read just now (a clipboard manager busy with it, say).
+    pub fn holds(&mut self, text: &str) -> Option<bool> {
+        let mut now = self.clipboard.get_text().ok()?;
+        let same = now == text;
+        now.zeroize();
+        Some(same)
     }
 
     /// Offers `text` until `deadline`, then clears the clipboard if it
-    /// still holds it. Returns early when something else was copied.
+    /// still holds it (or cannot tell). Returns early when something else
+    /// was copied; a clipboard that cannot be read just now is asked again.
     pub fn keep_until(mut self, text: &str, deadline: Instant) -> Kept {
         loop {
-            if !self.holds(text) {
+            if self.holds(text) == Some(false) {
                 return Kept::Replaced;
             }
             let now = Instant::now();
@@ -148,7 +146,7 @@ impl Holder {
             std::thread::sleep(POLL.min(deadline - now));
         }
         let _ = self.clipboard.clear();
-        if self.holds(text) {
+        if self.holds(text) != Some(false) {
             // Clearing did not take: overwrite rather than leave the code.
             let _ = self.clipboard.set_text("");
         }

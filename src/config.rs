@@ -19,6 +19,7 @@
 //! file can name a command that is run for the passphrase, so one that
 //! another user could write is refused, as ssh refuses such a config.
 
+use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -127,10 +128,14 @@ impl Config {
         if meta.uid() != rustix::process::getuid().as_raw() {
             return Err(ConfigError::Owner(path.into()));
         }
-        if meta.len() > MAX_LEN {
+        // Read through the handle whose owner and mode were checked.
+        let mut text = String::new();
+        std::io::Read::take(file, MAX_LEN + 1)
+            .read_to_string(&mut text)
+            .map_err(read)?;
+        if text.len() as u64 > MAX_LEN {
             return Err(ConfigError::TooLarge(path.into()));
         }
-        let text = std::fs::read_to_string(path).map_err(read)?;
         Config::parse(&text, path)
     }
 

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 /// The server asked when none is given.
 pub const DEFAULT_SERVER: &str = "pool.ntp.org";
-/// How long to wait for the server's answer.
+/// How long to wait for the server's answer (once its name is resolved).
 pub const TIMEOUT: Duration = Duration::from_secs(3);
 /// The largest offset, in seconds, that is called fine: a sixth of a
 /// 30-second period.
@@ -28,9 +28,10 @@ pub struct Measured {
 }
 
 impl Measured {
-    /// Whether codes made with this clock will be accepted.
-    pub fn within_tolerance(&self) -> bool {
-        self.offset_seconds.abs() <= TOLERANCE
+    /// Whether codes made with this clock, shifted by `shift` seconds
+    /// ([`crate::clock::set_offset`]), will be accepted.
+    pub fn within_tolerance(&self, shift: i64) -> bool {
+        (self.offset_seconds - shift as f64).abs() <= TOLERANCE
     }
 }
 

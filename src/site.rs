@@ -31,6 +31,14 @@ pub enum SiteError {
     NotThere(String),
 }
 
+/// True for `http` and `https` addresses: the only ones whose host is a
+/// site. (An app's address, `androidapp://com.google.android.gm`, has a
+/// "host" that would read as the domain `android.gm`, which anyone can
+/// register.)
+fn is_web(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+}
+
 /// A change to an entry's sites: replace them all, and/or add and remove
 /// some. Sites are kept in the order given, once each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,10 +89,11 @@ pub fn normalize_all(sites: &[String]) -> Result<Vec<String>, SiteError> {
 pub fn normalize(site: &str) -> Result<String, SiteError> {
     let text = site.trim();
     let not = || SiteError::NotADomain(text.chars().take(80).collect());
+    // A web address is taken for its host; any other scheme's "host"
+    // (`androidapp://com.example.app`) is no site.
     let host = match Url::parse(text) {
-        Ok(url) if url.has_host() && url.scheme() != "file" => {
-            url.host_str().ok_or_else(not)?.to_string()
-        }
+        Ok(url) if url.has_host() && is_web(&url) => url.host_str().ok_or_else(not)?.to_string(),
+        Ok(url) if url.has_host() => return Err(not()),
         _ => text.to_string(),
     };
     let domain = match Host::parse(host.trim_end_matches('.')) {
@@ -105,7 +114,7 @@ pub fn normalize(site: &str) -> Result<String, SiteError> {
 /// app's stored login addresses (`https://www.amazon.co.jp/ap/signin` gives
 /// `amazon.co.jp`); `None` if it has none.
 pub fn of_login_url(url: &str) -> Option<String> {
-    let url = Url::parse(url.trim()).ok()?;
+    let url = Url::parse(url.trim()).ok().filter(is_web)?;
     match url.host()? {
         Host::Domain(host) => {
             let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -231,6 +240,13 @@ mod tests {
             Some("amazon.co.jp")
         );
         assert_eq!(of_login_url("https://10.0.0.1/"), None);
+        for app in [
+            "androidapp://com.google.android.gm",
+            "iosapp://com.amazon.mShop.android.shopping",
+        ] {
+            assert_eq!(of_login_url(app), None, "{app}");
+            assert!(normalize(app).is_err(), "{app}");
+        }
     }
 
     #[test]

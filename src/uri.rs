@@ -225,11 +225,14 @@ pub fn format(entry: &Entry) -> Zeroizing<String> {
         (true, false) => encode(account),
         (true, true) => format!(":{}", encode(account)),
     };
-    let mut uri = Zeroizing::new(format!(
-        "otpauth://{}/{label}?secret={}",
-        p.kind,
-        key::to_base32(&entry.secret).as_str(),
+    // Room for everything up front: a buffer that grew would leave a copy
+    // of the secret behind, unwiped.
+    let secret = key::to_base32(&entry.secret);
+    let mut uri = Zeroizing::new(String::with_capacity(
+        128 + label.len() + secret.len() + 3 * issuer.len(),
     ));
+    uri.push_str(&format!("otpauth://{}/{label}?secret=", p.kind));
+    uri.push_str(&secret);
     if !issuer.is_empty() {
         uri.push_str(&format!("&issuer={}", encode(issuer)));
     }

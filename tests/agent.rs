@@ -336,3 +336,37 @@ fn a_peer_of_another_uid_gets_nothing() {
     }
     ok(&u.code());
 }
+
+#[test]
+fn restoring_an_older_copy_through_the_agent_says_which_passphrase_opens_it() {
+    let u = Unlockable::new();
+    let backup = u.v.dir.path().join("before.otpvault");
+    assert!(
+        u.v.run(&["backup", backup.to_str().unwrap()], None)
+            .status
+            .success()
+    );
+    ok(&u.unlock(&[]));
+    let mut cmd = u.bare(&["passwd"]);
+    cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase");
+    ok(&run_with_stdin(cmd, None));
+    // The copy from before `passwd` opens with the agent's key, and with
+    // the old passphrase once restored: said, not silent.
+    let out = u.run(&["restore", backup.to_str().unwrap()]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("opens with the passphrase"),
+        "{}",
+        stderr(&out)
+    );
+    // Restoring a copy with the same passphrase says nothing of the kind.
+    let same = u.v.dir.path().join("same.otpvault");
+    ok(&u.run(&["backup", same.to_str().unwrap()]));
+    let out = u.run(&["restore", same.to_str().unwrap()]);
+    ok(&out);
+    assert!(
+        !stderr(&out).contains("opens with the passphrase"),
+        "{}",
+        stderr(&out)
+    );
+}

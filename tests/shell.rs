@@ -387,3 +387,26 @@ fn the_japanese_guides_commands_parse() {
         );
     }
 }
+
+#[test]
+fn the_environment_s_passphrase_comes_before_the_config_file_s_command() {
+    let v = TestVault::new();
+    v.add("Amazon", &key_for("Amazon"));
+    // A command that would fail: it must not be run.
+    let dir = config("passphrase_command = \"exit 1\"\n");
+    let mut cmd = v.command(&["list"]);
+    cmd.env("XDG_CONFIG_HOME", dir.path());
+    let out = run_with_stdin(cmd, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Without the variable, the file's command is used.
+    let mut cmd = v.command(&["list"]);
+    cmd.env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("OTP_PASSPHRASE");
+    let out = run_with_stdin(cmd, None);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("passphrase command"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -164,6 +164,7 @@ fn the_config_file_names_the_server() {
     std::fs::create_dir(dir.path().join("otpvault")).unwrap();
     let file = dir.path().join("otpvault/config.toml");
     std::fs::write(&file, format!("time_server = \"{server}\"\n")).unwrap();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mut cmd = otp_command();
     cmd.env("XDG_CONFIG_HOME", dir.path()).args(["time", "-j"]);
     let out = run_with_stdin(cmd, None);
@@ -202,4 +203,20 @@ fn a_time_offset_shifts_every_code_and_says_so() {
             stderr(&out)
         );
     }
+}
+
+#[test]
+fn a_clock_corrected_by_the_offset_is_on_time() {
+    let (server, handle) = fake_server(Answer::Offset(42.0));
+    let mut cmd = otp_command();
+    cmd.env("OTP_TIME_OFFSET", "42")
+        .args(["time", "--server", &server.to_string()]);
+    let out = run_with_stdin(cmd, None);
+    handle.join().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("with OTP_TIME_OFFSET (+42 s)"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -17,10 +17,22 @@ use super::{Failure, helper};
 /// The longest code a holder is handed.
 const MAX_CODE: u64 = 64;
 
+/// The terminal, if there is one to send OSC 52 to.
+fn terminal() -> Option<std::fs::File> {
+    OpenOptions::new().write(true).open("/dev/tty").ok()
+}
+
+/// Whether there is any clipboard to copy to: asked before a code is
+/// made, so that an HOTP code is not used up for nothing.
+pub fn available() -> Result<(), Failure> {
+    Surroundings::of_this_process(terminal().is_some()).routes()?;
+    Ok(())
+}
+
 /// Copies `code`, to be cleared after `clear_after` where that can be
 /// done safely. Returns where it went.
 pub fn copy(code: &Code, clear_after: Duration) -> Result<Route, Failure> {
-    let mut terminal = OpenOptions::new().write(true).open("/dev/tty").ok();
+    let mut terminal = terminal();
     let routes = Surroundings::of_this_process(terminal.is_some()).routes()?;
     let mut failure = None;
     for route in routes {

@@ -354,6 +354,9 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
     let shown = match &args.query {
         Some(query) => {
             // Checked before an HOTP code is used up.
+            if args.copy {
+                clip::available()?;
+            }
             if let Some(url) = &args.for_url {
                 site::release(vault.entries().find(query)?, url, args.allow_http)?;
             }
@@ -622,6 +625,11 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
         }
     };
     report_saved(saved);
+    if vault.restored_other_slots() {
+        warn(
+            "the restored copy opens with the passphrase (and recovery key) it had when it was made, which are not the ones the replaced vault had; run `otp passwd` if you want today's passphrase back",
+        );
+    }
     note!(
         "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",
         ctx.vault_path().display(),

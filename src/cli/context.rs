@@ -44,10 +44,18 @@ impl Context {
     /// (`given`), then the config file, then the defaults; a passphrase
     /// file is given on the command line or in the environment only.
     pub fn new(given: Config, passphrase_file: Option<PathBuf>) -> Result<Context, Failure> {
-        let file = match config::path() {
+        let mut file = match config::path() {
             Some(path) => Config::load(&path)?,
             None => Config::default(),
         };
+        // A passphrase given by flag or environment in any form comes before
+        // the config file's command, as a flag or variable comes before the
+        // file for every setting.
+        let given_passphrase = passphrase_file.is_some()
+            || std::env::var_os("OTP_PASSPHRASE").is_some_and(|v| !v.is_empty());
+        if given_passphrase {
+            file.passphrase_command = None;
+        }
         let config = given.or(file);
         if let Some(offset) = config.time_offset.filter(|&o| o != 0) {
             otpvault::clock::set_offset(offset);

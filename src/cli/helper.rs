@@ -13,9 +13,12 @@ use zeroize::Zeroizing;
 
 use super::Failure;
 use super::input::InputError;
+use super::passphrase;
 
 /// What a helper says once it is set up.
 const READY: &str = "ready";
+/// How long a helper may take to say it.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Starts `otp ARGS` detached, writes `secret` and a newline on its
 /// standard input, and waits for its first line: `ready`, or why it could
@@ -24,7 +27,9 @@ const READY: &str = "ready";
 pub fn start(args: &[OsString], secret: &[u8], what: &'static str) -> Result<(), Failure> {
     let failed = |why: String| -> Failure { InputError::HelperStart { what, why }.into() };
     let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    passphrase::without_secrets(&mut command);
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -46,8 +51,15 @@ pub fn start(args: &[OsString], secret: &[u8], what: &'static str) -> Result<(),
         .stdout
         .take()
         .ok_or_else(|| failed("no pipe from it".into()))?;
-    let mut answer = String::new();
-    let _ = BufReader::new(stdout).take(1024).read_line(&mut answer);
+    // A helper that hangs (an X server that does not answer) must not
+    // hang the command that started it.
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let _ = BufReader::new(stdout).take(1024).read_line(&mut answer);
+        let _ = send.send(answer);
+    });
+    let answer = receive.recv_timeout(ANSWER_WITHIN).unwrap_or_default();
     let answer = answer.trim();
     if answer == READY {
         return Ok(());

@@ -150,12 +150,24 @@ fn without_newline(mut bytes: Zeroizing<Vec<u8>>) -> Passphrase {
     Passphrase::new(std::mem::take(&mut *bytes))
 }
 
-/// Variables a passphrase command must not see: every passphrase otp may
-/// hold in its own environment. The command needs none of them, and a
-/// child's environment is readable in /proc by the same user.
+/// Variables no child of otp may see (a passphrase command, the agent, the
+/// clipboard holder): every passphrase otp may hold in its own
+/// environment. None of them needs one, and a child's environment is
+/// readable in /proc by the same user for as long as it runs.
 fn is_secret_variable(name: &OsString) -> bool {
     let name = name.to_string_lossy();
     name.starts_with("OTP_") && (name.contains("PASSPHRASE") || name.contains("RECOVERY_KEY"))
+}
+
+/// Removes from `cmd`'s environment every variable [`is_secret_variable`]
+/// names.
+pub fn without_secrets(cmd: &mut Command) -> &mut Command {
+    for (name, _) in std::env::vars_os() {
+        if is_secret_variable(&name) {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
 }
 
 /// Runs `command` with `sh -c` in a process group of its own and takes its
@@ -170,11 +182,7 @@ fn run_command(command: &str, timeout: Duration) -> Result<Passphrase, InputErro
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .process_group(0);
-    for (name, _) in std::env::vars_os() {
-        if is_secret_variable(&name) {
-            cmd.env_remove(name);
-        }
-    }
+    without_secrets(&mut cmd);
     let mut child = cmd.spawn().map_err(InputError::PassphraseCommandSpawn)?;
     let deadline = Instant::now() + timeout;
     // The output is read on its own thread, so that the wait can time out.

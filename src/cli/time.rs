@@ -41,12 +41,20 @@ pub fn time(ctx: &Context, args: TimeArgs) -> Result<(), Failure> {
             otpvault::text::Escaped(&measured.server)
         )?;
     }
-    if !measured.within_tolerance() {
+    let shift = otpvault::clock::offset();
+    if !measured.within_tolerance(shift) {
         return Err(TimeError::Off(measured).into());
     }
-    note!(
-        "otp: this clock is within {} s of the server's: codes are on time",
-        ntp::TOLERANCE
-    );
+    if shift == 0 {
+        note!(
+            "otp: this clock is within {} s of the server's: codes are on time",
+            ntp::TOLERANCE
+        );
+    } else {
+        note!(
+            "otp: with OTP_TIME_OFFSET ({shift:+} s), codes are within {} s of the server's time",
+            ntp::TOLERANCE
+        );
+    }
     Ok(())
 }

@@ -32,7 +32,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::{DefaultTerminal, Frame};
 
-use super::context::{Context, report_saved};
+use super::context::Context;
 use super::input::{InputError, Need};
 use super::{Failure, clip};
 
@@ -251,12 +251,19 @@ impl View {
                 return;
             }
         };
-        if let Some(saved) = shown.saved {
-            report_saved(saved);
-        }
+        let backup_failed = shown.saved.is_some_and(|saved| saved.backup.is_err());
         self.shown.insert(shown.entry.id.clone(), shown.code);
         self.message = format!("used {}'s next code", Escaped(&name));
-        self.vault = vault;
+        if backup_failed {
+            self.message
+                .push_str(" (saved, but the previous version could not be kept as a backup)");
+        }
+        // Read again without the writer's lock, which other otp commands
+        // need while the view stays open.
+        match Vault::open_with(ctx.vault_path(), Unlock::Key(vault.key()), ctx.settings) {
+            Ok(read) => self.vault = read,
+            Err(e) => self.message = Failure::from(e).to_string(),
+        }
     }
 }
 

@@ -189,13 +189,14 @@ pub fn unsupported(entry: &Entry) -> Option<&'static str> {
 /// three long ones may not.
 pub fn format(entries: &[&Entry], fits: impl Fn(&str) -> bool) -> Vec<Zeroizing<String>> {
     let batch_id = i32::from_le_bytes(crate::crypto::random_array()) & 0x7fff_ffff;
-    // Batch sizes and indexes under 128 are one byte each, so a trial
-    // with placeholders is as long as the final URI.
+    // Batch sizes and indexes under 128 are one byte each (and an index of
+    // 0 is none), so a trial with 127 for both is at least as long as the
+    // final URI.
     let mut batches: Vec<Vec<&Entry>> = Vec::new();
     let mut current: Vec<&Entry> = Vec::new();
     for &entry in entries {
         current.push(entry);
-        if current.len() > 1 && !fits(&migration_uri(&current, 1, 0, batch_id)) {
+        if current.len() > 1 && !fits(&migration_uri(&current, 127, 127, batch_id)) {
             let last = current.pop().into_iter();
             batches.push(std::mem::replace(&mut current, last.collect()));
         }

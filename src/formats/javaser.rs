@@ -21,8 +21,14 @@ const TC_ENDBLOCKDATA: u8 = 0x78;
 const TC_BLOCKDATALONG: u8 = 0x7A;
 const TC_LONGSTRING: u8 = 0x7C;
 const SC_WRITE_METHOD: u8 = 0x01;
-/// Nested objects deeper than this are refused.
+/// Nested objects deeper than this, or classes with more ancestors, are
+/// refused.
 const MAX_DEPTH: usize = 16;
+/// More objects than a backup of thousands of accounts has.
+const MAX_HANDLES: usize = 1 << 16;
+/// The most text the map's keys and values may hold in all: a reference
+/// repeats a string without repeating its bytes in the file.
+const MAX_TEXT: usize = 16 << 20;
 
 /// True if `bytes` start a Java serialization stream.
 pub fn is_stream(bytes: &[u8]) -> bool {
@@ -57,12 +63,17 @@ pub fn string_map(bytes: &[u8]) -> Option<Vec<(String, Zeroizing<String>)>> {
         return None;
     }
     let mut pairs = Vec::with_capacity(size);
+    let mut total = 0usize;
     let mut rest = rest.into_iter();
     while let (Some(key), Some(value)) = (rest.next(), rest.next()) {
         let (Content::Text(key), Content::Text(value)) = (key, value) else {
             return None;
         };
-        pairs.push((key.to_string(), value));
+        total = total.checked_add(key.len())?.checked_add(value.len())?;
+        if total > MAX_TEXT {
+            return None;
+        }
+        pairs.push((key.to_string(), Zeroizing::new(value.to_string())));
     }
     Some(pairs)
 }
@@ -72,17 +83,22 @@ struct ClassDesc {
     flags: u8,
     fields: Vec<u8>,
     parent: Option<Rc<ClassDesc>>,
+    /// How many classes `parent` has above it, this one included.
+    ancestors: usize,
 }
+
+/// Text, shared between the stream's references to it.
+type Text = Rc<Zeroizing<String>>;
 
 enum Handle {
     Class(Rc<ClassDesc>),
-    Text(Zeroizing<String>),
+    Text(Text),
     Object,
 }
 
 enum Content {
     Null,
-    Text(Zeroizing<String>),
+    Text(Text),
     Block(Vec<u8>),
     Class(Rc<ClassDesc>),
     Object {
@@ -123,16 +139,25 @@ impl Reader<'_> {
     }
 
     /// Modified UTF-8 (Java's CESU-8 with NUL as two bytes) of `len` bytes.
-    fn text(&mut self, len: usize) -> Option<Zeroizing<String>> {
+    fn text(&mut self, len: usize) -> Option<Text> {
         let raw = self.take(len)?;
         cesu8::from_java_cesu8(raw)
             .ok()
-            .map(|s| Zeroizing::new(s.into_owned()))
+            .map(|s| Rc::new(Zeroizing::new(s.into_owned())))
     }
 
-    fn short_text(&mut self) -> Option<Zeroizing<String>> {
+    fn short_text(&mut self) -> Option<Text> {
         let len = self.u16()? as usize;
         self.text(len)
+    }
+
+    /// A new handle, unless the stream has too many.
+    fn handle(&mut self, handle: Handle) -> Option<()> {
+        if self.handles.len() >= MAX_HANDLES {
+            return None;
+        }
+        self.handles.push(handle);
+        Some(())
     }
 
     fn content(&mut self, depth: usize) -> Option<Content> {
@@ -144,13 +169,13 @@ impl Reader<'_> {
             TC_ENDBLOCKDATA => Some(Content::End),
             TC_STRING => {
                 let text = self.short_text()?;
-                self.handles.push(Handle::Text(text.clone()));
+                self.handle(Handle::Text(Rc::clone(&text)))?;
                 Some(Content::Text(text))
             }
             TC_LONGSTRING => {
                 let len = usize::try_from(self.u64()?).ok()?;
                 let text = self.text(len)?;
-                self.handles.push(Handle::Text(text.clone()));
+                self.handle(Handle::Text(Rc::clone(&text)))?;
                 Some(Content::Text(text))
             }
             TC_BLOCKDATA => {
@@ -165,7 +190,7 @@ impl Reader<'_> {
                 let index = self.u32()?.checked_sub(BASE_HANDLE)? as usize;
                 match self.handles.get(index)? {
                     Handle::Class(class) => Some(Content::Class(Rc::clone(class))),
-                    Handle::Text(text) => Some(Content::Text(text.clone())),
+                    Handle::Text(text) => Some(Content::Text(Rc::clone(text))),
                     Handle::Object => None,
                 }
             }
@@ -176,10 +201,10 @@ impl Reader<'_> {
     }
 
     fn class_desc(&mut self, depth: usize) -> Option<Rc<ClassDesc>> {
-        let name = self.short_text()?.to_string();
+        let name = self.short_text()?;
         let _serial_version = self.u64()?;
         let handle = self.handles.len();
-        self.handles.push(Handle::Object);
+        self.handle(Handle::Object)?;
         let flags = self.u8()?;
         let count = self.u16()?;
         let mut fields = Vec::with_capacity(count as usize);
@@ -203,11 +228,16 @@ impl Reader<'_> {
             Content::Class(parent) => Some(parent),
             _ => return None,
         };
+        let ancestors = parent.as_ref().map_or(0, |p| p.ancestors) + 1;
+        if ancestors > MAX_DEPTH {
+            return None;
+        }
         let class = Rc::new(ClassDesc {
-            name,
+            name: name.to_string(),
             flags,
             fields,
             parent,
+            ancestors,
         });
         self.handles[handle] = Handle::Class(Rc::clone(&class));
         Some(class)
@@ -217,7 +247,7 @@ impl Reader<'_> {
         let Content::Class(class) = self.content(depth + 1)? else {
             return None;
         };
-        self.handles.push(Handle::Object);
+        self.handle(Handle::Object)?;
         // Class data, the topmost class first.
         let mut chain = Vec::new();
         let mut next = Some(Rc::clone(&class));
@@ -306,6 +336,27 @@ mod tests {
         let mut deep = MAGIC.to_vec();
         deep.extend(std::iter::repeat_n(TC_OBJECT, 1000));
         assert!(string_map(&deep).is_none());
+        // Classes each the parent of the next, made by references (which
+        // the depth of nesting does not count): refused at the 17th.
+        let mut chain = Vec::new();
+        for i in 0..40u32 {
+            chain.extend([TC_CLASSDESC, 0x00, 0x01, b'C']);
+            chain.extend([0u8; 8]);
+            chain.extend([0x02, 0x00, 0x00, TC_ENDBLOCKDATA]);
+            if i == 0 {
+                chain.push(TC_NULL);
+            } else {
+                chain.push(TC_REFERENCE);
+                chain.extend((BASE_HANDLE + i - 1).to_be_bytes());
+            }
+        }
+        let mut reader = Reader {
+            bytes: &chain,
+            at: 0,
+            handles: Vec::new(),
+        };
+        let read = (0..40).take_while(|_| reader.content(0).is_some()).count();
+        assert_eq!(read, MAX_DEPTH);
         let mut bad_ref = MAGIC.to_vec();
         bad_ref.extend([TC_REFERENCE, 0x00, 0x7E, 0x00, 0x09]);
         assert!(string_map(&bad_ref).is_none());

@@ -82,7 +82,13 @@ fn wipe(value: &mut Value) {
     match value {
         Value::String(s) => s.zeroize(),
         Value::Array(items) => items.iter_mut().for_each(wipe),
-        Value::Object(map) => map.values_mut().for_each(wipe),
+        // Keys too: TOTP Authenticator keeps its whole account list in one.
+        Value::Object(map) => {
+            for (mut key, mut value) in std::mem::take(map) {
+                wipe(&mut value);
+                key.zeroize();
+            }
+        }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }

@@ -2,6 +2,12 @@
 //! rooted phone): Google Authenticator's, Microsoft Authenticator's and
 //! Stratum's. The file is loaded into memory, read-only, never opened on
 //! disk: no journal or lock file appears beside it.
+//!
+//! A database is a program as much as data (views, generated columns), so
+//! a hostile one is kept in bounds: only real tables are read, SQLite runs
+//! in its defensive mode without trusting the schema's functions, no value
+//! may exceed [`MAX_VALUE`] bytes, no more than [`MAX_ROWS`] rows are read,
+//! and a query that runs longer than [`MAX_TIME`] is stopped.
 
 use std::io::Cursor;
 
@@ -9,6 +15,12 @@ use rusqlite::{Connection, MAIN_DB, OpenFlags};
 use zeroize::Zeroizing;
 
 const MAGIC: &[u8] = b"SQLite format 3\0";
+/// The largest string or blob a query may make.
+const MAX_VALUE: i32 = 1 << 20;
+/// More accounts than anyone has.
+const MAX_ROWS: usize = 100_000;
+/// Longer than reading any real app's database takes.
+const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// True if `bytes` are a SQLite database file.
 pub fn is_database(bytes: &[u8]) -> bool {
@@ -63,6 +75,19 @@ impl Database {
         connection
             .deserialize_read_exact(MAIN_DB, Cursor::new(&copy[..]), len, true)
             .ok()?;
+        connection
+            .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)
+            .ok()?;
+        connection
+            .execute_batch("PRAGMA trusted_schema = OFF")
+            .ok()?;
+        connection
+            .set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE)
+            .ok()?;
+        let deadline = std::time::Instant::now() + MAX_TIME;
+        connection
+            .progress_handler(10_000, Some(move || std::time::Instant::now() > deadline))
+            .ok()?;
         // Reading the schema checks that the file is a database.
         connection
             .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
@@ -70,8 +95,20 @@ impl Database {
         Some(Database(connection))
     }
 
-    /// The columns of `table`, lower-cased; empty if there is no such table.
+    /// The columns of `table`, lower-cased; empty if there is no such table
+    /// (a view of that name is not one).
     pub fn columns(&self, table: &str) -> Vec<String> {
+        let is_table = self
+            .0
+            .query_row(
+                "SELECT type FROM sqlite_master WHERE name = ?1",
+                [table],
+                |row| row.get::<_, String>(0),
+            )
+            .is_ok_and(|kind| kind == "table");
+        if !is_table {
+            return Vec::new();
+        }
         let Ok(mut statement) = self.0.prepare("SELECT name FROM pragma_table_info(?1)") else {
             return Vec::new();
         };
@@ -87,9 +124,13 @@ impl Database {
         columns.iter().all(|c| present.iter().any(|p| p == c))
     }
 
-    /// Every row of `table`, with `columns` (those missing read as null).
+    /// Every row of `table`, with `columns` (those missing read as null);
+    /// `None` if it is not a table, cannot be read, or is too long.
     pub fn rows(&self, table: &str, columns: &[&str]) -> Option<Vec<Vec<Cell>>> {
         let present = self.columns(table);
+        if present.is_empty() {
+            return None;
+        }
         let select: Vec<String> = columns
             .iter()
             .map(|c| match present.iter().any(|p| p == c) {
@@ -117,13 +158,49 @@ impl Database {
                     .collect::<Result<Vec<Cell>, rusqlite::Error>>()
             })
             .ok()?;
-        rows.collect::<Result<Vec<_>, _>>().ok()
+        rows.take(MAX_ROWS + 1)
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .filter(|rows| rows.len() <= MAX_ROWS)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database of the given schema, as bytes.
+    fn database(sql: &str) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(sql).unwrap();
+        drop(c);
+        std::fs::read(path).unwrap()
+    }
+
+    #[test]
+    fn a_view_or_an_endless_query_is_not_read() {
+        let endless = database(
+            "CREATE VIEW accounts AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i AS email, 'x' AS secret, 0 AS type, 0 AS counter FROM n;",
+        );
+        let db = Database::load(&endless).unwrap();
+        assert!(db.columns("accounts").is_empty());
+        assert!(db.rows("accounts", &["email"]).is_none());
+        let big = database(
+            "CREATE TABLE accounts (email TEXT, secret TEXT GENERATED ALWAYS AS (zeroblob(100000000)) VIRTUAL, type INT, counter INT); INSERT INTO accounts (email, type, counter) VALUES ('a', 0, 0);",
+        );
+        let db = Database::load(&big).unwrap();
+        // A generated column is not a column of the table's data: never
+        // computed, it reads as nothing.
+        let rows = db.rows("accounts", &["email", "secret"]).unwrap();
+        assert_eq!(rows[0][1].text(), "");
+        let fine = database(
+            "CREATE TABLE accounts (email TEXT, secret TEXT); INSERT INTO accounts VALUES ('a', 'JBSWY3DPEHPK3PXP');",
+        );
+        let db = Database::load(&fine).unwrap();
+        assert_eq!(db.rows("accounts", &["email", "secret"]).unwrap().len(), 1);
+    }
 
     #[test]
     fn not_a_database_is_none() {

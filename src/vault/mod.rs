@@ -89,6 +89,8 @@ pub struct Vault {
     /// change by another writer when this vault was opened without a lock.
     file_checksum: [u8; format::CHECKSUM_LEN],
     settings: Settings,
+    /// See [`Vault::restored_other_slots`].
+    restored_other_slots: bool,
 }
 
 impl std::fmt::Debug for Vault {
@@ -133,6 +135,7 @@ impl Vault {
             lock: Some(lock),
             file_checksum: [0; format::CHECKSUM_LEN],
             settings,
+            restored_other_slots: false,
         };
         let bytes = vault.seal()?;
         store::write_atomic(path, &bytes, false)?;
@@ -277,6 +280,7 @@ impl Vault {
             lock: None,
             file_checksum: format::checksum_of(bytes),
             settings: Settings::default(),
+            restored_other_slots: false,
         })
     }
 
@@ -437,6 +441,11 @@ impl Vault {
         let lock = store::lock(vault, settings.lock_timeout)?;
         let previous = store::read_if_exists(vault)?;
         store::write_vault(vault, &bytes)?;
+        // The copy opens as it did when it was made: say so when that is
+        // not as the vault did (a passphrase or recovery key changed since).
+        let other_slots = previous.as_ref().is_some_and(|previous| {
+            format::parse(previous).map_or(true, |parsed| parsed.header.slots != restored.slots())
+        });
         let backup = match previous {
             Some(previous) => backups::add(vault, &previous),
             None => Ok(()),
@@ -444,7 +453,15 @@ impl Vault {
         restored.path = vault.to_path_buf();
         restored.lock = Some(lock);
         restored.settings = settings;
+        restored.restored_other_slots = other_slots;
         Ok((restored, Saved { backup }))
+    }
+
+    /// True if this vault was just restored from a copy whose passphrase or
+    /// recovery key differ from the vault's it replaced: the vault now opens
+    /// with the copy's.
+    pub fn restored_other_slots(&self) -> bool {
+        self.restored_other_slots
     }
 
     /// Writes an encrypted copy to `dest` once it has checked that the
