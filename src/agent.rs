@@ -223,6 +223,18 @@ pub fn key(vault: &Path) -> Result<Option<VaultKey>, AgentError> {
     }
 }
 
+/// How long an agent keeps the key: `idle` unused (else `configured`),
+/// and `max` in any case, never more than [`DEFAULT_MAX`]; the idle time is
+/// never longer than the whole.
+pub fn timeouts(
+    idle: Option<Duration>,
+    max: Option<Duration>,
+    configured: Duration,
+) -> (Duration, Duration) {
+    let max = max.unwrap_or(DEFAULT_MAX).min(DEFAULT_MAX);
+    (idle.unwrap_or(configured).min(max), max)
+}
+
 /// What came of opening a vault with its agent's key.
 #[derive(Debug)]
 pub enum Through<T> {
@@ -300,7 +312,10 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// An agent for `vault` holding `key`; the times are bounded as
+    /// [`timeouts`] bounds them, whoever started it.
     pub fn new(vault: &Path, key: VaultKey, idle: Duration, max: Duration) -> Agent {
+        let (idle, max) = timeouts(Some(idle), Some(max), DEFAULT_IDLE);
         Agent {
             vault: canonical(vault),
             key,

@@ -40,14 +40,7 @@ pub fn unlock(ctx: &Context, args: UnlockArgs) -> Result<(), Failure> {
     let passphrase = ctx.passphrase()?;
     let vault = Vault::open(ctx.vault_path(), &passphrase, ctx.settings)?;
     drop(passphrase);
-    let max = args
-        .max
-        .unwrap_or(agent::DEFAULT_MAX)
-        .min(agent::DEFAULT_MAX);
-    let idle = args
-        .timeout
-        .unwrap_or_else(|| ctx.config.unlock_timeout())
-        .min(max);
+    let (idle, max) = agent::timeouts(args.timeout, args.max, ctx.config.unlock_timeout());
     start(ctx, vault.key(), idle, max)?;
     note!(
         "otp: unlocked {} until it is unused for {}, {} at the most; `otp lock` locks it now",

@@ -353,14 +353,12 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
     let (mut vault, _) = ctx.open()?;
     let shown = match &args.query {
         Some(query) => {
-            // Checked before an HOTP code is used up.
+            // Asked before an HOTP code is used up.
             if args.copy {
                 clip::available()?;
             }
-            if let Some(url) = &args.for_url {
-                site::release(vault.entries().find(query)?, url, args.allow_http)?;
-            }
-            let shown = vault.next_code(query, time)?;
+            let url = args.for_url.as_deref().map(|url| (url, args.allow_http));
+            let shown = vault.next_code_for(query, time, url)?;
             if let Some(saved) = shown.saved {
                 report_saved(saved);
             }

@@ -18,7 +18,7 @@ use otpvault::ntp::TimeError;
 use otpvault::otp::ParamError;
 use otpvault::qr::QrError;
 use otpvault::recovery::RecoveryKeyError;
-use otpvault::site::{SiteError, Withheld};
+use otpvault::site::SiteError;
 use otpvault::uri::{PasteError, UriError};
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{
@@ -88,8 +88,6 @@ pub enum Failure {
     #[error(transparent)]
     Time(#[from] TimeError),
     #[error(transparent)]
-    Withheld(#[from] Withheld),
-    #[error(transparent)]
     Site(#[from] SiteError),
     #[error(transparent)]
     Clipboard(#[from] ClipboardError),
@@ -130,7 +128,6 @@ impl Failure {
             Failure::RecoveryKey(e) => e.exit(),
             Failure::Agent(e) => e.exit(),
             Failure::Time(e) => e.exit(),
-            Failure::Withheld(_) => exit::NOT_THE_SITE,
             Failure::Site(_) => exit::USAGE,
             Failure::Clipboard(e) => e.exit(),
             Failure::Config(e) => e.exit(),
@@ -226,6 +223,7 @@ impl Exit for CodeError {
         match self {
             CodeError::Entry(e) => e.exit(),
             CodeError::Save(e) => e.exit(),
+            CodeError::Withheld(_) => exit::NOT_THE_SITE,
         }
     }
 }

@@ -154,6 +154,9 @@ pub enum CodeError {
     /// An HOTP code is shown only once its advanced counter is saved.
     #[error(transparent)]
     Save(#[from] SaveError),
+    /// The code was asked for a URL that is not the entry's site.
+    #[error(transparent)]
+    Withheld(#[from] crate::site::Withheld),
 }
 
 impl From<ParamError> for CodeError {

@@ -24,7 +24,7 @@ use crate::merge;
 use crate::otp::{Code, Kind};
 use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
-use crate::site::SiteEdit;
+use crate::site::{self, SiteEdit};
 pub use error::{
     BackupError, CodeError, CreateError, Damage, OpenError, RekeyError, RestoreError, SaveError,
 };
@@ -550,6 +550,21 @@ impl Vault {
     /// vault saved *before* the code is returned, so that a crash never
     /// lets the same code be shown twice.
     pub fn next_code(&mut self, query: &str, time: u64) -> Result<Shown<'_>, CodeError> {
+        self.next_code_for(query, time, None)
+    }
+
+    /// [`Vault::next_code`], given only if `url` (with whether plain HTTP
+    /// is allowed) is at one of the entry's sites ([`site::release`]),
+    /// checked before an HOTP code is used up.
+    pub fn next_code_for(
+        &mut self,
+        query: &str,
+        time: u64,
+        url: Option<(&str, bool)>,
+    ) -> Result<Shown<'_>, CodeError> {
+        if let Some((url, allow_http)) = url {
+            site::release(self.entries.find(query)?, url, allow_http)?;
+        }
         if self.entries.find(query)?.otp.kind != Kind::Hotp {
             let entry = self.entries.find(query)?;
             let code = entry.code(time)?;
