@@ -9,7 +9,7 @@
 //! clipboard_seconds = 20
 //! unlock_timeout = "30m"
 //! time_offset = 0
-//! time_server = "pool.ntp.org"
+//! ntp_server = "pool.ntp.org"
 //! ```
 //!
 //! A flag beats the environment, which beats the file, which beats the
@@ -61,7 +61,7 @@ pub const KEYS: [(&str, &str); 9] = [
         "time_offset",
         "a whole number of seconds, negative for a fast clock",
     ),
-    ("time_server", "a host name, or host:port"),
+    ("ntp_server", "a host name, or host:port"),
 ];
 
 /// Larger than a config file needs to be.
@@ -87,7 +87,7 @@ pub enum ConfigError {
     #[error("the config file {path}, line {line}: not valid TOML: write `key = value` lines")]
     Syntax { path: PathBuf, line: usize },
     #[error(
-        "the config file {path}, line {line}: unknown key `{key}`: the keys are vault, passphrase_command, passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds, unlock_timeout, time_offset, time_server"
+        "the config file {path}, line {line}: unknown key `{key}`: the keys are vault, passphrase_command, passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds, unlock_timeout, time_offset, ntp_server"
     )]
     UnknownKey {
         path: PathBuf,
@@ -201,7 +201,7 @@ impl Config {
                 "time_offset" => {
                     config.time_offset = Some(value.as_integer().ok_or_else(bad)?);
                 }
-                "time_server" => {
+                "ntp_server" => {
                     let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
                     config.time_server = Some(text.to_string());
                 }
@@ -324,7 +324,7 @@ mod tests {
             "# mine\nvault = \"/v/x.otpvault\"\npassphrase_command = \"pass show otp\"\n\
              passphrase_command_timeout = 30\nkeep_backups = 3\nlock_timeout = 5\n\
              clipboard_seconds = 20\nunlock_timeout = \"30m\"\ntime_offset = -42\n\
-             time_server = \"ntp.example:1123\"\n",
+             ntp_server = \"ntp.example:1123\"\n",
         )
         .unwrap();
         assert_eq!(

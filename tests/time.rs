@@ -163,7 +163,7 @@ fn the_config_file_names_the_server() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("otpvault")).unwrap();
     let file = dir.path().join("otpvault/config.toml");
-    std::fs::write(&file, format!("time_server = \"{server}\"\n")).unwrap();
+    std::fs::write(&file, format!("ntp_server = \"{server}\"\n")).unwrap();
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mut cmd = otp_command();
     cmd.env("XDG_CONFIG_HOME", dir.path()).args(["time", "-j"]);

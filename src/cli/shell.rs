@@ -85,7 +85,7 @@ pub fn environment_help() -> String {
     text.push_str(
         "\nConfig file: `otp config path` says where; it may set vault, passphrase_command,\n\
          passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds,\n\
-         unlock_timeout, time_offset and time_server. A flag beats the environment,\n\
+         unlock_timeout, time_offset and ntp_server. A flag beats the environment,\n\
          which beats the config file.",
     );
     text

@@ -10,7 +10,7 @@ use super::context::Context;
 
 #[derive(Args, Debug)]
 pub struct TimeArgs {
-    /// The NTP server to ask [default: the config file's time_server, else pool.ntp.org].
+    /// The NTP server to ask [default: the config file's ntp_server, else pool.ntp.org].
     #[arg(long, value_name = "HOST[:PORT]")]
     server: Option<String>,
     /// Print {"server": ..., "offset_seconds": ...}.
