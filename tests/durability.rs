@@ -9,28 +9,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn names(v: &TestVault) -> BTreeSet<String> {
-    let out = v.run(&["list", "--json"], None);
-    assert!(
-        out.status.success(),
-        "the vault must open: {}",
-        stderr(&out)
-    );
-    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    items
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn backups(v: &TestVault) -> Vec<String> {
-    let out = v.run(&["restore"], None);
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out).lines().map(str::to_string).collect()
-}
-
 fn random_below(n: u64) -> u64 {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).unwrap();
@@ -67,7 +45,7 @@ fn killed_saves_leave_the_old_or_the_new_vault() {
         } else {
             killed += 1;
         }
-        let now = names(&v);
+        let now = v.names();
         assert!(
             committed.is_subset(&now),
             "lost entries after {name}: {committed:?} vs {now:?}"
@@ -119,7 +97,7 @@ fn concurrent_writers_all_land() {
     }
     assert!(!succeeded.is_empty());
     assert!(
-        succeeded.is_subset(&names(&v)),
+        succeeded.is_subset(&v.names()),
         "a reported success is missing"
     );
 }
@@ -134,10 +112,13 @@ fn each_change_keeps_the_previous_vault_up_to_n() {
         );
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let kept = backups(&v);
+    let kept = v.backups();
     assert_eq!(kept.len(), 3, "{kept:?}");
     // Newest first: the vault as it was before the last add (e0..e4).
-    let out = v.run(&["--vault", &kept[0], "list", "--json"], None);
+    let out = v.run(
+        &["--vault", kept[0].to_str().unwrap(), "list", "--json"],
+        None,
+    );
     let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(items.as_array().unwrap().len(), 5);
     let mode = std::os::unix::fs::PermissionsExt::mode(
@@ -159,14 +140,14 @@ fn restore_puts_a_backup_back_and_keeps_the_damaged_vault() {
     std::fs::write(&v.path, &bytes).unwrap();
     assert_eq!(code(&v.run(&["code", "Amazon"], None)), EXIT_DAMAGED);
 
-    let newest = backups(&v)[0].clone();
-    let out = v.run(&["restore", &newest], None);
+    let newest = v.backups()[0].clone();
+    let out = v.run(&["restore", newest.to_str().unwrap()], None);
     assert!(out.status.success(), "{}", stderr(&out));
     // The newest backup is the vault before GitHub was added.
-    assert_eq!(names(&v), BTreeSet::from(["Amazon".to_string()]));
+    assert_eq!(v.names(), BTreeSet::from(["Amazon".to_string()]));
     assert_eq!(v.code_at("Amazon", 59), code_before);
     // The damaged file was kept, not destroyed.
-    let kept = backups(&v);
+    let kept = v.backups();
     assert_eq!(std::fs::read(&kept[0]).unwrap(), bytes);
 }
 
@@ -174,10 +155,10 @@ fn restore_puts_a_backup_back_and_keeps_the_damaged_vault() {
 fn a_failed_change_leaves_no_backup_and_no_change() {
     let v = TestVault::new();
     v.add("Amazon", &key_for("Amazon"));
-    let before = (v.bytes(), backups(&v));
+    let before = (v.bytes(), v.backups());
     let out = v.run(&["add", "amazon"], Some(&key_for("amazon")));
     assert!(!out.status.success());
-    assert_eq!((v.bytes(), backups(&v)), before);
+    assert_eq!((v.bytes(), v.backups()), before);
 }
 
 #[test]
@@ -195,19 +176,19 @@ fn a_symlinked_vault_stays_a_link_to_the_saved_file() {
             .file_type()
             .is_symlink()
     );
-    assert_eq!(names(&v), BTreeSet::from(["Amazon".to_string()]));
+    assert_eq!(v.names(), BTreeSet::from(["Amazon".to_string()]));
     let out = v.run(&["--vault", target.to_str().unwrap(), "list"], None);
     assert!(
         stdout(&out).contains("Amazon"),
         "the save must land in the linked file"
     );
     // Its backups are found through the link, and restore puts one back.
-    let kept = backups(&v);
+    let kept = v.backups();
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert!(kept[0].starts_with(synced.to_str().unwrap()), "{kept:?}");
-    let out = v.run(&["restore", &kept[0]], None);
+    let out = v.run(&["restore", kept[0].to_str().unwrap()], None);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(names(&v).is_empty());
+    assert!(v.names().is_empty());
 }
 
 #[test]
@@ -217,18 +198,29 @@ fn restore_keeps_the_replaced_vault_and_deletes_no_backup_whatever_the_setting()
         for name in ["A", "B", "C"] {
             v.add(name, &key_for(name));
         }
-        let before = backups(&v);
+        let before = v.backups();
         assert_eq!(before.len(), 3);
-        let out = v.run(&["--keep-backups", keep, "restore", &before[2]], None);
+        let out = v.run(
+            &[
+                "--keep-backups",
+                keep,
+                "restore",
+                before[2].to_str().unwrap(),
+            ],
+            None,
+        );
         assert!(out.status.success(), "keep {keep}: {}", stderr(&out));
         assert!(
-            names(&v).is_empty(),
+            v.names().is_empty(),
             "keep {keep}: the oldest backup is empty"
         );
-        let after = backups(&v);
+        let after = v.backups();
         assert_eq!(after.len(), 4, "keep {keep}: {after:?}");
         assert_eq!(after[1..], before[..], "keep {keep}");
-        let out = v.run(&["--vault", &after[0], "list", "--json"], None);
+        let out = v.run(
+            &["--vault", after[0].to_str().unwrap(), "list", "--json"],
+            None,
+        );
         let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(items.as_array().unwrap().len(), 3, "keep {keep}");
     }

@@ -119,15 +119,7 @@ fn a_copy_with_another_passphrase_or_another_vault_merges_and_ours_stays() {
     assert!(entries(&laptop).contains_key("Desk"));
     // Another vault altogether: its passphrase from OTP_MERGE_PASSPHRASE.
     let other = TestVault::empty();
-    let mut cmd = other.command(&[
-        "init",
-        "--kdf-memory-mib",
-        "1",
-        "--kdf-iterations",
-        "1",
-        "--kdf-parallelism",
-        "1",
-    ]);
+    let mut cmd = other.command(&TINY_INIT);
     cmd.env("OTP_PASSPHRASE", "another vault's passphrase");
     ok(run_with_stdin(cmd, None));
     let mut cmd = other.command(&["add", "Other"]);
@@ -283,19 +275,7 @@ fn git_pull_merges_vaults_with_the_merge_driver() {
         ],
     );
     configure_driver(&one);
-    ok(otp_in(
-        &one,
-        &[
-            "init",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
-        None,
-    ));
+    ok(otp_in(&one, &TINY_INIT, None));
     for name in ["Amazon", "Old", "Gone"] {
         ok(otp_in(&one, &["add", name], Some(&key_for(name))));
     }

@@ -277,18 +277,7 @@ fn syncthing_conflict_copies_merge_into_one_vault_on_both_devices() {
         );
     }
     // A makes the vault; it reaches B.
-    let out = a.otp(
-        &[
-            "init",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
-        None,
-    );
+    let out = a.otp(&TINY_INIT, None);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = a.otp(&["add", "Shared"], Some(&key_for("Shared")));
     assert!(out.status.success(), "{}", stderr(&out));

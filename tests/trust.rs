@@ -17,29 +17,6 @@ use common::*;
 
 const KEY: &str = "N4OP SGLF 7HZP EQ3R 4ZZK SWUM Y6PR 5TDG N7LX P4X7 SA7Z 2ECH 47XA";
 
-fn names(v: &TestVault) -> BTreeSet<String> {
-    let out = v.run(&["list", "--json"], None);
-    assert!(
-        out.status.success(),
-        "the vault must open: {}",
-        stderr(&out)
-    );
-    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    items
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The automatic backups' paths, newest first, as `otp restore` lists them.
-fn backups(v: &TestVault) -> Vec<PathBuf> {
-    let out = v.run(&["restore"], None);
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out).lines().map(PathBuf::from).collect()
-}
-
 fn contents(paths: &[PathBuf]) -> Vec<Vec<u8>> {
     paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
@@ -74,7 +51,7 @@ fn ten_failed_saves_leave_the_backups_as_they_were() {
     for i in 0..4 {
         v.add(&format!("e{i}"), &key_for(&format!("e{i}")));
     }
-    let before = backups(&v);
+    let before = v.backups();
     let before_bytes = contents(&before);
     let vault_before = v.bytes();
     assert!(
@@ -93,7 +70,7 @@ fn ten_failed_saves_leave_the_backups_as_they_were() {
         let out = run_with_stdin(cmd, Some(&key_for(&format!("fail{i}"))));
         assert!(!out.status.success(), "add fail{i} must fail");
     }
-    let after = backups(&v);
+    let after = v.backups();
     let distinct = |all: &[Vec<u8>]| all.iter().collect::<BTreeSet<_>>().len();
     report(&format!(
         "10 failed saves: backups distinct before {}, after {}",
@@ -111,12 +88,12 @@ fn the_newest_backup_is_never_kept_twice() {
     for name in ["A", "B", "C"] {
         v.add(name, &key_for(name));
     }
-    let before = backups(&v);
+    let before = v.backups();
     // The vault as the newest backup holds it (as a sync tool or a person
     // copying it back would leave it), then a change.
     std::fs::copy(&before[0], &v.path).unwrap();
     v.add("D", &key_for("D"));
-    let after = contents(&backups(&v));
+    let after = contents(&v.backups());
     assert_eq!(after.len(), before.len(), "no second copy of the newest");
     for pair in after.windows(2) {
         assert_ne!(pair[0], pair[1], "two identical backups in a row");
@@ -147,7 +124,7 @@ fn pruning_touches_only_otpvaults_own_backups() {
         let out = v.run(&["--keep-backups", "2", "add", name], Some(&key_for(name)));
         assert!(out.status.success(), "{name}: {}", stderr(&out));
     }
-    assert_eq!(backups(&v).len(), 2, "only otpvault's own are counted");
+    assert_eq!(v.backups().len(), 2, "only otpvault's own are counted");
     for kept in [&notes, &mine, &folder, &text] {
         assert!(kept.exists(), "{} was deleted", kept.display());
     }
@@ -179,7 +156,7 @@ fn a_save_killed_at_each_step_loses_nothing() {
             let out = v.run(&["--keep-backups", "2", "add", name], Some(&key_for(name)));
             assert!(out.status.success(), "{}", stderr(&out));
         }
-        let before = backups(&v);
+        let before = v.backups();
         let before_bytes = contents(&before);
         let mut cmd = v.command(&["--keep-backups", "2", "add", "X"]);
         cmd.env("OTP_FAILPOINT", step);
@@ -190,10 +167,10 @@ fn a_save_killed_at_each_step_loses_nothing() {
             "{step}: the save must stop there: {}",
             stderr(&out)
         );
-        let now = names(&v);
+        let now = v.names();
         assert_eq!(now.contains("X"), landed, "{step}: {now:?}");
         assert!(now.is_superset(&BTreeSet::from(["A", "B", "C"].map(String::from))));
-        let after = backups(&v);
+        let after = v.backups();
         match step {
             "during-pruning" => {
                 // The previous vault was kept; pruning had not begun.
@@ -207,8 +184,8 @@ fn a_save_killed_at_each_step_loses_nothing() {
         let out = v.run(&["--keep-backups", "2", "add", "Y"], Some(&key_for("Y")));
         assert!(out.status.success(), "{step}: {}", stderr(&out));
         assert!(temps(&v).is_empty(), "{step}: {:?}", temps(&v));
-        assert!(names(&v).contains("Y"));
-        assert_eq!(backups(&v).len(), 2, "{step}");
+        assert!(v.names().contains("Y"));
+        assert_eq!(v.backups().len(), 2, "{step}");
     }
 }
 
@@ -666,8 +643,8 @@ fn backup_refuses_a_missing_folder_and_the_vaults_own_files() {
         let out = v.run(&["backup", target, "--force"], None);
         assert_eq!(code(&out), EXIT_USAGE, "{target}: {}", stderr(&out));
     }
-    assert_eq!(names(&v).len(), 2);
-    assert_eq!(backups(&v).len(), 2);
+    assert_eq!(v.names().len(), 2);
+    assert_eq!(v.backups().len(), 2);
 }
 
 #[test]
@@ -741,7 +718,7 @@ fn an_import_may_start_with_a_byte_order_mark_and_come_from_a_pipe() {
     let out = v.run(&["import", fifo.to_str().unwrap()], None);
     writer.join().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(names(&v).contains("Piped"));
+    assert!(v.names().contains("Piped"));
 }
 
 // 7. An unknown slot survives a save (rage's "grease").

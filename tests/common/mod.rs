@@ -8,6 +8,17 @@ use std::process::{Command, Output, Stdio};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
+/// `otp init` with the tiny KDF cost every test vault uses.
+pub const TINY_INIT: [&str; 7] = [
+    "init",
+    "--kdf-memory-mib",
+    "1",
+    "--kdf-iterations",
+    "1",
+    "--kdf-parallelism",
+    "1",
+];
+
 /// The exit codes the README documents.
 pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_WRONG_PASSPHRASE: i32 = 3;
@@ -42,20 +53,35 @@ impl TestVault {
     /// A vault created with tiny KDF parameters, so that tests are fast.
     pub fn new() -> TestVault {
         let v = TestVault::empty();
-        let out = v.run(
-            &[
-                "init",
-                "--kdf-memory-mib",
-                "1",
-                "--kdf-iterations",
-                "1",
-                "--kdf-parallelism",
-                "1",
-            ],
-            None,
-        );
+        let out = v.run(&TINY_INIT, None);
         assert!(out.status.success(), "init failed: {}", stderr(&out));
         v
+    }
+
+    /// The entries' names, as `otp list --json` gives them; the vault must
+    /// open.
+    pub fn names(&self) -> std::collections::BTreeSet<String> {
+        let out = self.run(&["list", "--json"], None);
+        assert!(
+            out.status.success(),
+            "the vault must open: {}",
+            stderr(&out)
+        );
+        let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The automatic backups' paths, newest first, as `otp restore` lists
+    /// them.
+    pub fn backups(&self) -> Vec<PathBuf> {
+        let out = self.run(&["restore"], None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).lines().map(PathBuf::from).collect()
     }
 
     /// `otp` with this vault and the test passphrase in the environment,
