@@ -1,19 +1,28 @@
 //! The paper recovery key: 128 random bits that open the vault when the
 //! passphrase is forgotten.
 //!
-//! It is written for people to copy by hand: 28 characters of Crockford's
+//! It is written for people to copy by hand: 30 characters of Crockford's
 //! base32 (digits and capital letters without I, L, O and U, so `0`/`O`
-//! and `1`/`I`/`L` read the same), in seven groups of four:
+//! and `1`/`I`/`L` read the same), in six groups of five:
 //!
 //! ```text
-//! 7K3M-Q9XD-2PWA-HT6F-ZB0R-E4VN-C8J5
+//! 7K3MQ-9XD2P-WAHT6-FZB0R-E4VNC-8J5A2
 //! ```
 //!
-//! 26 characters carry the 16 bytes of the key; the last two are check
-//! characters of a Reed-Solomon code over GF(32), which finds any single
-//! mistyped character and says which one ("character 13 looks wrong"), and
-//! tells two or more from a wrong key. Spaces, hyphens and case do not
-//! matter when it is typed back.
+//! 26 characters carry the 16 bytes of the key; the last four are check
+//! characters of a Reed-Solomon code over GF(32) (distance 5). It names
+//! the one mistyped character when there is one ("character 13 looks
+//! wrong"), two swapped neighbours ("characters 5 and 6 look swapped"),
+//! and otherwise says that more than one character looks wrong: no
+//! pattern of up to three wrong characters can pass for one wrong
+//! character elsewhere, so a position it names is a position that is
+//! wrong.
+//!
+//! Keys made before (0.2) have 28 characters in seven groups of four, with
+//! two check characters. They stay valid, but two check characters cannot
+//! tell one wrong character from two (a double typo looks like a single
+//! one somewhere else), so for them no position is ever named. Spaces,
+//! hyphens and case do not matter when a key is typed back.
 
 use std::sync::LazyLock;
 
@@ -27,10 +36,16 @@ use crate::crypto;
 pub const KEY_BYTES: usize = 16;
 /// Characters that carry the key (26 × 5 = 130 bits).
 const DATA: usize = 26;
-/// Check characters.
-const CHECK: usize = 2;
-/// Characters in all, as written.
+/// Check characters of a key made now.
+const CHECK: usize = 4;
+/// Check characters of a key made by otpvault 0.2.
+const OLD_CHECK: usize = 2;
+/// Characters in all, as written now.
 pub const LENGTH: usize = DATA + CHECK;
+/// Characters in all of a key made by otpvault 0.2.
+pub const OLD_LENGTH: usize = DATA + OLD_CHECK;
+/// Characters in a written group: six groups of five.
+const GROUP: usize = 5;
 
 /// A recovery key. Wiped on drop; never in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,10 +60,10 @@ impl std::fmt::Debug for RecoveryKey {
 /// Why typed text is not a recovery key. Never quotes what was typed.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum RecoveryKeyError {
-    #[error("the recovery key is empty: type the 28 characters written on your paper")]
+    #[error("the recovery key is empty: type the 30 characters written on your paper")]
     Empty,
     #[error(
-        "the recovery key has {0} characters, not 28: check that you typed all seven groups of four"
+        "the recovery key has {0} characters, not 30 (six groups of five; 28 for a key made before version 0.3): check that you typed every group"
     )]
     Length(usize),
     #[error(
@@ -58,7 +73,12 @@ pub enum RecoveryKeyError {
     #[error("character {0} of the recovery key looks wrong: check it against your paper")]
     Typo(usize),
     #[error(
-        "more than one character of the recovery key looks wrong: check it against your paper, group by group"
+        "characters {0} and {next} of the recovery key look swapped: check them against your paper",
+        next = .0 + 1
+    )]
+    Swapped(usize),
+    #[error(
+        "one or more characters of the recovery key look wrong: check it against your paper, group by group"
     )]
     Garbled,
 }
@@ -91,12 +111,12 @@ impl RecoveryKey {
         let mut symbols = Zeroizing::new(CROCKFORD.encode(self.expose()).into_bytes());
         let data: Vec<u8> = symbols.iter().map(|&c| value(c)).collect();
         let data = Zeroizing::new(data);
-        for check in rs::check(&data) {
+        for check in rs::check(&data, CHECK) {
             symbols.push(ALPHABET[usize::from(check)]);
         }
-        let mut out = Zeroizing::new(String::with_capacity(LENGTH + LENGTH / 4));
+        let mut out = Zeroizing::new(String::with_capacity(LENGTH + LENGTH / GROUP));
         for (i, c) in symbols.iter().enumerate() {
-            if i > 0 && i % 4 == 0 {
+            if i > 0 && i % GROUP == 0 {
                 out.push('-');
             }
             out.push(char::from(*c));
@@ -128,14 +148,16 @@ impl RecoveryKey {
                 }
             }
         }
-        match symbols.len() {
+        let check = match symbols.len() {
             0 => return Err(RecoveryKeyError::Empty),
-            LENGTH => {}
+            LENGTH => CHECK,
+            OLD_LENGTH => OLD_CHECK,
             n => return Err(RecoveryKeyError::Length(n)),
-        }
-        match rs::correct(&mut symbols) {
+        };
+        match rs::diagnose(&symbols, check) {
             rs::Checked::Valid => {}
             rs::Checked::OneError(i) => return Err(RecoveryKeyError::Typo(i + 1)),
+            rs::Checked::Swapped(i) => return Err(RecoveryKeyError::Swapped(i + 1)),
             rs::Checked::Garbled => return Err(RecoveryKeyError::Garbled),
         }
         let text = Zeroizing::new(
@@ -167,10 +189,9 @@ fn value(c: u8) -> u8 {
     ALPHABET.iter().position(|&a| a == c).unwrap_or(0) as u8
 }
 
-/// Reed-Solomon over GF(32) (x^5 + x^2 + 1), two check symbols, generator
-/// (x - α)(x - α²): a single wrong symbol is found and located; two or more
-/// are seen as such with high probability. Symbols are in writing order,
-/// the first the highest power.
+/// Reed-Solomon over GF(32) (x^5 + x^2 + 1) with `r` check symbols,
+/// generator (x - α)(x - α²)…(x - α^r). Symbols are in writing order, the
+/// first the highest power.
 mod rs {
     const POLY: u16 = 0b100101;
 
@@ -207,7 +228,7 @@ mod rs {
     }
 
     fn div(a: u8, b: u8) -> u8 {
-        if a == 0 {
+        if a == 0 || b == 0 {
             return 0;
         }
         let (la, lb) = (TABLES.log[usize::from(a)], TABLES.log[usize::from(b)]);
@@ -221,50 +242,97 @@ mod rs {
         symbols.iter().fold(0, |acc, &s| mul(acc, x) ^ s)
     }
 
-    /// The two check symbols of `data`: the remainder of data·x² divided by
-    /// the generator g(x) = x² + g1·x + g0.
-    pub fn check(data: &[u8]) -> [u8; 2] {
-        let (a1, a2) = (TABLES.exp[1], TABLES.exp[2]);
-        let g1 = a1 ^ a2;
-        let g0 = mul(a1, a2);
-        let mut r = [0u8; 2];
-        for &d in data {
-            let f = d ^ r[0];
-            r[0] = r[1] ^ mul(f, g1);
-            r[1] = mul(f, g0);
+    /// The generator's coefficients, highest power (always 1) first.
+    fn generator(r: usize) -> Vec<u8> {
+        let mut g = vec![1u8];
+        for j in 1..=r {
+            // g · (x - α^j); subtraction is addition in GF(2^5).
+            let root = TABLES.exp[j];
+            let mut next = vec![0u8; g.len() + 1];
+            for (i, &c) in g.iter().enumerate() {
+                next[i] ^= c;
+                next[i + 1] ^= mul(c, root);
+            }
+            g = next;
         }
-        r
+        g
+    }
+
+    /// The `r` check symbols of `data`: the remainder of data·x^r divided
+    /// by the generator.
+    pub fn check(data: &[u8], r: usize) -> Vec<u8> {
+        let g = generator(r);
+        let mut rem = vec![0u8; r];
+        for &d in data {
+            let f = d ^ rem[0];
+            rem.rotate_left(1);
+            rem[r - 1] = 0;
+            for (i, slot) in rem.iter_mut().enumerate() {
+                *slot ^= mul(f, g[i + 1]);
+            }
+        }
+        rem
     }
 
     pub enum Checked {
         Valid,
         /// The index (0-based, in writing order) of the one wrong symbol.
         OneError(usize),
+        /// The index of the first of two neighbours typed the other way
+        /// round.
+        Swapped(usize),
         Garbled,
     }
 
-    /// Checks a codeword; a single error is located (and corrected in
-    /// place, though the caller only reports it).
-    pub fn correct(word: &mut [u8]) -> Checked {
-        let s1 = eval(word, 1);
-        let s2 = eval(word, 2);
-        if s1 == 0 && s2 == 0 {
+    fn syndromes(word: &[u8], r: usize) -> Vec<u8> {
+        (1..=r).map(|j| eval(word, j)).collect()
+    }
+
+    /// What is wrong with a codeword of `r` check symbols. A position is
+    /// named only where no other explanation of up to `r - 1` wrong
+    /// symbols exists: never with two check symbols.
+    pub fn diagnose(word: &[u8], r: usize) -> Checked {
+        let s = syndromes(word, r);
+        if s.iter().all(|&x| x == 0) {
             return Checked::Valid;
         }
-        if s1 == 0 || s2 == 0 {
+        if r < 4 {
             return Checked::Garbled;
         }
-        // One error e at power p: s1 = e·α^p, s2 = e·α^2p, so α^p = s2/s1.
-        let x = div(s2, s1);
+        if let Some(index) = one_error(&s, word.len()) {
+            return Checked::OneError(index);
+        }
+        // Two neighbours swapped: the one swap that makes a codeword.
+        let mut fixed = word.to_vec();
+        let mut found = None;
+        for i in 0..word.len() - 1 {
+            if word[i] == word[i + 1] {
+                continue;
+            }
+            fixed.swap(i, i + 1);
+            if syndromes(&fixed, r).iter().all(|&x| x == 0) {
+                if found.is_some() {
+                    return Checked::Garbled;
+                }
+                found = Some(i);
+            }
+            fixed.swap(i, i + 1);
+        }
+        found.map_or(Checked::Garbled, Checked::Swapped)
+    }
+
+    /// The index of the one wrong symbol the syndromes `s` point to, if
+    /// they are those of exactly one error: s_j = e·α^(jp) for every j.
+    fn one_error(s: &[u8], n: usize) -> Option<usize> {
+        if s.contains(&0) {
+            return None;
+        }
+        let x = div(s[1], s[0]); // α^p
+        if s.windows(2).any(|w| mul(w[0], x) != w[1]) {
+            return None;
+        }
         let p = usize::from(TABLES.log[usize::from(x)]);
-        let n = word.len();
-        if p >= n {
-            return Checked::Garbled;
-        }
-        let e = div(mul(s1, s1), s2);
-        let index = n - 1 - p;
-        word[index] ^= e;
-        Checked::OneError(index)
+        (p < n).then(|| n - 1 - p)
     }
 }
 
@@ -277,8 +345,8 @@ mod tests {
         for _ in 0..50 {
             let key = RecoveryKey::generate();
             let text = key.to_text();
-            assert_eq!(text.len(), LENGTH + 6);
-            assert_eq!(text.split('-').count(), 7);
+            assert_eq!(text.len(), LENGTH + 5);
+            assert_eq!(text.split('-').count(), 6);
             for typed in [
                 text.to_string(),
                 text.to_lowercase(),
@@ -327,7 +395,33 @@ mod tests {
             Err(RecoveryKeyError::NotBase32 { position: 5, .. })
         ));
         // Two swapped groups: more than one character wrong.
-        let swapped = format!("{}{}{}", &text[4..8], &text[..4], &text[8..]);
-        assert!(RecoveryKey::parse(&swapped).is_err());
+        let swapped = format!("{}{}{}", &text[5..10], &text[..5], &text[10..]);
+        assert_eq!(RecoveryKey::parse(&swapped), Err(RecoveryKeyError::Garbled));
+    }
+
+    /// A key as otpvault 0.2 wrote it: the same 26 characters and the two
+    /// check characters of the generator (x - α)(x - α²).
+    fn old_text(key: &RecoveryKey) -> String {
+        let mut symbols = CROCKFORD.encode(key.expose()).into_bytes();
+        let data: Vec<u8> = symbols.iter().map(|&c| value(c)).collect();
+        for check in rs::check(&data, OLD_CHECK) {
+            symbols.push(ALPHABET[usize::from(check)]);
+        }
+        String::from_utf8(symbols).unwrap()
+    }
+
+    #[test]
+    fn keys_made_before_stay_valid_and_name_no_position() {
+        let key = RecoveryKey::generate();
+        let old = old_text(&key);
+        assert_eq!(old.len(), OLD_LENGTH);
+        assert_eq!(RecoveryKey::parse(&old).unwrap(), key);
+        let mut typo = old.into_bytes();
+        typo[12] = if typo[12] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            RecoveryKey::parse(std::str::from_utf8(&typo).unwrap()),
+            Err(RecoveryKeyError::Garbled),
+            "two check characters cannot tell one typo from two"
+        );
     }
 }

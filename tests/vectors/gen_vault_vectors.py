@@ -379,6 +379,32 @@ def recovery_key_text(key):
     return "-".join(symbols[i : i + 4] for i in range(0, 28, 4))
 
 
+def recovery_key_text_30(key):
+    """A recovery key as written since version 0.3: the same 26 data
+    characters and four Reed-Solomon check characters, the coefficients of
+    the remainder of data(x)·x^4 divided by g(x) = (x - a)(x - a^2)(x -
+    a^3)(x - a^4), in six groups of five. Long division, written apart from
+    the two-symbol shift register above."""
+    bits = int.from_bytes(key, "big") << (26 * 5 - 128)
+    data = [(bits >> (5 * (25 - i))) & 31 for i in range(26)]
+    exp, log = gf32_tables()
+    # g(x), highest power first.
+    g = [1]
+    for j in range(1, 5):
+        root = exp[j]
+        shifted = g + [0]
+        scaled = [0] + [gf32_mul(c, root, exp, log) for c in g]
+        g = [a ^ b for a, b in zip(shifted, scaled)]
+    dividend = data + [0, 0, 0, 0]
+    for i in range(len(data)):
+        lead = dividend[i]
+        if lead:
+            for k, c in enumerate(g):
+                dividend[i + k] ^= gf32_mul(lead, c, exp, log)
+    symbols = "".join(CROCKFORD[v] for v in data + dividend[-4:])
+    return "-".join(symbols[i : i + 5] for i in range(0, 30, 5))
+
+
 def hkdf_sha256(ikm, salt, info, length=32):
     """RFC 5869, with the standard library's HMAC."""
     prk = hmac.new(salt, ikm, hashlib.sha256).digest()
@@ -485,6 +511,7 @@ def write_v2(out_dir, made_by):
             "description": "a passphrase slot and a recovery slot (type 2, HKDF-SHA256)",
             "passphrase": PASSPHRASE,
             "recovery_key": recovery_text,
+            "recovery_key_30": recovery_key_text_30(recovery),
             "recovery_key_hex": recovery.hex(),
             "recovery_kek_hex": rkek.hex(),
             "file_hex": with_recovery.hex(),
