@@ -27,6 +27,10 @@ pub enum KeyError {
     InvalidCharacter { ch: char, position: usize },
     #[error("the key is too short to hold a single byte: copy the whole setup key from the site")]
     TooShort,
+    #[error(
+        "the key looks cut short or has an extra character ({0} letters and digits, a length no key has): copy the whole setup key from the site again"
+    )]
+    ImpossibleLength(usize),
 }
 
 /// Base32 has no 0, 1, 8 or 9 because they look like O, I, B and g.
@@ -80,13 +84,14 @@ pub fn parse(input: &str) -> Result<Secret, KeyError> {
     if symbols.is_empty() {
         return Err(KeyError::Empty);
     }
-    // Lengths of 1, 3 or 6 modulo 8 end in a character that carries only
-    // trailing bits (fewer than a byte); lenient decoders ignore it.
-    let usable = match symbols.len() % 8 {
-        1 | 3 | 6 => symbols.len() - 1,
-        _ => symbols.len(),
-    };
-    let text = &symbols.as_bytes()[..usable];
+    // No number of bytes encodes to 1, 3 or 6 characters modulo 8: such a
+    // key lost a character or gained one (a 52-character Amazon key
+    // pasted without its last character has 51), and a decoder that
+    // dropped the odd character would store a wrong secret.
+    if symbols.len() > 1 && matches!(symbols.len() % 8, 1 | 3 | 6) {
+        return Err(KeyError::ImpossibleLength(symbols.len()));
+    }
+    let text = symbols.as_bytes();
     let len = LENIENT_BASE32
         .decode_len(text.len())
         .map_err(|_| KeyError::TooShort)?;
@@ -188,10 +193,13 @@ mod tests {
     }
 
     #[test]
-    fn lengths_with_a_dangling_character_drop_it() {
-        // "MZXW6YTBO" is "fooba" plus one character of trailing bits.
-        assert_eq!(parse("MZXW6YTBO").unwrap().expose(), b"fooba");
-        assert_eq!(parse("MZX").unwrap().expose(), b"f");
+    fn lengths_with_a_dangling_character_are_refused() {
+        // "MZXW6YTBO" is "fooba" plus one character no encoder writes:
+        // a key that gained one, or lost one, is refused, not decoded
+        // into another secret.
+        assert_eq!(parse("MZXW6YTBO"), Err(KeyError::ImpossibleLength(9)));
+        assert_eq!(parse("MZX"), Err(KeyError::ImpossibleLength(3)));
+        assert_eq!(parse("MZXW6Y"), Err(KeyError::ImpossibleLength(6)));
     }
 
     #[test]
@@ -213,6 +221,18 @@ mod tests {
         assert_eq!(parse(""), Err(KeyError::Empty));
         assert_eq!(parse("  - \n"), Err(KeyError::Empty));
         assert_eq!(parse("A"), Err(KeyError::TooShort));
+        // An Amazon key with its last character lost, or one too many.
+        let amazon: String = AMAZON_GROUPED.split_whitespace().collect();
+        assert_eq!(amazon.len(), 52);
+        assert_eq!(parse(&amazon[..51]), Err(KeyError::ImpossibleLength(51)));
+        assert_eq!(
+            parse(&format!("{amazon}AA")),
+            Err(KeyError::ImpossibleLength(54))
+        );
+        assert_eq!(parse(&amazon[..49]), Err(KeyError::ImpossibleLength(49)));
+        for fine in [2, 4, 5, 7, 8, 16, 26, 32, 52] {
+            assert!(parse(&amazon[..fine]).is_ok(), "{fine}");
+        }
         assert_eq!(
             parse("AB=CD"),
             Err(KeyError::InvalidCharacter {
