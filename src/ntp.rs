@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::text::Escaped;
+
 /// The server asked when none is given.
 pub const DEFAULT_SERVER: &str = "pool.ntp.org";
 /// How long to wait for the server's answer (once its name is resolved).
@@ -28,40 +30,111 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// The offset as it is shown and judged: to a tenth of a second, the
+    /// one rounding rule, so that what a person reads is what was judged
+    /// (+5.0 and -5.0 alike are within [`TOLERANCE`]).
+    pub fn shown(&self) -> f64 {
+        (self.offset_seconds * 10.0).round() / 10.0
+    }
+
     /// Whether codes made with this clock, shifted by `shift` seconds
     /// ([`crate::clock::set_offset`]), will be accepted.
     pub fn within_tolerance(&self, shift: i64) -> bool {
-        (self.offset_seconds - shift as f64).abs() <= TOLERANCE
+        (self.shown() - shift as f64).abs() <= TOLERANCE
+    }
+
+    /// The verdict on this clock and on the shift, each on its own.
+    pub fn verdict(&self, shift: i64) -> Verdict {
+        let clock_right = self.shown().abs() <= TOLERANCE;
+        match (clock_right, shift == 0, self.within_tolerance(shift)) {
+            (true, true, _) => Verdict::Right,
+            (_, false, true) => Verdict::MadeUpByShift,
+            (false, true, _) => Verdict::ClockOff,
+            (true, false, false) => Verdict::ShiftWrong,
+            (false, false, false) => Verdict::BothOff,
+        }
+    }
+
+    /// The sentence that says how this clock compares.
+    pub fn sentence(&self) -> String {
+        let shown = self.shown();
+        if shown == 0.0 {
+            return format!(
+                "This clock agrees with {} to within a tenth of a second.",
+                Escaped(&self.server)
+            );
+        }
+        let direction = if shown > 0.0 { "behind" } else { "ahead of" };
+        format!(
+            "This clock is {:.1} s {direction} {}.",
+            shown.abs(),
+            Escaped(&self.server)
+        )
+    }
+}
+
+/// What is right and what is wrong, the raw clock and the shift
+/// (`OTP_TIME_OFFSET`) judged apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The clock is right and nothing shifts it.
+    Right,
+    /// The clock is off, and the shift makes up for it.
+    MadeUpByShift,
+    /// The clock is off and nothing shifts it.
+    ClockOff,
+    /// The clock is right, but the shift moves codes away from it.
+    ShiftWrong,
+    /// The clock is off, and the shift does not make up for it.
+    BothOff,
+}
+
+impl Verdict {
+    pub fn is_fine(self) -> bool {
+        matches!(self, Verdict::Right | Verdict::MadeUpByShift)
     }
 }
 
 #[derive(Debug, Error)]
 pub enum TimeError {
     #[error(
-        "no answer from the time server {server} within 3 s ({reason}): check the network, or give another server with --server"
+        "no answer from the time server {} within 3 s: check the network, or give another server with --server",
+        Escaped(.server)
     )]
-    NoAnswer { server: String, reason: String },
+    NoAnswer { server: String },
     #[error(
-        "the time server {server} sent an answer that is not a valid SNTP reply: give another server with --server"
+        "the time server {} could not be reached ({reason}): check the network connection, or give another server with --server",
+        Escaped(.server)
+    )]
+    Unreachable { server: String, reason: String },
+    #[error(
+        "the time server {} sent an answer that is not a valid SNTP reply: give another server with --server",
+        Escaped(.server)
     )]
     BadReply { server: String },
-    /// The verdict on a [`Measured`] beyond [`TOLERANCE`].
-    #[error("{}", off(.0))]
-    Off(Measured),
+    /// A clock, or a shift, that makes codes sites may refuse.
+    #[error("{}", off(.measured, *.shift))]
+    Off { measured: Measured, shift: i64 },
 }
 
-fn off(m: &Measured) -> String {
-    let direction = if m.offset_seconds > 0.0 {
-        "behind"
-    } else {
-        "ahead of"
-    };
-    format!(
-        "this clock is {:.1} s {direction} {}, so sites may refuse its codes: turn on time sync (on Linux: timedatectl set-ntp true), or set OTP_TIME_OFFSET={:.0} if the clock cannot be fixed",
-        m.offset_seconds.abs(),
-        m.server,
-        m.offset_seconds
-    )
+fn off(m: &Measured, shift: i64) -> String {
+    let shown = m.shown();
+    let direction = if shown > 0.0 { "behind" } else { "ahead of" };
+    let server = Escaped(&m.server);
+    let clock = format!("this clock is {:.1} s {direction} {server}", shown.abs());
+    let fix = format!(
+        "turn on time sync (on Linux: timedatectl set-ntp true), or set OTP_TIME_OFFSET={:.0} if the clock cannot be fixed",
+        shown
+    );
+    match m.verdict(shift) {
+        Verdict::ShiftWrong => format!(
+            "this clock is right (within {TOLERANCE} s of {server}), but OTP_TIME_OFFSET ({shift:+} s) moves codes away from it, so sites may refuse them: unset OTP_TIME_OFFSET (and time_offset in the config file)"
+        ),
+        Verdict::BothOff => format!(
+            "{clock}, and OTP_TIME_OFFSET ({shift:+} s) does not make up for it, so sites may refuse its codes: {fix}"
+        ),
+        _ => format!("{clock}, so sites may refuse its codes: {fix}"),
+    }
 }
 
 /// Asks `server` (`host` or `host:port`) for the time.
@@ -73,13 +146,14 @@ pub fn measure(server: &str) -> Result<Measured, TimeError> {
             server: server.to_string(),
             offset_seconds: result.clock_offset().as_secs_f64(),
         }),
-        Err(rsntp::SynchronizationError::IOError(e)) => Err(TimeError::NoAnswer {
-            server: server.to_string(),
-            reason: match e.kind() {
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                    "timed out".to_string()
-                }
-                other => other.to_string(),
+        Err(rsntp::SynchronizationError::IOError(e)) => Err(match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => TimeError::NoAnswer {
+                server: server.to_string(),
+            },
+            // No route, no name server, no such name: nothing was asked.
+            _ => TimeError::Unreachable {
+                server: server.to_string(),
+                reason: e.to_string(),
             },
         }),
         Err(rsntp::SynchronizationError::ProtocolError(_)) => Err(TimeError::BadReply {

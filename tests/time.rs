@@ -120,17 +120,86 @@ fn a_clock_behind_or_ahead_gets_its_own_exit_code_and_advice() {
                 && message.contains("OTP_TIME_OFFSET"),
             "{message}"
         );
-        // The human form says the same.
+        // The human form says the same, in a sentence, rounded to a tenth
+        // of a second (a loaded machine measures 41.999 s as 42.0 s).
         let (server, handle) = fake_server(Answer::Offset(offset));
         let out = otp_time(server, false);
         handle.join().unwrap();
         assert_eq!(code(&out), EXIT_CLOCK_OFF);
-        assert!(
-            stdout(&out).starts_with(&format!("{offset:+.0}")),
-            "{}",
-            stdout(&out)
+        assert_eq!(
+            stdout(&out),
+            format!("This clock is {:.1} s {word} {server}.\n", f64::abs(offset)),
         );
     }
+}
+
+#[test]
+fn a_right_clock_with_a_wrong_offset_blames_the_offset() {
+    let (server, handle) = fake_server(Answer::Offset(0.0));
+    let mut cmd = otp_command();
+    cmd.env("OTP_TIME_OFFSET", "30")
+        .args(["time", "--server", &server.to_string()]);
+    let out = run_with_stdin(cmd, None);
+    handle.join().unwrap();
+    assert_eq!(code(&out), EXIT_CLOCK_OFF, "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.contains("this clock is right")
+            && message.contains("OTP_TIME_OFFSET (+30 s) moves codes away")
+            && message.contains("unset OTP_TIME_OFFSET"),
+        "{message}"
+    );
+    assert!(!message.contains("OTP_TIME_OFFSET=0"), "{message}");
+    assert_eq!(
+        stdout(&out),
+        format!("This clock agrees with {server} to within a tenth of a second.\n")
+    );
+
+    // A clock off, and an offset that does not make up for it: both said.
+    let (server, handle) = fake_server(Answer::Offset(42.0));
+    let mut cmd = otp_command();
+    cmd.env("OTP_TIME_OFFSET", "10")
+        .args(["time", "--server", &server.to_string()]);
+    let out = run_with_stdin(cmd, None);
+    handle.join().unwrap();
+    assert_eq!(code(&out), EXIT_CLOCK_OFF, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("42.0 s behind")
+            && stderr(&out).contains("(+10 s) does not make up for it")
+            && stderr(&out).contains("OTP_TIME_OFFSET=42"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn five_seconds_either_way_is_within_tolerance() {
+    for offset in [5.0, -5.0] {
+        let (server, handle) = fake_server(Answer::Offset(offset));
+        let out = otp_time(server, false);
+        handle.join().unwrap();
+        assert_eq!(code(&out), 0, "{offset}: {}", stderr(&out));
+    }
+    for offset in [5.3, -5.3] {
+        let (server, handle) = fake_server(Answer::Offset(offset));
+        let out = otp_time(server, false);
+        handle.join().unwrap();
+        assert_eq!(code(&out), EXIT_CLOCK_OFF, "{offset}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_said_to_be() {
+    // A name that no resolver answers for (RFC 2606's .invalid).
+    let mut cmd = otp_command();
+    cmd.args(["time", "--server", "time.otpvault-test.invalid"]);
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not be reached"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! only as right as the clock. See [`otpvault::ntp`].
 
 use clap::Args;
-use otpvault::ntp::{self, TimeError};
+use otpvault::ntp::{self, TimeError, Verdict};
 use serde::Serialize;
 
 use super::Failure;
@@ -35,26 +35,21 @@ pub fn time(ctx: &Context, args: TimeArgs) -> Result<(), Failure> {
         let text = otpvault::text::to_json(&report).map_err(|e| Failure::Output(e.into()))?;
         out!("{text}")?;
     } else {
-        out!(
-            "{:+.3} s: the time at {} minus this clock's",
-            measured.offset_seconds,
-            otpvault::text::Escaped(&measured.server)
-        )?;
+        out!("{}", measured.sentence())?;
     }
     let shift = otpvault::clock::offset();
-    if !measured.within_tolerance(shift) {
-        return Err(TimeError::Off(measured).into());
-    }
-    if shift == 0 {
-        note!(
+    match measured.verdict(shift) {
+        Verdict::Right => note!(
             "otp: this clock is within {} s of the server's: codes are on time",
             ntp::TOLERANCE
-        );
-    } else {
-        note!(
+        ),
+        Verdict::MadeUpByShift => note!(
             "otp: with OTP_TIME_OFFSET ({shift:+} s), codes are within {} s of the server's time",
             ntp::TOLERANCE
-        );
+        ),
+        Verdict::ClockOff | Verdict::ShiftWrong | Verdict::BothOff => {
+            return Err(TimeError::Off { measured, shift }.into());
+        }
     }
     Ok(())
 }
