@@ -94,6 +94,14 @@ pub enum ConfigError {
         line: usize,
         key: String,
     },
+    #[error(
+        "the config file {path}, line {line}: `vault` names the variable ${var}, which is not set: set it, or write the path out"
+    )]
+    UnsetVariable {
+        path: PathBuf,
+        line: usize,
+        var: String,
+    },
     #[error("the config file {path}, line {line}: `{key}` takes {expected}")]
     BadValue {
         path: PathBuf,
@@ -170,7 +178,14 @@ impl Config {
             match key.as_str() {
                 "vault" => {
                     let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
-                    config.vault = Some(expand_home(text));
+                    let expanded = expand(text).map_err(|var| ConfigError::UnsetVariable {
+                        path: path.into(),
+                        line,
+                        var,
+                    })?;
+                    // Relative to the config file, not to wherever otp runs.
+                    let folder = path.parent().unwrap_or(Path::new("/"));
+                    config.vault = Some(folder.join(expanded));
                 }
                 "passphrase_command" => {
                     let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
@@ -272,12 +287,48 @@ impl Config {
     }
 }
 
-/// `~/x` is the home folder's `x`, as in a shell.
-fn expand_home(text: &str) -> PathBuf {
-    match (text.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
-        _ => PathBuf::from(text),
+/// A path as a shell would read it: `~/x` is the home folder's `x`, and
+/// `$VAR` and `${VAR}` are the environment's values. An unset variable is
+/// an error (its name), never an empty string: `$HOME/v` must not become
+/// `/v`.
+fn expand(text: &str) -> Result<PathBuf, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = match (text.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(dirs)) => {
+            out.push_str(&dirs.home_dir().to_string_lossy());
+            out.push('/');
+            rest
+        }
+        _ => text,
+    };
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, next) = match after.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => return Err(after.to_string()),
+            },
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        if name.is_empty() {
+            // A lone `$` is itself.
+            out.push('$');
+        } else {
+            let value = std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| name.to_string())?;
+            out.push_str(&value.to_string_lossy());
+        }
+        rest = next;
     }
+    out.push_str(rest);
+    Ok(PathBuf::from(out))
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -345,6 +396,32 @@ mod tests {
             parse("unlock_timeout = 90").unwrap().unlock_timeout,
             Some(Duration::from_secs(90))
         );
+    }
+
+    #[test]
+    fn a_vault_path_is_expanded_as_a_shell_would_and_relative_to_the_file() {
+        let at = |text: &str| {
+            Config::parse(text, Path::new("/home/me/.config/otpvault/config.toml"))
+                .map(|c| c.vault.unwrap())
+        };
+        let home = std::env::var("HOME").unwrap();
+        assert_eq!(
+            at("vault = \"$HOME/v.otpvault\"").unwrap(),
+            Path::new(&home).join("v.otpvault")
+        );
+        assert_eq!(
+            at("vault = \"${HOME}/v.otpvault\"").unwrap(),
+            Path::new(&home).join("v.otpvault")
+        );
+        assert_eq!(
+            at("vault = \"rel/v.otpvault\"").unwrap(),
+            Path::new("/home/me/.config/otpvault/rel/v.otpvault")
+        );
+        assert_eq!(at("vault = \"/abs/v\"").unwrap(), Path::new("/abs/v"));
+        assert!(matches!(
+            at("vault = \"$OTPVAULT_TEST_UNSET_VARIABLE/v\""),
+            Err(ConfigError::UnsetVariable { line: 1, var, .. }) if var == "OTPVAULT_TEST_UNSET_VARIABLE"
+        ));
     }
 
     #[test]
