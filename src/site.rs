@@ -11,18 +11,42 @@
 //! URL parser leaves in punycode), user information before the host
 //! (`https://amazon.co.jp@evil.example/`), an IP address, plain HTTP.
 //!
+//! The Public Suffix List says where anyone can have a site: `co.jp` in
+//! its ICANN section, and in its PRIVATE section names such as
+//! `s3.amazonaws.com`, `members.linode.com` or `blob.core.windows.net`,
+//! under which any customer of those companies hosts pages. So a URL's
+//! host must be the site or a name under it, with no public suffix of
+//! either section between the two (the host itself included): for the
+//! site `amazonaws.com`, `phish.s3.amazonaws.com` is refused.
+//!
 //! Sites are stored as domain names in lower-case ASCII (internationalised
 //! names in punycode), and never as a public suffix (`co.jp`, `github.io`),
-//! which would match every site under it: the Public Suffix List says which.
+//! which would match every site under it. Forms that could never match a
+//! host (`*.amazon.co.jp`, `.amazon.co.jp`, `amazon..co.jp`, two sites in
+//! one) are refused with what to give instead.
 
 use thiserror::Error;
 use url::{Host, Url};
 
+use crate::text::Quoted;
+
 /// A site that cannot be one.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SiteError {
-    #[error("{0:?} is not a domain name: give the site's name, such as amazon.co.jp")]
+    #[error("{} is not a domain name: give the site's name, such as amazon.co.jp", Quoted(.0))]
     NotADomain(String),
+    #[error(
+        "{} is a pattern, not a site: a site already covers every name under it, so give {} alone",
+        Quoted(.given),
+        Quoted(.site)
+    )]
+    Wildcard { given: String, site: String },
+    #[error("{} starts with a dot: give the site without it, {}", Quoted(.given), Quoted(.site))]
+    LeadingDot { given: String, site: String },
+    #[error("{} names more than one site: give each with its own --site", Quoted(.0))]
+    Several(String),
+    #[error("{} has an empty label (two dots in a row): no host has one; check the spelling", Quoted(.0))]
+    EmptyLabel(String),
     #[error(
         "{0} is a public suffix, under which anyone can have a site: give the site's own domain, such as amazon.{0}"
     )]
@@ -88,7 +112,11 @@ pub fn normalize_all(sites: &[String]) -> Result<Vec<String>, SiteError> {
 /// gives `www.amazon.co.jp`).
 pub fn normalize(site: &str) -> Result<String, SiteError> {
     let text = site.trim();
-    let not = || SiteError::NotADomain(text.chars().take(80).collect());
+    let shown = || text.chars().take(80).collect::<String>();
+    let not = || SiteError::NotADomain(shown());
+    if text.contains([',', ';', ' ', '\t']) {
+        return Err(SiteError::Several(shown()));
+    }
     // A web address is taken for its host; any other scheme's "host"
     // (`androidapp://com.example.app`) is no site.
     let host = match Url::parse(text) {
@@ -96,18 +124,52 @@ pub fn normalize(site: &str) -> Result<String, SiteError> {
         Ok(url) if url.has_host() => return Err(not()),
         _ => text.to_string(),
     };
-    let domain = match Host::parse(host.trim_end_matches('.')) {
+    if let Some(rest) = host.strip_prefix("*.") {
+        return Err(SiteError::Wildcard {
+            given: shown(),
+            site: rest.trim_end_matches('.').to_ascii_lowercase(),
+        });
+    }
+    if let Some(rest) = host.strip_prefix('.') {
+        return Err(SiteError::LeadingDot {
+            given: shown(),
+            site: rest.trim_end_matches('.').to_ascii_lowercase(),
+        });
+    }
+    let bare = host.strip_suffix('.').unwrap_or(&host);
+    if bare.split('.').any(str::is_empty) {
+        return Err(SiteError::EmptyLabel(shown()));
+    }
+    let domain = match Host::parse(bare) {
         Ok(Host::Domain(domain)) => domain,
         _ => return Err(not()),
     };
     let domain = domain.to_ascii_lowercase();
-    if domain.is_empty() || !domain.contains('.') || domain.contains(['/', ':', '@']) {
+    if domain.is_empty()
+        || !domain.contains('.')
+        || domain.contains(['/', ':', '@', '*'])
+        || domain.split('.').any(str::is_empty)
+    {
         return Err(not());
     }
     if psl::domain_str(&domain).is_none() {
         return Err(SiteError::PublicSuffix(domain));
     }
     Ok(domain)
+}
+
+/// True if a label of `domain` (stored in punycode) mixes scripts, as a
+/// look-alike of a known name does (`xn--mazon-3ve` is `аmazon` with a
+/// Cyrillic `а`): worth a warning when such a site is added.
+pub fn is_mixed_script(domain: &str) -> bool {
+    unicode(domain)
+        .split('.')
+        .any(crate::names::is_mixed_script)
+}
+
+/// A stored site as people write it (`xn--r8jz45g.jp` is `例え.jp`).
+pub fn unicode(domain: &str) -> String {
+    idna::domain_to_unicode(domain).0
 }
 
 /// The registrable domain of `url`'s host, for sites read from another
@@ -143,6 +205,12 @@ pub enum Refusal {
     IpAddress,
     #[error("the URL's host is {}, not the entry's site", crate::text::Escaped(.0))]
     OtherSite(String),
+    #[error(
+        "the URL's host {} is under the public suffix {}, where anyone can have a site",
+        crate::text::Escaped(.host),
+        crate::text::Escaped(.suffix)
+    )]
+    PublicSuffix { host: String, suffix: String },
 }
 
 /// A code not given for a URL: which entry, the sites it is for, and why
@@ -177,9 +245,10 @@ pub fn release(entry: &crate::Entry, url: &str, allow_http: bool) -> Result<(), 
         })
 }
 
-/// The site of `sites` that `url` belongs to:/// The site of `sites` that `url` belongs to: its host is that site or a
-/// name under it, the scheme is https (or http with `allow_http`), and no
-/// user information precedes the host.
+/// The site of `sites` that `url` belongs to: its host is that site or a
+/// name under it with no public suffix between them ([`under`]), the
+/// scheme is https (or http with `allow_http`), and no user information
+/// precedes the host.
 pub fn check<'a>(url: &str, sites: &'a [String], allow_http: bool) -> Result<&'a str, Refusal> {
     if sites.is_empty() {
         return Err(Refusal::NoSites);
@@ -195,20 +264,61 @@ pub fn check<'a>(url: &str, sites: &'a [String], allow_http: bool) -> Result<&'a
         return Err(Refusal::UserInfo);
     }
     let host = match parsed.host() {
-        Some(Host::Domain(host)) => host.trim_end_matches('.').to_ascii_lowercase(),
+        Some(Host::Domain(host)) => host.to_ascii_lowercase(),
         Some(Host::Ipv4(_) | Host::Ipv6(_)) => return Err(Refusal::IpAddress),
         None => return Err(Refusal::Malformed),
     };
-    sites
-        .iter()
-        .find(|site| {
-            host == **site
-                || host
-                    .strip_suffix(site.as_str())
-                    .is_some_and(|rest| rest.ends_with('.'))
-        })
-        .map(String::as_str)
-        .ok_or(Refusal::OtherSite(host))
+    // One trailing dot is the same host (the root); an empty label is no
+    // host a name server answers for.
+    let host = host.strip_suffix('.').unwrap_or(&host).to_string();
+    if host.split('.').any(str::is_empty) {
+        return Err(Refusal::Malformed);
+    }
+    let mut under_a_suffix = None;
+    for site in sites {
+        match under(&host, site) {
+            Under::Yes => return Ok(site),
+            Under::PastSuffix(suffix) => under_a_suffix = Some(suffix),
+            Under::No => {}
+        }
+    }
+    Err(match under_a_suffix {
+        Some(suffix) => Refusal::PublicSuffix { host, suffix },
+        None => Refusal::OtherSite(host),
+    })
+}
+
+/// Whether a host is at a site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Under {
+    /// The host is the site, or a name under it that the site's owner
+    /// gives out.
+    Yes,
+    /// The host is under the site, but also under this public suffix
+    /// below the site: someone else's page.
+    PastSuffix(String),
+    /// The host is not the site nor under it.
+    No,
+}
+
+/// Whether `host` is `site` or under it with no public suffix (ICANN or
+/// PRIVATE) between them, the host included. Both in lower-case ASCII,
+/// without a trailing dot. The rule the browser's host uses too.
+pub fn under(host: &str, site: &str) -> Under {
+    let at_or_under = host == site
+        || host
+            .strip_suffix(site)
+            .is_some_and(|rest| rest.ends_with('.'));
+    if !at_or_under {
+        return Under::No;
+    }
+    // The longest public suffix of the host; if it is the site or a name
+    // under it, anyone may have a page at the host.
+    let labels = |name: &str| name.split('.').count();
+    match psl::suffix_str(host) {
+        Some(suffix) if labels(suffix) >= labels(site) => Under::PastSuffix(suffix.to_string()),
+        _ => Under::Yes,
+    }
 }
 
 #[cfg(test)]
