@@ -20,7 +20,7 @@ fn entry(i: u32) -> Entry {
         params: otpvault::Params::default(),
         sites: Vec::new(),
     }
-    .enrol(format!("site{i:05}"), Overrides::default())
+    .enrol(&format!("site{i:05}"), Overrides::default())
     .unwrap()
     .entry
 }

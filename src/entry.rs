@@ -2,18 +2,17 @@
 //! or another app's export describes it ([`Account`]), with the rules that
 //! turn the second into the first.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::clock;
 use crate::key;
+use crate::names::{self, Field, NameError};
 use crate::otp::{Algorithm, Code, Kind, ParamError, Params};
 use crate::secret::Secret;
 use crate::site::{self, SiteError};
-use crate::text::{self, Escaped, Field, ForbiddenChar, Quoted};
+use crate::text::{Escaped, Quoted};
 
 /// Why an entry could not be found, added or changed. Names in the
 /// messages are escaped: they come from the vault.
@@ -24,8 +23,12 @@ pub enum EntryError {
         Quoted(.0)
     )]
     NameExists(String),
-    #[error("the name is empty: give the entry a name, such as Amazon")]
-    EmptyName,
+    #[error(
+        "the name {} looks like the entry {}: names that look alike let one account pass for another; choose a name that reads differently",
+        Quoted(.name),
+        Quoted(.existing)
+    )]
+    LookAlike { name: String, existing: String },
     #[error("no entry matches {}: run `otp list` to see the names", Quoted(.0))]
     NoMatch(String),
     #[error(
@@ -41,7 +44,7 @@ pub enum EntryError {
     )]
     SameSecret(String),
     #[error(transparent)]
-    Forbidden(#[from] ForbiddenChar),
+    Name(#[from] NameError),
     #[error(transparent)]
     Params(#[from] ParamError),
     #[error(transparent)]
@@ -168,12 +171,7 @@ impl Entry {
     /// (the account enrolled separately on two devices). A hash, so that a
     /// tombstone can name the account without holding its secret.
     pub fn account_key(&self) -> String {
-        let mut hash = Sha256::new();
-        hash.update(b"otpvault account\0");
-        hash.update(self.otp.kind.as_str().as_bytes());
-        hash.update(b"\0");
-        hash.update(self.secret.expose());
-        data_encoding::HEXLOWER.encode(&hash.finalize()[..16])
+        account_key(self.otp.kind, &self.secret)
     }
 
     /// The name the entry was given: what a merge compares and restores.
@@ -192,6 +190,16 @@ impl Entry {
             &self.account
         }
     }
+}
+
+/// The account a secret is for a kind of code; see [`Entry::account_key`].
+pub fn account_key(kind: Kind, secret: &Secret) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"otpvault account\0");
+    hash.update(kind.as_str().as_bytes());
+    hash.update(b"\0");
+    hash.update(secret.expose());
+    data_encoding::HEXLOWER.encode(&hash.finalize()[..16])
 }
 
 /// A code is shown with the next one when this many seconds or fewer are
@@ -223,12 +231,12 @@ pub struct Account {
     pub sites: Vec<String>,
 }
 
-/// A new entry for `otp add`, and whether text from its URI or QR code had
-/// to be cleaned.
+/// A new entry for `otp add`, and what text from its URI or QR code had
+/// to be cleaned of.
 #[derive(Debug)]
 pub struct Enrolled {
     pub entry: Entry,
-    pub cleaned: bool,
+    pub cleaned: Cleaned,
 }
 
 /// What `otp add` may say about an account on top of (or instead of) what
@@ -248,21 +256,36 @@ pub struct Overrides {
 }
 
 impl Overrides {
-    /// What the user typed is plain text, and sites are domain names
-    /// (checked before anything is asked).
-    pub fn check(&self) -> Result<(), EntryError> {
+    /// What the user typed, tidied and checked ([`names::typed`]), and
+    /// sites as domain names: done before anything is asked.
+    pub fn check(mut self) -> Result<Overrides, EntryError> {
         for (field, value) in [
-            (Field::Issuer, &self.issuer),
-            (Field::Account, &self.account),
+            (Field::Issuer, &mut self.issuer),
+            (Field::Account, &mut self.account),
         ] {
-            if let Some(value) = value {
-                text::check(field, value)?;
+            if let Some(text) = value {
+                *text = names::typed(field, text)?;
             }
         }
-        if let Some(sites) = &self.sites {
-            site::normalize_all(sites)?;
+        if let Some(sites) = &mut self.sites {
+            *sites = site::normalize_all(sites)?;
         }
-        Ok(())
+        Ok(self)
+    }
+}
+
+/// What [`Account::clean`] changed in text from a file or a QR code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cleaned {
+    /// Hidden characters were replaced with U+FFFD.
+    pub replaced: bool,
+    /// A field was longer than it may be and was cut.
+    pub cut: bool,
+}
+
+impl Cleaned {
+    pub fn any(self) -> bool {
+        self.replaced || self.cut
     }
 }
 
@@ -287,30 +310,34 @@ impl Account {
         }
     }
 
-    /// Replaces any control or text-direction character in the issuer and
-    /// account (text from a file or a QR code) with U+FFFD; true if any was
-    /// there. See [`crate::text`].
-    pub fn clean(&mut self) -> bool {
-        let mut changed = false;
-        for field in [&mut self.issuer, &mut self.account] {
-            if let Cow::Owned(cleaned) = text::clean(field) {
-                *field = cleaned;
-                changed = true;
-            }
+    /// Makes the issuer and account (text from a file or a QR code) fit to
+    /// keep: hidden characters replaced with U+FFFD, tidied, cut to length
+    /// ([`names::imported`]); says what changed.
+    pub fn clean(&mut self) -> Cleaned {
+        let mut cleaned = Cleaned::default();
+        for (field, text) in [
+            (Field::Issuer, &mut self.issuer),
+            (Field::Account, &mut self.account),
+        ] {
+            let kept = names::imported(field, text);
+            cleaned.replaced |= kept.replaced;
+            cleaned.cut |= kept.cut;
+            *text = kept.text;
         }
-        changed
+        cleaned
     }
 
     /// The entry `otp add NAME` stores: the account with `overrides`
     /// applied and its parameters checked. The issuer is the override, else
     /// the account's own, else NAME (a bare key names no service, and the
     /// name is what the user calls it). What came from a URI or QR code is
-    /// cleaned (`cleaned` says if anything was replaced); what the user
-    /// typed (NAME, the overrides) is refused if it is not plain text.
-    pub fn enrol(mut self, name: String, overrides: Overrides) -> Result<Enrolled, EntryError> {
+    /// cleaned (`cleaned` says what changed); what the user typed (NAME,
+    /// the overrides) is tidied, and refused if it is not plain text
+    /// ([`names::typed`]).
+    pub fn enrol(mut self, name: &str, overrides: Overrides) -> Result<Enrolled, EntryError> {
         let cleaned = self.clean();
-        text::check(Field::Name, &name)?;
-        overrides.check()?;
+        let name = names::typed(Field::Name, name)?;
+        let overrides = overrides.check()?;
         let mut params = self.params;
         if let Some(algorithm) = overrides.algorithm {
             params.algorithm = algorithm;
@@ -332,10 +359,7 @@ impl Account {
             .or(Some(self.issuer).filter(|i| !i.is_empty()))
             .unwrap_or_else(|| name.clone());
         let account = overrides.account.unwrap_or(self.account);
-        let sites = match overrides.sites {
-            Some(sites) => site::normalize_all(&sites)?,
-            None => self.sites,
-        };
+        let sites = overrides.sites.unwrap_or(self.sites);
         let mut entry = Entry::new(name, issuer, account, self.secret, params)?;
         entry.sites = sites;
         Ok(Enrolled { entry, cleaned })
@@ -366,7 +390,7 @@ mod tests {
     #[test]
     fn the_next_code_comes_with_five_seconds_or_fewer_left() {
         let entry = Account::from_key(key())
-            .enrol("Amazon".into(), Overrides::default())
+            .enrol("Amazon", Overrides::default())
             .unwrap()
             .entry;
         let t = 1_700_000_020; // 20 s left in its period
@@ -381,7 +405,7 @@ mod tests {
         );
         let hotp = Account::from_key(key())
             .enrol(
-                "Bank".into(),
+                "Bank",
                 Overrides {
                     hotp: true,
                     ..Overrides::default()
@@ -395,7 +419,7 @@ mod tests {
     #[test]
     fn a_bare_key_is_issued_by_its_name() {
         let entry = Account::from_key(key())
-            .enrol("Amazon".into(), Overrides::default())
+            .enrol("Amazon", Overrides::default())
             .unwrap()
             .entry;
         assert_eq!(
@@ -423,11 +447,7 @@ mod tests {
             hotp: true,
             ..Overrides::default()
         };
-        let kept = from_uri
-            .clone()
-            .enrol("X".into(), hotp.clone())
-            .unwrap()
-            .entry;
+        let kept = from_uri.clone().enrol("X", hotp.clone()).unwrap().entry;
         assert_eq!(kept.otp.counter, 7, "a URI's counter stands");
         assert_eq!(
             (kept.issuer.as_str(), kept.account.as_str()),
@@ -436,7 +456,7 @@ mod tests {
         let changed = from_uri
             .clone()
             .enrol(
-                "X".into(),
+                "X",
                 Overrides {
                     issuer: Some("Other".into()),
                     digits: Some(8),
@@ -455,7 +475,7 @@ mod tests {
             ("Other", 8, 9)
         );
         let bad = from_uri.enrol(
-            "X".into(),
+            "X",
             Overrides {
                 period: Some(0),
                 ..Overrides::default()
@@ -473,32 +493,27 @@ mod tests {
             issuer: "Shop\n000000".into(),
             ..Account::from_key(key())
         };
-        let enrolled = scanned
-            .clone()
-            .enrol("Shop".into(), Overrides::default())
-            .unwrap();
-        assert!(enrolled.cleaned);
+        let enrolled = scanned.clone().enrol("Shop", Overrides::default()).unwrap();
+        assert!(enrolled.cleaned.replaced);
         assert_eq!(enrolled.entry.issuer, "Shop\u{FFFD}000000");
         assert!(matches!(
-            scanned
-                .clone()
-                .enrol("Shop\u{1b}[2J".into(), Overrides::default()),
-            Err(EntryError::Forbidden(_))
+            scanned.clone().enrol("Shop\u{1b}[2J", Overrides::default()),
+            Err(EntryError::Name(NameError::Hidden { .. }))
         ));
         let typed = Overrides {
             account: Some("me\u{202e}".into()),
             ..Overrides::default()
         };
         assert!(matches!(
-            scanned.enrol("Shop".into(), typed),
-            Err(EntryError::Forbidden(_))
+            scanned.enrol("Shop", typed),
+            Err(EntryError::Name(NameError::Hidden { .. }))
         ));
     }
 
     #[test]
     fn the_last_hotp_counter_gives_no_code() {
         let mut entry = Account::from_key(key())
-            .enrol("Bank".into(), Overrides::default())
+            .enrol("Bank", Overrides::default())
             .unwrap()
             .entry;
         entry.otp.kind = Kind::Hotp;

@@ -2,86 +2,73 @@
 //!
 //! A name, issuer or account could hold a control character or a bidi
 //! override that, printed raw, moves the cursor, hides what follows, sets
-//! the window title or makes a fake code line. New text is checked
-//! ([`check`]) or cleaned ([`clean`]); and everything printed from a vault
-//! is escaped ([`Escaped`], [`to_json`]), so that a vault written by an
-//! older version cannot inject either. This module also describes bad
-//! input without repeating it ([`describe`]), since the input may hold a
-//! secret.
+//! the window title or makes a fake code line. New text is checked or
+//! cleaned ([`crate::names`]); and everything printed from a vault is
+//! escaped ([`Escaped`], [`to_json`]), so that a vault written by an older
+//! version cannot inject either, and measured in terminal columns
+//! ([`width`], [`fit`], [`fit_columns`]) so that a long name cannot push a
+//! table off the screen. This module also describes bad input without
+//! repeating it ([`describe`]), since the input may hold a secret.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io;
 
 use serde::Serialize;
-use thiserror::Error;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// True for a character no name may hold: C0 and C1 controls and DEL
-/// (Unicode's Cc), the line and paragraph separators, and the bidi
-/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+/// True for a character that must not reach a terminal raw: one that
+/// moves the cursor or the text (controls, bidi marks and overrides) or
+/// that cannot be seen (zero-width and other format characters,
+/// private-use characters, blank letters). The same set no name may hold:
+/// see [`crate::names::hidden`].
 pub fn is_forbidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        )
+    crate::names::hidden(c).is_some()
 }
 
-/// Which field of an entry held a forbidden character.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Name,
-    Issuer,
-    Account,
+/// The columns `text` takes on a terminal (East Asian wide characters take
+/// two, combining marks none).
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
 }
 
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Field::Name => "name",
-            Field::Issuer => "issuer",
-            Field::Account => "account",
-        })
+/// `text` cut to at most `max` terminal columns, ending in `…` when cut.
+pub fn fit(text: &str, max: usize) -> Cow<'_, str> {
+    if width(text) <= max {
+        return Cow::Borrowed(text);
     }
-}
-
-/// A forbidden character in text a person gave.
-#[derive(Debug, Error, PartialEq, Eq)]
-#[error(
-    "the {field} has a control or text-direction character ({code}) at position {position}: names, issuers and accounts are plain text; remove it"
-)]
-pub struct ForbiddenChar {
-    pub field: Field,
-    /// 1-based, in characters.
-    pub position: usize,
-    /// `U+001B` and so on: the character itself cannot be shown.
-    pub code: String,
-}
-
-/// Refuses `text` if it holds a forbidden character.
-pub fn check(field: Field, text: &str) -> Result<(), ForbiddenChar> {
-    match text.chars().enumerate().find(|(_, c)| is_forbidden(*c)) {
-        Some((i, c)) => Err(ForbiddenChar {
-            field,
-            position: i + 1,
-            code: format!("U+{:04X}", u32::from(c)),
-        }),
-        None => Ok(()),
+    let mut out = String::with_capacity(max + 3);
+    let mut used = 0;
+    for c in text.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > max.saturating_sub(1) {
+            break;
+        }
+        used += w;
+        out.push(c);
     }
+    if max > 0 {
+        out.push('…');
+    }
+    Cow::Owned(out)
 }
 
-/// `text` with every forbidden character replaced by U+FFFD, the
-/// replacement character, for text read from a file or a QR code.
-pub fn clean(text: &str) -> Cow<'_, str> {
-    if text.chars().any(is_forbidden) {
-        Cow::Owned(
-            text.chars()
-                .map(|c| if is_forbidden(c) { '\u{FFFD}' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(text)
+/// Column widths that fit `available` columns: each column's `natural`
+/// width, with the widest ones narrowed first, one column at a time, but
+/// none below its `min`. When even the minimums do not fit, the minimums.
+pub fn fit_columns(natural: &[usize], min: &[usize], available: usize) -> Vec<usize> {
+    let mut widths = natural.to_vec();
+    let mut total: usize = widths.iter().sum();
+    while total > available {
+        // The widest that can still give way; the first of equals.
+        let widest = (0..widths.len())
+            .filter(|&i| widths[i] > min[i])
+            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+        let Some(i) = widest else { break };
+        widths[i] -= 1;
+        total -= 1;
     }
+    widths
 }
 
 /// Displays text with every forbidden character escaped as `\u{1b}`:
@@ -218,21 +205,38 @@ mod tests {
 
     #[test]
     fn forbidden_characters_are_refused_cleaned_and_escaped() {
+        use crate::names::{self, Field, Hidden, NameError};
         assert_eq!(
-            check(Field::Issuer, HOSTILE),
-            Err(ForbiddenChar {
+            names::typed(Field::Issuer, HOSTILE),
+            Err(NameError::Hidden {
                 field: Field::Issuer,
                 position: 5,
+                kind: Hidden::Control,
                 code: "U+000A".into()
             })
         );
-        assert!(check(Field::Name, "Amazon.co.jp (仕事) — ü").is_ok());
-        let cleaned = clean(HOSTILE);
-        assert!(!cleaned.chars().any(is_forbidden));
-        assert_eq!(cleaned.chars().filter(|&c| c == '\u{FFFD}').count(), 5);
+        assert!(names::typed(Field::Name, "Amazon.co.jp (仕事) — ü").is_ok());
+        let cleaned = names::imported(Field::Issuer, HOSTILE);
+        assert!(!cleaned.text.chars().any(is_forbidden));
+        assert_eq!(cleaned.text.chars().filter(|&c| c == '\u{FFFD}').count(), 5);
         let shown = Escaped(HOSTILE).to_string();
         assert!(!shown.chars().any(is_forbidden), "{shown}");
         assert!(shown.contains("\\u{1b}[8m") && shown.contains("\\u{202e}"));
+        let invisible = Escaped("Amazon\u{200b}").to_string();
+        assert_eq!(invisible, "Amazon\\u{200b}", "an invisible character shows");
+    }
+
+    #[test]
+    fn columns_are_counted_as_the_terminal_draws_them() {
+        assert_eq!(width("仕事"), 4);
+        assert_eq!(fit("Amazon Web Services", 10), "Amazon We…");
+        assert_eq!(fit("仕事用アカウント", 7), "仕事用…");
+        assert_eq!(fit("Amazon", 6), "Amazon");
+        // The widest column gives way first, none below its minimum.
+        assert_eq!(fit_columns(&[10, 40, 6], &[4, 4, 6], 30), [10, 14, 6]);
+        assert_eq!(fit_columns(&[30, 30], &[4, 4], 40), [20, 20]);
+        assert_eq!(fit_columns(&[30, 30], &[20, 20], 10), [20, 20]);
+        assert_eq!(fit_columns(&[3, 5], &[6, 6], 80), [3, 5]);
     }
 
     #[test]

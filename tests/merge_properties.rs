@@ -108,7 +108,7 @@ fn run(ops: &[Op]) -> ([Entries; 3], Ledger) {
                     params,
                     sites: Vec::new(),
                 }
-                .enrol(NAMES[name].into(), Overrides::default())
+                .enrol(NAMES[name], Overrides::default())
                 .unwrap()
                 .entry;
                 let entry = otpvault::Entry {
@@ -298,7 +298,7 @@ mod vaults {
                     VaultOp::Add { replica, name, secret: s } => {
                         let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
                         let entry = Account { issuer: String::new(), account: String::new(), secret: secret(s), params: Params::default(), sites: Vec::new() }
-                            .enrol(NAMES[name].into(), Overrides::default()).unwrap().entry;
+                            .enrol(NAMES[name], Overrides::default()).unwrap().entry;
                         if v.add(entry).is_ok() {
                             v.save().unwrap().backup.unwrap();
                         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use otpvault::export::{self, ExportError};
 use otpvault::import::{self, Format, Opened};
-use otpvault::text::Escaped;
+use otpvault::text::{Escaped, Quoted};
 use otpvault::vault::store;
 use otpvault::{qr, uri};
 use zeroize::Zeroizing;
@@ -26,8 +26,40 @@ pub struct ImportArgs {
     /// battle-net, bitwarden, duo, steam, freeotp, freeotp-plus, stratum
     /// (authenticator-pro), totp-authenticator, microsoft, keepass or
     /// extract-otp-secrets.
-    #[arg(long, default_value = "auto", value_parser = |s: &str| s.parse::<Format>())]
+    #[arg(long, default_value = "auto", value_parser = FormatParser)]
     format: Format,
+}
+
+/// `--format`'s values: parsed as the library names them, and offered to
+/// shell completion.
+#[derive(Clone)]
+struct FormatParser;
+
+impl clap::builder::TypedValueParser for FormatParser {
+    type Value = Format;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Format, clap::Error> {
+        value
+            .to_str()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e: String| clap::Error::raw(clap::error::ErrorKind::InvalidValue, e + "\n"))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            import::format_names()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
 }
 
 pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
@@ -68,8 +100,29 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
     }
     for name in &report.cleaned {
         warn(&format!(
-            "{}: its issuer or account held control or text-direction characters; they were replaced with U+FFFD",
+            "{}: its name, issuer or account held control, invisible or text-direction characters; they were replaced with U+FFFD",
             Escaped(name)
+        ));
+    }
+    for name in &report.cut {
+        warn(&format!(
+            "{}: its name, issuer or account was too long and was cut (names keep {} characters, issuers and accounts {})",
+            Escaped(name),
+            otpvault::names::MAX_NAME,
+            otpvault::names::MAX_FIELD
+        ));
+    }
+    for (given, existing) in &report.look_alikes {
+        warn(&format!(
+            "{} looks like the entry {}: added under a name that says so; rename it with `otp rename` if it is another account",
+            Quoted(given),
+            Quoted(existing)
+        ));
+    }
+    for name in &report.mixed_scripts {
+        warn(&format!(
+            "{} mixes scripts (letters of different alphabets that can look alike): check that it is the account you meant",
+            Quoted(name)
         ));
     }
     Ok(())

@@ -334,7 +334,7 @@ mod tests {
                 params,
                 sites: Vec::new(),
             }
-            .enrol(name.into(), Overrides::default())
+            .enrol(name, Overrides::default())
             .unwrap()
             .entry
         };

@@ -263,7 +263,7 @@ mod tests {
             params,
             sites: Vec::new(),
         }
-        .enrol(name.into(), Overrides::default())
+        .enrol(name, Overrides::default())
         .unwrap()
         .entry;
         e.issuer = issuer.into();

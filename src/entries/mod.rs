@@ -1,0 +1,617 @@
+//! The vault's entries as a collection whose every change keeps names
+//! unique: finding by query, adding, renaming, removing, and moving an HOTP
+//! counter on. Names are compared by [`same_name`] and queries matched by
+//! [`matches`], the only two places that fold case.
+
+mod index;
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::clock;
+use crate::entry::Entry;
+use crate::names::{self, Field};
+use crate::otp::{Code, Kind, ParamError};
+use crate::site::SiteEdit;
+
+/// A change to an entry's fields other than its name and secret: what is
+/// `None` (or an empty [`SiteEdit`]) stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edit {
+    pub issuer: Option<String>,
+    pub account: Option<String>,
+    pub sites: SiteEdit,
+}
+use crate::text::Quoted;
+
+pub use crate::entry::EntryError;
+pub use index::{Clash, Index};
+
+/// A removed entry's id and when it went, so that a later merge of two
+/// copies does not bring it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub id: String,
+    pub deleted: i64,
+    /// The largest HOTP counter the entry had: should a later edit on
+    /// another copy bring the entry back, no code it showed is shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<u64>,
+    /// The account the entry held ([`Entry::account_key`]), so that a
+    /// removal also covers the same account enrolled separately on another
+    /// copy. Absent in tombstones written before format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Fields a newer otpvault wrote, kept as they are (format 2).
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+/// True if two names are the same name: names are unique regardless of
+/// case, so "amazon" and "Amazon" are one entry.
+pub fn same_name(a: &str, b: &str) -> bool {
+    fold(a) == fold(b)
+}
+
+/// A name with its case folded (in NFC, as names are kept): the one
+/// definition of "regardless of case".
+fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc().collect::<String>().to_lowercase()
+}
+
+/// A name as typed, tidied and checked ([`names::typed`]).
+pub fn check_name(name: &str) -> Result<String, EntryError> {
+    Ok(names::typed(Field::Name, name)?)
+}
+
+/// The error for `name` clashing as `clash` says, naming the entry that
+/// has the name (or one like it).
+fn clash_error(name: &str, clash: Clash) -> EntryError {
+    match clash {
+        Clash::Same(existing) => EntryError::NameExists(existing),
+        Clash::LookAlike(existing) => EntryError::LookAlike {
+            name: name.to_string(),
+            existing,
+        },
+    }
+}
+
+/// True if `query` is part of the entry's name, issuer or account,
+/// regardless of case.
+pub fn matches(entry: &Entry, query: &str) -> bool {
+    let query = fold(query);
+    [&entry.name, &entry.issuer, &entry.account]
+        .iter()
+        .any(|field| fold(field).contains(&query))
+}
+
+/// The entries of a vault and the tombstones of removed ones, in one
+/// canonical order (entries by creation time then id, tombstones by id), so
+/// that two copies with the same entries are equal. Read from a payload
+/// only if it keeps the collection's rules ([`Entries::from_json`]).
+///
+/// The rules every change keeps: names are unique regardless of case; no
+/// two entries hold the same secret for the same kind of code (they would
+/// be one account twice); names, issuers and accounts are plain text.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Entries {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) deleted: Vec<Tombstone>,
+    /// Top-level fields a newer otpvault wrote, kept as they are.
+    #[serde(flatten)]
+    pub(crate) unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The payload as stored, before its rules are checked.
+#[derive(Deserialize)]
+struct Stored {
+    entries: Vec<Entry>,
+    #[serde(default)]
+    deleted: Vec<Tombstone>,
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A stored collection that breaks a rule every writer keeps: another
+/// program wrote it wrong, or someone changed it by hand.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum BrokenRule {
+    #[error("two entries are named {}, regardless of case", Quoted(.0))]
+    SameName(String),
+    #[error("an entry has an empty name")]
+    EmptyName,
+    #[error("two entries have the id {}", Quoted(.0))]
+    SameId(String),
+    #[error("the entry {} has invalid parameters: {source}", Quoted(.name))]
+    Params { name: String, source: ParamError },
+}
+
+/// Why a decrypted payload is not a valid collection.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum InvalidPayload {
+    /// Not the JSON document the spec gives. Only the kind of problem and
+    /// where it is are kept: serde's own message can quote a value, and a
+    /// value can be a secret.
+    #[error("{what} at line {line}, column {column}")]
+    Json {
+        what: &'static str,
+        line: usize,
+        column: usize,
+    },
+    #[error(transparent)]
+    Rule(#[from] BrokenRule),
+}
+
+impl Entries {
+    /// Reads a decrypted payload and checks the collection's rules.
+    pub fn from_json(bytes: &[u8]) -> Result<Entries, InvalidPayload> {
+        let stored: Stored = serde_json::from_slice(bytes).map_err(|e| InvalidPayload::Json {
+            what: match e.classify() {
+                serde_json::error::Category::Syntax => "malformed JSON",
+                serde_json::error::Category::Eof => "JSON cut short",
+                serde_json::error::Category::Data => "a field missing or of the wrong kind",
+                serde_json::error::Category::Io => "unreadable JSON",
+            },
+            line: e.line(),
+            column: e.column(),
+        })?;
+        Ok(Entries::try_from(stored)?)
+    }
+}
+
+impl TryFrom<Stored> for Entries {
+    type Error = BrokenRule;
+    /// Checks every rule in one pass (a vault may hold 10,000 entries).
+    fn try_from(stored: Stored) -> Result<Entries, BrokenRule> {
+        let n = stored.entries.len();
+        let mut names = HashSet::with_capacity(n);
+        let mut ids = HashSet::with_capacity(n);
+        for entry in &stored.entries {
+            if entry.name.trim().is_empty() {
+                return Err(BrokenRule::EmptyName);
+            }
+            if !names.insert(fold(&entry.name)) {
+                return Err(BrokenRule::SameName(entry.name.clone()));
+            }
+            if !ids.insert(entry.id.as_str()) {
+                return Err(BrokenRule::SameId(entry.id.clone()));
+            }
+            entry.otp.validate().map_err(|source| BrokenRule::Params {
+                name: entry.name.clone(),
+                source,
+            })?;
+        }
+        let mut all = Entries {
+            entries: stored.entries,
+            deleted: stored.deleted,
+            unknown: stored.unknown,
+        };
+        all.sort();
+        Ok(all)
+    }
+}
+
+impl Entries {
+    pub fn iter(&self) -> std::slice::Iter<'_, Entry> {
+        self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn as_slice(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn tombstones(&self) -> &[Tombstone] {
+        &self.deleted
+    }
+
+    /// The entry named exactly `name` (regardless of case).
+    pub fn named(&self, name: &str) -> Option<&Entry> {
+        self.index_of_name(name).map(|i| &self.entries[i])
+    }
+
+    /// The entry with this id.
+    pub fn by_id(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    fn index_of_name(&self, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| same_name(&e.name, name))
+    }
+
+    fn index_of_exact(&self, name: &str) -> Result<usize, EntryError> {
+        self.index_of_name(name)
+            .ok_or_else(|| EntryError::NoMatch(name.to_string()))
+    }
+
+    /// The one entry `query` designates: the entry named exactly `query`
+    /// (regardless of case), else the only one whose name, issuer or
+    /// account contains it.
+    pub fn find(&self, query: &str) -> Result<&Entry, EntryError> {
+        self.position(query).map(|i| &self.entries[i])
+    }
+
+    /// The index of the one entry `query` designates.
+    pub(crate) fn position(&self, query: &str) -> Result<usize, EntryError> {
+        if let Some(i) = self.index_of_name(query) {
+            return Ok(i);
+        }
+        let found: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| matches(&self.entries[i], query))
+            .collect();
+        match found.as_slice() {
+            [] => Err(EntryError::NoMatch(query.to_string())),
+            [one] => Ok(*one),
+            many => Err(EntryError::Ambiguous {
+                query: query.to_string(),
+                names: many.iter().map(|&i| self.entries[i].name.clone()).collect(),
+            }),
+        }
+    }
+
+    /// Adds an entry whose name is not taken (nor like one taken), whose
+    /// secret is not already in the vault, and whose name, issuer and
+    /// account are plain text (tidied as [`names::typed`] does).
+    pub fn add(&mut self, entry: Entry) -> Result<&Entry, EntryError> {
+        let id = entry.id.clone();
+        self.add_all(vec![entry])?;
+        self.by_id(&id).ok_or(EntryError::NoMatch(id))
+    }
+
+    /// Adds every entry of `new` as [`Entries::add`] does, each checked
+    /// against the others too, or none if one is refused: in time linear
+    /// in the entries, for imports of any size.
+    pub fn add_all(&mut self, new: Vec<Entry>) -> Result<(), EntryError> {
+        let mut index = self.index();
+        let mut checked = Vec::with_capacity(new.len());
+        for mut entry in new {
+            entry.name = names::typed(Field::Name, &entry.name)?;
+            entry.issuer = names::typed(Field::Issuer, &entry.issuer)?;
+            entry.account = names::typed(Field::Account, &entry.account)?;
+            if let Some(clash) = index.clash(&entry.name, None) {
+                return Err(clash_error(&entry.name, clash));
+            }
+            let account = entry.account_key();
+            if let Some(holder) = index.holder(&account) {
+                return Err(EntryError::SameSecret(holder.to_string()));
+            }
+            entry.otp.validate()?;
+            index.insert(&entry.name, account);
+            checked.push(entry);
+        }
+        // An account may have been removed before: adding it again is a
+        // change later than that removal, which this copy forgets.
+        let mut removed: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for t in &self.deleted {
+            if let Some(account) = &t.account {
+                let at = removed.entry(account.clone()).or_insert(t.deleted);
+                *at = (*at).max(t.deleted);
+            }
+        }
+        let mut readded = HashSet::new();
+        for entry in &mut checked {
+            let account = entry.account_key();
+            if let Some(&deleted) = removed.get(&account) {
+                entry.modified = entry.modified.max(deleted.saturating_add(1));
+                readded.insert(account);
+            }
+        }
+        if !readded.is_empty() {
+            self.deleted
+                .retain(|t| t.account.as_ref().is_none_or(|a| !readded.contains(a)));
+        }
+        self.entries.extend(checked);
+        self.sort();
+        self.settle_names();
+        Ok(())
+    }
+
+    /// The names and accounts of the entries, for checks of many new ones.
+    pub fn index(&self) -> Index {
+        Index::of(&self.entries)
+    }
+
+    /// The name a new entry called `name` would have (tidied), if it may:
+    /// plain text ([`check_name`]) that no entry has and that looks like
+    /// no entry's name. `otp add` asks this before the key is pasted.
+    pub fn check_new_name(&self, name: &str) -> Result<String, EntryError> {
+        let name = check_name(name)?;
+        if let Some(clash) = self.index().clash(&name, None) {
+            return Err(clash_error(&name, clash));
+        }
+        Ok(name)
+    }
+
+    /// The entry that already holds `entry`'s secret for its kind of code.
+    pub fn holding(&self, entry: &Entry) -> Option<&Entry> {
+        let account = entry.account_key();
+        self.entries.iter().find(|e| e.account_key() == account)
+    }
+
+    /// Removes the entry named exactly `name` (ignoring case) and leaves a
+    /// tombstone. Destructive, so no partial matching.
+    pub fn remove(&mut self, name: &str) -> Result<Entry, EntryError> {
+        self.remove_at(name, clock::timestamp())
+    }
+
+    /// [`Entries::remove`], with the tombstone stamped `now`.
+    pub fn remove_at(&mut self, name: &str, now: i64) -> Result<Entry, EntryError> {
+        let i = self.index_of_exact(name)?;
+        let entry = self.entries.remove(i);
+        let tombstone = Tombstone {
+            id: entry.id.clone(),
+            // Later than the entry's last change, even if the clock went back.
+            deleted: now.max(entry.modified.saturating_add(1)),
+            counter: (entry.otp.kind == Kind::Hotp).then_some(entry.otp.counter),
+            account: Some(entry.account_key()),
+            unknown: serde_json::Map::new(),
+        };
+        let at = self.deleted.partition_point(|t| t.id < tombstone.id);
+        self.deleted.insert(at, tombstone);
+        self.settle_names();
+        Ok(entry)
+    }
+
+    /// Renames the entry named exactly `old`; its id stays.
+    pub fn rename(&mut self, old: &str, new: &str) -> Result<&Entry, EntryError> {
+        self.rename_at(old, new, clock::timestamp())
+    }
+
+    /// Changes the issuer, account or sites of the entry named exactly
+    /// `name`.
+    pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<&Entry, EntryError> {
+        self.edit_at(name, edit, clock::timestamp())
+    }
+
+    /// [`Entries::edit`], with the change stamped `now`.
+    pub fn edit_at(&mut self, name: &str, edit: &Edit, now: i64) -> Result<&Entry, EntryError> {
+        let i = self.index_of_exact(name)?;
+        let sites = edit.sites.apply(&self.entries[i].sites)?;
+        let issuer = edit
+            .issuer
+            .as_deref()
+            .map(|text| names::typed(Field::Issuer, text))
+            .transpose()?;
+        let account = edit
+            .account
+            .as_deref()
+            .map(|text| names::typed(Field::Account, text))
+            .transpose()?;
+        let entry = &mut self.entries[i];
+        let mut changed = false;
+        if entry.sites != sites {
+            entry.sites = sites;
+            changed = true;
+        }
+        for (field, new) in [(&mut entry.issuer, issuer), (&mut entry.account, account)] {
+            if let Some(new) = new.filter(|new| new != field) {
+                *field = new;
+                changed = true;
+            }
+        }
+        if changed {
+            entry.touch(now);
+        }
+        Ok(&self.entries[i])
+    }
+
+    /// [`Entries::rename`], with the change stamped `now`.
+    pub fn rename_at(&mut self, old: &str, new: &str, now: i64) -> Result<&Entry, EntryError> {
+        let new = check_name(new)?;
+        let i = self.index_of_exact(old)?;
+        let own = self.entries[i].name.clone();
+        if let Some(clash) = self.index().clash(&new, Some(&own)) {
+            return Err(clash_error(&new, clash));
+        }
+        let entry = &mut self.entries[i];
+        entry.name = new;
+        entry.given_name = None;
+        entry.touch(now);
+        let id = entry.id.clone();
+        self.sort();
+        self.settle_names();
+        Ok(self.by_id(&id).unwrap_or(&self.entries[i]))
+    }
+
+    /// The code at the counter of the HOTP entry `query` designates, with
+    /// the counter moved on. The caller must save before showing it.
+    pub fn advance_hotp(&mut self, query: &str) -> Result<(&Entry, Code), EntryError> {
+        let i = self.position(query)?;
+        self.advance_hotp_at(i)
+    }
+
+    /// [`Entries::advance_hotp`] for the entry at index `i`.
+    pub(crate) fn advance_hotp_at(&mut self, i: usize) -> Result<(&Entry, Code), EntryError> {
+        let code = self.entries[i].advance_hotp()?;
+        Ok((&self.entries[i], code))
+    }
+}
+
+/// How long a tombstone is kept: 400 days. A copy that was away longer
+/// than this (a laptop in a drawer for over a year) can bring back an
+/// entry removed before it left; a tombstone is a few dozen bytes, so the
+/// horizon is generous.
+pub const TOMBSTONE_HORIZON_DAYS: i64 = 400;
+
+impl Entries {
+    /// Forgets tombstones older than [`TOMBSTONE_HORIZON_DAYS`] before `now`.
+    pub(crate) fn forget_old_tombstones(&mut self, now: i64) {
+        let horizon = now.saturating_sub(TOMBSTONE_HORIZON_DAYS * 86_400);
+        self.deleted.retain(|t| t.deleted >= horizon);
+    }
+
+    /// Puts entries and tombstones in the canonical order.
+    pub(crate) fn sort(&mut self) {
+        self.entries.sort_by_cached_key(|e| {
+            let (created, name, id) = order(e);
+            (created, name, id.to_string())
+        });
+        self.deleted.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+
+    /// Gives every entry its given name, except where an older entry (in the
+    /// canonical order: by creation time) has the same one: the later ones are shown
+    /// as `Name (2)`, `Name (3)`, ..., skipping names in use. A function of
+    /// the entries alone, so that every copy settles the same way, and an
+    /// entry gets its given name back once the clash is gone.
+    pub(crate) fn settle_names(&mut self) {
+        // Names settle themselves unless some entry shows a name other than
+        // its given one (the usual case: nothing to do).
+        if self.entries.iter().all(|e| e.given_name.is_none()) && self.names_unique() {
+            return;
+        }
+        let given: HashSet<String> = self.entries.iter().map(|e| fold(e.given_name())).collect();
+        let mut taken: HashSet<String> = HashSet::with_capacity(self.entries.len());
+        for entry in &mut self.entries {
+            let base = entry.given_name().to_string();
+            let mut name = base.clone();
+            let mut n = 1;
+            while taken.contains(&fold(&name)) || (n > 1 && given.contains(&fold(&name))) {
+                n += 1;
+                name = format!("{base} ({n})");
+            }
+            taken.insert(fold(&name));
+            entry.given_name = (name != base).then_some(base);
+            entry.name = name;
+        }
+    }
+}
+
+impl Entries {
+    /// True if no two shown names are the same regardless of case.
+    fn names_unique(&self) -> bool {
+        let mut seen = HashSet::with_capacity(self.entries.len());
+        self.entries.iter().all(|e| seen.insert(fold(&e.name)))
+    }
+}
+
+/// The canonical order of entries: creation time, then (for entries made
+/// in the same second, as by an import) given name, then id. The order
+/// `otp list` shows, and a function of the entries alone, so that every
+/// copy holds them the same way.
+fn order(entry: &Entry) -> (i64, String, &str) {
+    (entry.created, fold(entry.given_name()), entry.id.as_str())
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = &'a Entry;
+    type IntoIter = std::slice::Iter<'a, Entry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{Account, Overrides};
+
+    fn entry(name: &str, issuer: &str) -> Entry {
+        // A key of its own for every name: one account, one entry.
+        let secret = crate::secret::Secret::new(format!("key of {name}").into_bytes());
+        let mut e = Account::from_key(secret)
+            .enrol(name, Overrides::default())
+            .unwrap()
+            .entry;
+        e.issuer = issuer.into();
+        e
+    }
+
+    fn sample() -> Entries {
+        let mut all = Entries::default();
+        for (name, issuer) in [("Amazon", "Amazon"), ("Amazon AWS", "AWS"), ("GitHub", "")] {
+            all.add(entry(name, issuer)).unwrap();
+        }
+        all
+    }
+
+    #[test]
+    fn names_are_unique_regardless_of_case() {
+        let mut all = sample();
+        assert_eq!(
+            all.add(entry("AMAZON", "x")),
+            Err(EntryError::NameExists("Amazon".into()))
+        );
+        let mut blank = entry("blank", "x");
+        blank.name = "  ".into();
+        assert_eq!(
+            all.add(blank),
+            Err(EntryError::Name(crate::names::NameError::Empty))
+        );
+        assert_eq!(
+            all.rename("github", "amazon aws").unwrap_err(),
+            EntryError::NameExists("Amazon AWS".into())
+        );
+        // A rename to the same name in another case is no clash.
+        assert_eq!(all.rename("github", "GITHUB").unwrap().name, "GITHUB");
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn an_exact_name_wins_and_several_matches_are_named() {
+        let all = sample();
+        assert_eq!(all.find("amazon").unwrap().name, "Amazon");
+        assert_eq!(all.find("aws").unwrap().name, "Amazon AWS");
+        match all.find("ama") {
+            Err(EntryError::Ambiguous { names, .. }) => {
+                assert_eq!(names, ["Amazon", "Amazon AWS"])
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            all.find("paypal").unwrap_err(),
+            EntryError::NoMatch("paypal".into())
+        );
+    }
+
+    #[test]
+    fn one_account_is_one_entry() {
+        let mut all = sample();
+        let mut twin = entry("Amazon again", "Amazon");
+        twin.secret = all.named("Amazon").unwrap().secret.clone();
+        assert_eq!(all.add(twin), Err(EntryError::SameSecret("Amazon".into())));
+    }
+
+    #[test]
+    fn a_later_entry_with_a_taken_given_name_is_shown_numbered() {
+        let mut all = sample();
+        // As a merge leaves it: two entries given the name GitHub.
+        let mut second = entry("GitHub two", "");
+        second.created += 10;
+        let id = second.id.clone();
+        all.add(second).unwrap();
+        let last = all.entries.iter().position(|e| e.id == id).unwrap();
+        all.entries[last].name = "github".into();
+        all.settle_names();
+        let second = all.by_id(&id).unwrap();
+        assert_eq!(second.name, "github (2)", "the newer one is numbered");
+        assert_eq!(second.given_name.as_deref(), Some("github"));
+        assert_eq!(all.named("GitHub").unwrap().given_name, None);
+        // Once the clash is gone, the given name comes back.
+        all.remove("GitHub").unwrap();
+        let second = all.by_id(&id).unwrap();
+        assert_eq!(
+            (second.name.as_str(), second.given_name.as_deref()),
+            ("github", None)
+        );
+    }
+
+    #[test]
+    fn remove_takes_an_exact_name_and_leaves_a_tombstone() {
+        let mut all = sample();
+        assert!(matches!(all.remove("Ama"), Err(EntryError::NoMatch(_))));
+        let removed = all.remove("amazon aws").unwrap();
+        assert_eq!(all.tombstones()[0].id, removed.id);
+        assert_eq!(all.len(), 2);
+    }
+}
