@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use otpvault::agent::{self, Through};
 use otpvault::config::{self, Config};
 use otpvault::crypto::kdf;
+use otpvault::strength::{self, Strength};
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{CreateError, OpenError, Saved, Settings, Unlock};
 use otpvault::{KdfParams, Passphrase, Vault};
@@ -21,6 +22,8 @@ pub struct Context {
     pub settings: Settings,
     /// Flags, environment, config file: everything set, in that order.
     pub config: Config,
+    /// `--weak-passphrase`: a new passphrase below the floor is let through.
+    pub weak_allowed: bool,
 }
 
 /// What opened the vault: the agent's key, or a passphrase.
@@ -43,7 +46,11 @@ impl Context {
     /// The context of a command: what the flags and environment set
     /// (`given`), then the config file, then the defaults; a passphrase
     /// file is given on the command line or in the environment only.
-    pub fn new(given: Config, passphrase_file: Option<PathBuf>) -> Result<Context, Failure> {
+    pub fn new(
+        given: Config,
+        passphrase_file: Option<PathBuf>,
+        weak_allowed: bool,
+    ) -> Result<Context, Failure> {
         let mut file = match config::path() {
             Some(path) => Config::load(&path)?,
             None => Config::default(),
@@ -74,6 +81,7 @@ impl Context {
             },
             settings: config.vault_settings(),
             config,
+            weak_allowed,
         })
     }
 
@@ -142,8 +150,9 @@ impl Context {
         if !matches!(self.vault.try_exists(), Ok(false)) {
             return Ok((self.open_for_update()?, false));
         }
-        let passphrase = self.sources.new_passphrase(true)?;
-        match Vault::create(&self.vault, &passphrase, kdf_for_new_vault(), self.settings) {
+        let kdf = kdf_for_new_vault();
+        let passphrase = self.new_passphrase(true, kdf)?;
+        match Vault::create(&self.vault, &passphrase, kdf, self.settings) {
             Ok(vault) => {
                 note!("otp: created the vault {}", self.vault.display());
                 Ok((vault, true))
@@ -152,6 +161,52 @@ impl Context {
             Err(CreateError::File(StoreError::Exists(_))) => Ok((self.open_for_update()?, false)),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+impl Context {
+    /// A new passphrase for a vault of KDF cost `kdf` (see
+    /// [`Sources::new_passphrase`]), refused if one GPU would guess it
+    /// within a year ([`strength`]) unless `--weak-passphrase`; one line
+    /// says how long it would hold. Typed at a prompt, a weak one is asked
+    /// again.
+    pub fn new_passphrase(
+        &self,
+        reuse_current: bool,
+        kdf: KdfParams,
+    ) -> Result<Passphrase, Failure> {
+        let mut attempt = 1;
+        loop {
+            let passphrase = self.sources.new_passphrase(reuse_current)?;
+            match strength::check(&passphrase, kdf, self.weak_allowed) {
+                Ok(strength) => {
+                    report_strength(&strength, kdf);
+                    return Ok(passphrase);
+                }
+                Err(weak) if self.sources.new_is_typed(reuse_current) && attempt < 3 => {
+                    attempt += 1;
+                    note!("otp: {weak}; try again ({attempt} of 3)");
+                }
+                Err(weak) => return Err(weak.into()),
+            }
+        }
+    }
+}
+
+/// The line that says how long a new passphrase would hold, and what a
+/// weak one gives up.
+fn report_strength(strength: &Strength, kdf: KdfParams) {
+    note!(
+        "otp: one GPU would need {} to guess this passphrase at this vault's settings (Argon2id {} MiB × {} passes, about {} guesses a second)",
+        strength::Duration(strength.gpu_seconds),
+        kdf.memory_kib / 1024,
+        kdf.iterations,
+        strength::Rate(strength::guesses_per_second(kdf))
+    );
+    if strength.below_floor() {
+        warn(
+            "a weak passphrase, accepted because of --weak-passphrase: anyone who gets a copy of this vault or of a backup can open it; use it only for a throwaway vault",
+        );
     }
 }
 

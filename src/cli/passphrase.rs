@@ -57,6 +57,11 @@ impl Sources {
         prompt_hidden(prompt, Need::Passphrase)
     }
 
+    /// True if [`Sources::new_passphrase`] would ask on the terminal.
+    pub fn new_is_typed(&self, reuse_current: bool) -> bool {
+        std::env::var_os("OTP_NEW_PASSPHRASE").is_none() && !(reuse_current && self.any())
+    }
+
     /// A new passphrase: `OTP_NEW_PASSPHRASE`, else (when `reuse_current`)
     /// the current sources, else typed twice on the terminal.
     pub fn new_passphrase(&self, reuse_current: bool) -> Result<Passphrase, InputError> {

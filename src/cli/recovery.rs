@@ -77,7 +77,7 @@ pub fn recover(ctx: &Context) -> Result<(), Failure> {
     ctx.require_vault()?;
     let key = read_recovery_key()?;
     let mut vault = Vault::recover(ctx.vault_path(), &key, ctx.settings)?;
-    let new = ctx.sources.new_passphrase(false)?;
+    let new = ctx.new_passphrase(false, vault.kdf())?;
     vault.change_passphrase(&new)?;
     report_saved(vault.save()?);
     note!(

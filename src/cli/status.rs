@@ -3,6 +3,7 @@
 //! newer otpvault) and when each was made. Nothing secret.
 
 use clap::Args;
+use otpvault::strength;
 use otpvault::text::Escaped;
 use otpvault::vault::format::Slot;
 use otpvault::vault::{self, format};
@@ -48,6 +49,9 @@ enum SlotStatus {
         argon2id_memory_mib: u32,
         argon2id_passes: u32,
         argon2id_lanes: u32,
+        /// What one guess of the passphrase costs a guesser: about this
+        /// many a second on one H100-class GPU ([`strength`]).
+        gpu_guesses_per_second: u64,
     },
     RecoveryKey {
         made: Option<String>,
@@ -80,6 +84,7 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
                 argon2id_memory_mib: p.kdf.memory_kib / 1024,
                 argon2id_passes: p.kdf.iterations,
                 argon2id_lanes: p.kdf.parallelism,
+                gpu_guesses_per_second: strength::guesses_per_second(p.kdf).round() as u64,
             },
             Slot::Recovery(r) => SlotStatus::RecoveryKey {
                 made: when(r.created),
@@ -143,9 +148,11 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
                 argon2id_memory_mib,
                 argon2id_passes,
                 argon2id_lanes,
+                gpu_guesses_per_second,
             } => out!(
-                "  passphrase     set {}; Argon2id {argon2id_memory_mib} MiB × {argon2id_passes} passes, {argon2id_lanes} lanes",
-                made.as_deref().unwrap_or("before otpvault recorded it")
+                "  passphrase     set {}; Argon2id {argon2id_memory_mib} MiB × {argon2id_passes} passes, {argon2id_lanes} lanes: a guesser gets about {} guesses a second from one GPU",
+                made.as_deref().unwrap_or("before otpvault recorded it"),
+                strength::Rate(*gpu_guesses_per_second as f64)
             )?,
             SlotStatus::RecoveryKey { made } => out!(
                 "  recovery key   made {}",
