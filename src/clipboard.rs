@@ -20,6 +20,11 @@ use data_encoding::BASE64;
 use thiserror::Error;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::clock::{self, ClockError};
+use crate::entry::{Current, Entry};
+use crate::otp::Code;
+use crate::vault::CodeError;
+
 /// How long a copied code stays on the clipboard: a code lasts 30 s.
 pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
 
@@ -100,6 +105,112 @@ pub fn osc52(text: &str) -> Zeroizing<String> {
     sequence
 }
 
+/// The most codes a [`Schedule`] holds: a period of 1 s and a clear time
+/// of an hour would need 3,600, and a copy is not kept current that long.
+pub const MAX_STEPS: usize = 64;
+
+/// What a clipboard holder offers over time: a code from the start, and
+/// each following code from the moment (in milliseconds after the start)
+/// its period begins.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Schedule {
+    steps: Vec<(u64, Code)>,
+}
+
+impl std::fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Schedule({} codes)", self.steps.len())
+    }
+}
+
+/// A holder was handed something that is not a schedule.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("the clipboard holder was handed no code it can use")]
+pub struct BadSchedule;
+
+impl Schedule {
+    /// One code, kept until the clipboard is cleared.
+    pub fn single(code: &Code) -> Schedule {
+        Schedule {
+            steps: vec![(0, code.clone())],
+        }
+    }
+
+    /// `entry`'s code at this moment, then each following one as its
+    /// period begins, until `clear_after`; for a counter-based entry, its
+    /// current code alone (the caller has used it up).
+    pub fn now(entry: &Entry, clear_after: Duration) -> Result<Schedule, CodeError> {
+        let now = clock::now()?;
+        match entry.current(now)? {
+            Some(current) => Ok(Schedule::following(entry, &current, clear_after)?),
+            None => Ok(Schedule::single(&entry.code(now)?)),
+        }
+    }
+
+    /// `current`'s code now, then each code of `entry` as its period
+    /// begins, until `clear_after` (at most [`MAX_STEPS`] codes).
+    pub fn following(
+        entry: &Entry,
+        current: &Current,
+        clear_after: Duration,
+    ) -> Result<Schedule, ClockError> {
+        let mut steps = vec![(0, current.code.clone())];
+        let now_ms = clock::now_millis()?;
+        let period = u64::from(current.period.max(1));
+        // The first turn of the period, in Unix seconds.
+        let first_turn = (now_ms / 1000).saturating_add(current.remaining);
+        let clear_ms = u64::try_from(clear_after.as_millis()).unwrap_or(u64::MAX);
+        for n in 0..(MAX_STEPS as u64 - 1) {
+            let turn = first_turn.saturating_add(n.saturating_mul(period));
+            let after = turn.saturating_mul(1000).saturating_sub(now_ms);
+            if after >= clear_ms {
+                break;
+            }
+            match entry.code(turn) {
+                Ok(code) => steps.push((after, code)),
+                Err(_) => break,
+            }
+        }
+        Ok(Schedule { steps })
+    }
+
+    /// The codes in order, with when each begins (ms after the start).
+    pub fn steps(&self) -> &[(u64, Code)] {
+        &self.steps
+    }
+
+    /// The schedule as one line, for the holder's standard input.
+    pub fn to_line(&self) -> Zeroizing<String> {
+        let mut line = Zeroizing::new(String::with_capacity(self.steps.len() * 24));
+        for (i, (after, code)) in self.steps.iter().enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            line.push_str(&format!("{after}:{}", code.as_str()));
+        }
+        line
+    }
+
+    /// A schedule from [`Schedule::to_line`]'s line.
+    pub fn from_line(line: &str) -> Result<Schedule, BadSchedule> {
+        let mut steps = Vec::new();
+        let mut last = 0;
+        for step in line.split_ascii_whitespace().take(MAX_STEPS) {
+            let (after, code) = step.split_once(':').ok_or(BadSchedule)?;
+            let after: u64 = after.parse().map_err(|_| BadSchedule)?;
+            if after < last || code.is_empty() || code.len() > 16 {
+                return Err(BadSchedule);
+            }
+            last = after;
+            steps.push((after, Code::from_digits(code).ok_or(BadSchedule)?));
+        }
+        if steps.is_empty() {
+            return Err(BadSchedule);
+        }
+        Ok(Schedule { steps })
+    }
+}
+
 /// What became of a copied text when a [`Holder`] let it go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kept {
@@ -131,26 +242,57 @@ impl Holder {
         Some(same)
     }
 
-    /// Offers `text` until `deadline`, then clears the clipboard if it
-    /// still holds it (or cannot tell). Returns early when something else
-    /// was copied; a clipboard that cannot be read just now is asked again.
-    pub fn keep_until(mut self, text: &str, deadline: Instant) -> Kept {
-        loop {
-            if self.holds(text) == Some(false) {
-                return Kept::Replaced;
-            }
-            let now = Instant::now();
-            if now >= deadline {
+    /// Offers the schedule's codes, each in turn, until `deadline`, then
+    /// clears the clipboard if it still holds the last one offered (or
+    /// cannot tell). A code is replaced by the next only while the
+    /// clipboard still holds it; once something else was copied, it is
+    /// left alone and this returns. `started` is when the first code was
+    /// put on the clipboard.
+    pub fn keep_until(mut self, schedule: &Schedule, started: Instant, deadline: Instant) -> Kept {
+        let mut steps = schedule.steps().iter();
+        let Some((_, first)) = steps.next() else {
+            return Kept::Replaced;
+        };
+        let mut offered = first.clone();
+        for (after, next) in steps {
+            let at = started + Duration::from_millis(*after);
+            if at >= deadline {
                 break;
             }
-            std::thread::sleep(POLL.min(deadline - now));
+            if self.wait(&offered, at) == Some(Kept::Replaced) {
+                return Kept::Replaced;
+            }
+            if self.holds(offered.as_str()) == Some(false) {
+                return Kept::Replaced;
+            }
+            if self.clipboard.set_text(next.as_str()).is_ok() {
+                offered = next.clone();
+            }
+        }
+        if self.wait(&offered, deadline) == Some(Kept::Replaced) {
+            return Kept::Replaced;
         }
         let _ = self.clipboard.clear();
-        if self.holds(text) != Some(false) {
+        if self.holds(offered.as_str()) != Some(false) {
             // Clearing did not take: overwrite rather than leave the code.
             let _ = self.clipboard.set_text("");
         }
         Kept::Cleared
+    }
+
+    /// Waits until `until` while the clipboard holds `offered`; `Replaced`
+    /// as soon as it holds something else.
+    fn wait(&mut self, offered: &Code, until: Instant) -> Option<Kept> {
+        loop {
+            if self.holds(offered.as_str()) == Some(false) {
+                return Some(Kept::Replaced);
+            }
+            let now = Instant::now();
+            if now >= until {
+                return None;
+            }
+            std::thread::sleep(POLL.min(until - now));
+        }
     }
 }
 

@@ -46,6 +46,44 @@ pub fn now() -> Result<u64, ClockError> {
     u64::try_from(shifted).map_err(|_| ClockError::BeforeEpoch)
 }
 
+/// The time a code is for: [`When::Now`], read from the clock at the
+/// moment the code is made (after the vault is open, after any
+/// passphrase was typed), or a time given (`--at`). Library calls that
+/// make codes take this, never a time read earlier, so that no front end
+/// can show a code that died while its user typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Now,
+    At(u64),
+}
+
+impl When {
+    /// `--at`, if given, else now.
+    pub fn at_or_now(at: Option<u64>) -> When {
+        at.map_or(When::Now, When::At)
+    }
+
+    /// The time in Unix seconds, read now for [`When::Now`].
+    pub fn time(self) -> Result<u64, ClockError> {
+        match self {
+            When::Now => now(),
+            When::At(time) => Ok(time),
+        }
+    }
+}
+
+/// [`now`] in milliseconds, for a wait that ends when a period turns.
+pub fn now_millis() -> Result<u64, ClockError> {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| ClockError::BeforeEpoch)?
+        .as_millis();
+    let shifted = i64::try_from(millis)
+        .unwrap_or(i64::MAX)
+        .saturating_add(offset().saturating_mul(1000));
+    u64::try_from(shifted).map_err(|_| ClockError::BeforeEpoch)
+}
+
 /// Signed seconds since the Unix epoch, for the `created`, `modified` and
 /// `deleted` stamps: negative for a clock before 1970, saturated at the
 /// ends of `i64`.

@@ -105,6 +105,10 @@ struct Cli {
     /// Shift the clock by this many seconds for codes, on a machine whose clock cannot be fixed (`otp time` says by how much).
     #[arg(long, global = true, env = "OTP_TIME_OFFSET", hide_env_values = true, value_name = "SECONDS", allow_negative_numbers = true, help_heading = GLOBAL)]
     time_offset: Option<i64>,
+    /// Accept a new passphrase that one GPU would guess within a year (for a
+    /// throwaway vault, in tests and scripts).
+    #[arg(long, global = true, env = "OTP_WEAK_PASSPHRASE", hide_env_values = true, value_parser = clap::builder::BoolishValueParser::new(), help_heading = GLOBAL)]
+    weak_passphrase: bool,
     /// Print no notes or warnings (errors still).
     #[arg(short, long, global = true, help_heading = GLOBAL)]
     quiet: bool,
@@ -190,8 +194,8 @@ enum Command {
 enum Own {
     /// Print a completion script for a shell (the README says where to put it).
     Completions(shell::CompletionsArgs),
-    /// Print the manual page (roff), e.g. `otp man | man -l -`.
-    Man,
+    /// Print a manual page (roff), e.g. `otp man | man -l -`, or write them all.
+    Man(shell::ManArgs),
     /// The config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -250,7 +254,7 @@ fn main() -> ExitCode {
         Some(Top::Own(own)) => {
             return cli::report(match own {
                 Own::Completions(args) => shell::completions(command_line(), &args),
-                Own::Man => shell::man(command_line()),
+                Own::Man(args) => shell::man(command_line(), &args),
                 Own::Config(ConfigCommand::Path) => shell::config_path(),
                 Own::ClipboardHold(args) => clip::hold(args),
             });
@@ -258,7 +262,7 @@ fn main() -> ExitCode {
         Some(Top::Vault(command)) => Some(command),
         None => None,
     };
-    let ctx = match Context::new(given, passphrase_file) {
+    let ctx = match Context::new(given, passphrase_file, cli.weak_passphrase) {
         Ok(ctx) => ctx,
         Err(failure) => return cli::report(Err(failure)),
     };

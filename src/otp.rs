@@ -218,6 +218,14 @@ impl Code {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A code handed over as text (to the clipboard holder): digits, or
+    /// Steam's letters and digits, and nothing else.
+    pub fn from_digits(text: &str) -> Option<Code> {
+        text.chars()
+            .all(|c| c.is_ascii_alphanumeric())
+            .then(|| Code(Zeroizing::new(text.to_string())))
+    }
 }
 
 impl fmt::Debug for Code {

@@ -217,20 +217,24 @@ fn watch_shows_every_code_filters_copies_counts_and_leaves_a_clean_screen() {
     assert!(codes.contains(&copied), "{copied} is none of {codes:?}");
     tmux.wait_for(|s| s.contains("copied GitHub's code"), "the note");
 
-    // `n` gives a counter-based entry's code and uses it up.
+    // Enter on a counter-based entry uses its next code up, shows it and
+    // copies it.
     tmux.keys(&["Escape"]);
     tmux.wait_for(|s| s.contains("3 of 3"), "the filter cleared");
     tmux.type_text("bank", false);
     tmux.wait_for(|s| s.contains("filter: bank_"), "the filter");
-    tmux.keys(&["Down"]);
-    tmux.type_text("n", false);
+    tmux.keys(&["Enter"]);
     let hotp = pyotp_hotp(&key_for("Bank"), 0).unwrap();
     let screen = tmux.wait_for(|s| s.contains("used Bank's next code"), "the HOTP code");
     let line = row(&screen, "Bank").unwrap();
     assert!(line.contains(&hotp) && line.contains("counter 1"), "{line}");
+    x.wait_for_clipboard(Some(hotp.as_str()), "the HOTP code copied");
 
-    // `q` leaves, and the terminal is as it was.
-    tmux.type_text("q", false);
+    // Esc clears the filter, and Esc again leaves: the terminal is as it
+    // was.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(|s| s.contains("3 of 3"), "the filter cleared");
+    tmux.keys(&["Escape"]);
     let screen = tmux.wait_for(|s| exited(s).is_some(), "otp watch to end");
     assert_eq!(exited(&screen), Some(0), "{screen}");
     assert_eq!(tmux.pane("#{alternate_on}"), "0");
@@ -264,7 +268,10 @@ fn watch_fits_80_by_24_redraws_on_resize_and_honours_no_color() {
         let screen = tmux.wait_for(|s| s.contains("3 of 3"), "the view");
         let narrow = header_width(&screen).unwrap();
         assert!(narrow <= 80, "{screen}");
-        assert!(screen.contains("q quit"), "the help line fits: {screen}");
+        assert!(
+            screen.contains("Esc clear/quit"),
+            "the help line fits: {screen}"
+        );
         // Colour: the countdown's green, yellow or red, as tmux writes them.
         let painted = tmux.screen_with_escapes();
         let coloured = ["\x1b[38;5;1m", "\x1b[38;5;2m", "\x1b[38;5;3m"]
@@ -280,6 +287,109 @@ fn watch_fits_80_by_24_redraws_on_resize_and_honours_no_color() {
         tmux.keys(&["C-c"]);
         tmux.wait_for(|s| !s.contains("otp watch:"), "Ctrl-C to leave");
     }
+}
+
+#[test]
+fn watch_after_a_tiny_window_shows_every_row_again() {
+    let v = three_accounts();
+    let Some(tmux) = terminal_for(&v, &[]) else {
+        return;
+    };
+    tmux.type_text(&format!("{} watch", otp()), true);
+    tmux.wait_for(|s| s.contains("3 of 3"), "the view");
+    // Select the last row, shrink the window to 20×4, then enlarge it.
+    tmux.keys(&["Down", "Down"]);
+    tmux.run(&["resize-window", "-x", "20", "-y", "4"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    tmux.run(&["resize-window", "-x", "100", "-y", "20"]);
+    let screen = tmux.wait_for(
+        |s| {
+            ["Amazon", "GitHub", "Bank"]
+                .iter()
+                .all(|n| row(s, n).is_some())
+        },
+        "every row after the window grew",
+    );
+    assert!(screen.contains("TIME LEFT"), "{screen}");
+    tmux.keys(&["C-c"]);
+}
+
+#[test]
+fn watch_takes_every_letter_as_filter_and_says_how() {
+    let v = three_accounts();
+    let Some(tmux) = terminal_for(&v, &[]) else {
+        return;
+    };
+    tmux.type_text(&format!("{} watch; echo EXITED $?", otp()), true);
+    let screen = tmux.wait_for(|s| s.contains("3 of 3"), "the view");
+    // The help line says how to filter, copy and leave.
+    for said in ["type to filter", "Enter copy", "Esc clear/quit"] {
+        assert!(screen.contains(said), "{said}: {screen}");
+    }
+    // A filter that starts with q or n is a filter, not a command.
+    tmux.type_text("quay", false);
+    let screen = tmux.wait_for(|s| s.contains("filter: quay_"), "the filter");
+    assert!(screen.contains("0 of 3 accounts"), "{screen}");
+    assert!(exited(&screen).is_none(), "q did not quit: {screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(|s| !s.contains("filter:"), "Esc to clear the filter");
+    tmux.type_text("n", false);
+    tmux.wait_for(|s| s.contains("filter: n_"), "n filters");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(|s| !s.contains("filter:"), "Esc to clear the filter");
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for(|s| exited(s).is_some(), "Esc to leave");
+    assert_eq!(exited(&screen), Some(0), "{screen}");
+}
+
+#[test]
+fn watch_at_80_columns_shows_sites_and_issuers_whole() {
+    let v = TestVault::new();
+    let out = v.run(
+        &[
+            "add",
+            "Amazon",
+            "--issuer",
+            "Amazon Japan",
+            "--account",
+            "me@example.com",
+            "--site",
+            "amazon.co.jp",
+        ],
+        Some(&key_for("Amazon")),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    v.add("GitHub", &key_for("GitHub"));
+    let Some(tmux) = terminal_for(&v, &[]) else {
+        return;
+    };
+    tmux.type_text(&format!("{} watch", otp()), true);
+    let screen = tmux.wait_for(|s| s.contains("2 of 2"), "the view");
+    let line = row(&screen, "Amazon").unwrap_or_else(|| panic!("{screen}"));
+    for whole in ["Amazon Japan", "me@example.com", "amazon.co.jp"] {
+        assert!(line.contains(whole), "{whole} whole in: {line}");
+    }
+    // A value too long for its column is cut with an ellipsis, and the
+    // row still fits.
+    tmux.keys(&["C-c"]);
+    let out = v.run(
+        &[
+            "edit",
+            "GitHub",
+            "--issuer",
+            &"GitHub Enterprise Server ".repeat(4),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    tmux.type_text(&format!("{} watch", otp()), true);
+    let screen = tmux.wait_for(|s| s.contains("2 of 2"), "the view");
+    let line = row(&screen, "GitHub").unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains('…'), "cut: {line}");
+    assert!(line.trim_end().chars().count() <= 80, "{line}");
+    let line = row(&screen, "Amazon").unwrap();
+    assert!(line.contains("amazon.co.jp"), "{line}");
+    tmux.keys(&["C-c"]);
 }
 
 #[test]
@@ -308,7 +418,7 @@ fn otp_alone_opens_the_view_on_a_terminal_and_says_where_to_start_elsewhere() {
     };
     tmux.type_text(&format!("{}; echo EXITED $?", otp()), true);
     tmux.wait_for(|s| s.contains("otp watch: 3 of 3"), "the view");
-    tmux.type_text("q", false);
+    tmux.keys(&["Escape"]);
     let screen = tmux.wait_for(|s| exited(s).is_some(), "otp to end");
     assert_eq!(exited(&screen), Some(0), "{screen}");
 }
@@ -335,6 +445,7 @@ fn a_mistyped_new_passphrase_is_asked_again_up_to_three_times() {
     let Some(tmux) = Tmux::start(&[
         ("OTP_VAULT", v.path.to_str().unwrap()),
         ("OTP_TEST_AVAILABLE_MIB", "64"),
+        ("OTP_WEAK_PASSPHRASE", "1"),
     ]) else {
         return;
     };
@@ -350,7 +461,10 @@ fn a_mistyped_new_passphrase_is_asked_again_up_to_three_times() {
 
     // Three times wrong: nothing is made.
     let w = TestVault::empty();
-    let Some(tmux) = Tmux::start(&[("OTP_VAULT", w.path.to_str().unwrap())]) else {
+    let Some(tmux) = Tmux::start(&[
+        ("OTP_VAULT", w.path.to_str().unwrap()),
+        ("OTP_WEAK_PASSPHRASE", "1"),
+    ]) else {
         return;
     };
     first_add(&tmux, &[("a", "b"), ("c", "d"), ("e", "f")]);

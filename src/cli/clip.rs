@@ -9,13 +9,12 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use otpvault::Code;
-use otpvault::clipboard::{ClipboardError, Holder, Route, Surroundings, osc52};
+use otpvault::clipboard::{ClipboardError, Holder, Route, Schedule, Surroundings, osc52};
 
 use super::{Failure, helper};
 
-/// The longest code a holder is handed.
-const MAX_CODE: u64 = 64;
+/// The longest schedule a holder is handed.
+const MAX_SCHEDULE: u64 = 4096;
 
 /// The terminal, if there is one to send OSC 52 to.
 fn terminal() -> Option<std::fs::File> {
@@ -29,9 +28,11 @@ pub fn available() -> Result<(), Failure> {
     Ok(())
 }
 
-/// Copies `code`, to be cleared after `clear_after` where that can be
-/// done safely. Returns where it went.
-pub fn copy(code: &Code, clear_after: Duration) -> Result<Route, Failure> {
+/// Copies the first code of `schedule` (the system clipboard then follows
+/// the rest), to be cleared after `clear_after` where that can be done
+/// safely. Returns where it went.
+pub fn copy(schedule: &Schedule, clear_after: Duration) -> Result<Route, Failure> {
+    let code = &schedule.steps()[0].1;
     let mut terminal = terminal();
     let routes = Surroundings::of_this_process(terminal.is_some()).routes()?;
     let mut failure = None;
@@ -43,7 +44,7 @@ pub fn copy(code: &Code, clear_after: Duration) -> Result<Route, Failure> {
                     "--seconds".into(),
                     clear_after.as_secs().to_string().into(),
                 ];
-                helper::start(&args, code.as_str().as_bytes(), "the clipboard holder")
+                helper::start(&args, schedule.to_line().as_bytes(), "the clipboard holder")
             }
             Route::Terminal => match terminal.as_mut() {
                 Some(tty) => tty
@@ -68,16 +69,25 @@ pub struct HoldArgs {
     seconds: u64,
 }
 
-/// The holder itself (started by [`copy`]): puts the code it is handed on
-/// the system clipboard, says `ready`, and clears it when the time is up
-/// if it is still there.
+/// The holder itself (started by [`copy`]): puts the first code it is
+/// handed on the system clipboard, says `ready`, replaces it with the
+/// next as each period turns while the clipboard still holds it, and
+/// clears it when the time is up if it is still there.
 pub fn hold(args: HoldArgs) -> Result<(), Failure> {
-    let code = helper::begin(MAX_CODE);
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    match Holder::copy(&code) {
+    let line = helper::begin(MAX_SCHEDULE);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.seconds);
+    let schedule = match Schedule::from_line(&line) {
+        Ok(schedule) => schedule,
+        Err(e) => {
+            helper::answer(Err(e.to_string()));
+            return Ok(());
+        }
+    };
+    match Holder::copy(schedule.steps()[0].1.as_str()) {
         Ok(holder) => {
             helper::answer(Ok(()));
-            let _ = holder.keep_until(&code, deadline);
+            let _ = holder.keep_until(&schedule, started, deadline);
         }
         Err(e) => helper::answer(Err(e.to_string())),
     }

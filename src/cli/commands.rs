@@ -6,14 +6,19 @@ use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use otpvault::clipboard::Route;
+use otpvault::clipboard::{Route, Schedule};
+use otpvault::clock::When;
 use otpvault::crypto::kdf::{self, FLOOR};
+use otpvault::entries::{Edit, EntryError};
 use otpvault::entry::Current;
+use otpvault::entry::NEXT_CODE_WITHIN;
+use otpvault::names::{self, Field};
 use otpvault::otp::{self, Algorithm, Kind};
 use otpvault::site::{self, SiteEdit};
-use otpvault::text::{self, Escaped};
+use otpvault::text::{self, Escaped, Quoted};
 use otpvault::vault::store;
 use otpvault::vault::{CreateError, OpenError, RestoreError, Unlock, backups};
+use otpvault::vault::{ForUrl, Shown};
 use otpvault::{
     Account, Code, Entry, KdfParams, Overrides, Secret, Vault, clock, entries, import, key, uri,
 };
@@ -101,7 +106,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
             FLOOR.iterations
         ));
     }
-    let passphrase = ctx.sources.new_passphrase(true)?;
+    let passphrase = ctx.new_passphrase(true, kdf)?;
     drop(Vault::create(
         ctx.vault_path(),
         &passphrase,
@@ -195,23 +200,32 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
         sites: (!args.sites.is_empty()).then(|| std::mem::take(&mut args.sites)),
     };
     // The name and what was typed are checked before anything is asked,
-    // and a name the vault already has before the key is pasted.
-    entries::check_name(&args.name)?;
-    overrides.check()?;
+    // and a name the vault already has (or one like it) before the key is
+    // pasted.
+    let mut name = entries::check_name(&args.name)?;
+    let overrides = overrides.check()?;
+    warn_mixed_script_sites(overrides.sites.as_deref().unwrap_or(&[]));
     let existing = match ctx.vault_path().try_exists() {
         Ok(false) => None,
         _ => {
             let (vault, _) = ctx.open()?;
-            vault.entries().check_new_name(&args.name)?;
+            name = vault.entries().check_new_name(&name)?;
             Some(vault)
         }
     };
+    warn_mixed_script_name(&name);
     let account = account_to_add(&mut args)?;
-    let enrolled = account.enrol(args.name, overrides)?;
-    if enrolled.cleaned {
+    let enrolled = account.enrol(&name, overrides)?;
+    if enrolled.cleaned.replaced {
         warn(
-            "the URI or QR code's issuer or account held control or text-direction characters; they were replaced with U+FFFD",
+            "the URI or QR code's issuer or account held control, invisible or text-direction characters; they were replaced with U+FFFD",
         );
+    }
+    if enrolled.cleaned.cut {
+        warn(&format!(
+            "the URI or QR code's issuer or account was longer than {} characters and was cut",
+            names::MAX_FIELD
+        ));
     }
     warn_if_short(&enrolled.entry.secret);
 
@@ -349,55 +363,79 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
 }
 
 pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
-    let time = args.at.map_or_else(clock::now, Ok)?;
+    let when = When::at_or_now(args.at);
     let (mut vault, _) = ctx.open()?;
-    let shown = match &args.query {
-        Some(query) => {
-            // Asked before an HOTP code is used up.
-            if args.copy {
-                clip::available()?;
-            }
-            let url = args.for_url.as_deref().map(|url| (url, args.allow_http));
-            let shown = vault.next_code_for(query, time, url)?;
-            if let Some(saved) = shown.saved {
-                report_saved(saved);
-            }
-            vec![(shown.entry, Some(shown.code))]
-        }
-        None => vault.all_codes(time)?,
+    let Some(query) = &args.query else {
+        return all_codes(&vault, when, args.json);
     };
+    // Asked before an HOTP code is used up.
+    if args.copy {
+        clip::available()?;
+    }
+    let url = args.for_url.as_deref().map(|url| ForUrl {
+        url,
+        allow_http: args.allow_http,
+    });
+    // The code is made now, with the vault open: never from a clock read
+    // before the passphrase was typed.
+    let shown = vault.next_code_for(query, when, url)?;
+    let Shown {
+        entry,
+        code,
+        time,
+        current,
+        saved,
+    } = shown;
+    if let Some(saved) = saved {
+        report_saved(saved);
+    }
     if args.json {
-        let items: Vec<EntryJson> = shown
+        return print_json(&[EntryJson {
+            code: Some(code.as_str()),
+            remaining: current.as_ref().map(|c| c.remaining),
+            ..EntryJson::new(entry)
+        }]);
+    }
+    if args.copy {
+        return copy(ctx, entry, &code, current.as_ref(), when == When::Now);
+    }
+    // People see the seconds left; scripts get the code alone.
+    match current {
+        Some(current) if io::stdout().is_terminal() => {
+            out!("{}{}", for_people(&current), only_at(entry))?
+        }
+        _ => out!("{}", code.as_str())?,
+    }
+    let _ = time;
+    Ok(())
+}
+
+/// `otp code` with no query: every entry's code, a line each.
+fn all_codes(vault: &Vault, when: When, json: bool) -> Result<(), Failure> {
+    let all = vault.all_codes(when)?;
+    if json {
+        let items: Vec<EntryJson> = all
+            .codes
             .iter()
             .map(|(entry, code)| EntryJson {
                 code: code.as_ref().map(|c| c.as_str()),
-                remaining: (entry.otp.kind != Kind::Hotp).then(|| entry.otp.remaining(time)),
+                remaining: (entry.otp.kind != Kind::Hotp).then(|| entry.otp.remaining(all.time)),
                 ..EntryJson::new(entry)
             })
             .collect();
         return print_json(&items);
     }
-    if args.query.is_some() {
-        if let Some((entry, Some(code))) = shown.first() {
-            if args.copy {
-                return copy(ctx, entry, code, time);
-            }
-            // People see the seconds left; scripts get the code alone.
-            match entry.current(time)? {
-                Some(current) if io::stdout().is_terminal() => {
-                    out!("{}{}", for_people(&current), only_at(entry))?
-                }
-                _ => out!("{}", code.as_str())?,
-            }
-        }
-        return Ok(());
-    }
-    if shown.is_empty() {
+    if all.codes.is_empty() {
         note!("otp: the vault is empty: add an account with `otp add NAME`");
     }
-    for (entry, code) in &shown {
+    let room = super::terminal_columns().map_or(usize::MAX, |w| w.saturating_sub(11));
+    for (entry, code) in &all.codes {
         let code = code.as_ref().map_or("(hotp)", |c| c.as_str());
-        out!("{:<10} {}", code, Escaped(&entry.name))?;
+        out!(
+            "{:<10} {}",
+            code,
+            text::fit(&Escaped(&entry.name).to_string(), room)
+        )?;
     }
     Ok(())
 }
@@ -425,24 +463,48 @@ fn only_at(entry: &Entry) -> String {
 }
 
 /// `--copy`: the code onto the clipboard, and a note of it on stderr.
-fn copy(ctx: &Context, entry: &Entry, code: &Code, time: u64) -> Result<(), Failure> {
+/// For a time-based code copied now, the clipboard follows the code as it
+/// changes until it is cleared ([`clipboard::Schedule`]).
+fn copy(
+    ctx: &Context,
+    entry: &Entry,
+    code: &Code,
+    current: Option<&Current>,
+    now: bool,
+) -> Result<(), Failure> {
     let clear_after = ctx.config.clipboard_seconds();
-    let route = clip::copy(code, clear_after)?;
-    let left = match entry.current(time)? {
-        Some(current) => format!(" ({} s left)", current.remaining),
-        None => String::new(),
+    let schedule = match current {
+        Some(current) if now => Schedule::following(entry, current, clear_after)?,
+        _ => Schedule::single(code),
     };
+    let route = clip::copy(&schedule, clear_after)?;
+    let left = current.map_or(String::new(), |c| format!(" ({} s left)", c.remaining));
+    let soon = current.is_some_and(|c| c.remaining <= NEXT_CODE_WITHIN) && now;
     match route {
-        Route::System => note!(
-            "otp: copied the code of {}{left}{}; the clipboard is cleared in {} s unless you copy something else",
-            Escaped(&entry.name),
-            only_at(entry),
-            clear_after.as_secs()
-        ),
-        Route::Terminal => note!(
-            "otp: copied the code of {}{left} through the terminal (OSC 52); a terminal cannot be asked what it holds, so it is not cleared",
-            Escaped(&entry.name)
-        ),
+        Route::System => {
+            note!(
+                "otp: copied the code of {}{left}{}; the clipboard is cleared in {} s unless you copy something else",
+                Escaped(&entry.name),
+                only_at(entry),
+                clear_after.as_secs()
+            );
+            if soon {
+                note!(
+                    "otp: the code changes in a moment: the clipboard then gets the next one, until it is cleared"
+                );
+            }
+        }
+        Route::Terminal => {
+            note!(
+                "otp: copied the code of {}{left} through the terminal (OSC 52); a terminal cannot be asked what it holds, so it is not cleared",
+                Escaped(&entry.name)
+            );
+            if soon {
+                note!(
+                    "otp: the code changes in a moment, and a terminal's clipboard cannot be kept current: copy it again then"
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -458,59 +520,84 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
         note!("otp: the vault is empty: add an account with `otp add NAME`");
         return Ok(());
     }
-    // Columns as shown: escaped, and counted in characters.
-    let rows: Vec<[String; 3]> = entries
-        .iter()
-        .map(|e| [&e.name, &e.issuer, &e.account].map(|f| Escaped(f).to_string()))
-        .collect();
-    let width = |column: usize, title: &str| {
-        rows.iter()
-            .map(|row| row[column].chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(title.len())
-    };
-    let (name_w, issuer_w, account_w) = (width(0, "NAME"), width(1, "ISSUER"), width(2, "ACCOUNT"));
     let with_sites = entries.iter().any(|e| !e.sites.is_empty());
-    let type_w = "totp SHA512 10d counter 0".len();
-    out!(
-        "{:<name_w$}  {:<issuer_w$}  {:<account_w$}  {}",
-        "NAME",
-        "ISSUER",
-        "ACCOUNT",
-        if with_sites {
-            format!("{:<type_w$}  SITES", "TYPE")
-        } else {
-            "TYPE".into()
-        }
-    )?;
-    for (e, [name, issuer, account]) in entries.iter().zip(&rows) {
-        let p = &e.otp;
-        let kind = format!(
-            "{} {} {}d {}",
-            p.kind,
-            p.algorithm,
-            p.digits,
-            match p.kind {
-                Kind::Hotp => format!("counter {}", p.counter),
-                _ => format!("{}s", p.period),
+    let kinds: Vec<String> = entries.iter().map(|e| kind_column(&e.otp)).collect();
+    // Columns as shown: escaped, measured in terminal columns, each no
+    // wider than its cap (a 10,000-character name must not pad every
+    // row), and together no wider than the terminal.
+    let rows: Vec<[String; 5]> = entries
+        .iter()
+        .zip(&kinds)
+        .map(|(e, kind)| {
+            [
+                Escaped(&e.name).to_string(),
+                Escaped(&e.issuer).to_string(),
+                Escaped(&e.account).to_string(),
+                kind.clone(),
+                Escaped(&e.sites.join(", ")).to_string(),
+            ]
+        })
+        .collect();
+    let titles = ["NAME", "ISSUER", "ACCOUNT", "TYPE", "SITES"];
+    let caps = [40, 32, 40, 32, 60];
+    let mins = [12, 8, 10, 8, 12];
+    let columns = if with_sites { 5 } else { 4 };
+    let natural: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .map(|row| text::width(&row[c]))
+                .chain([titles[c].len()])
+                .max()
+                .unwrap_or(0)
+                .min(caps[c])
+        })
+        .collect();
+    let gaps = 2 * (columns - 1);
+    let available = super::terminal_columns().map_or(usize::MAX, |w| w.saturating_sub(gaps));
+    let widths = text::fit_columns(&natural, &mins[..columns], available);
+    let line = |cells: [&str; 5]| {
+        let mut line = String::new();
+        for (c, &width) in widths.iter().enumerate() {
+            let cell = text::fit(cells[c], width);
+            line.push_str(&cell);
+            if c + 1 < columns {
+                line.push_str(&" ".repeat(width - text::width(&cell) + 2));
             }
-        );
-        let line = format!("{name:<name_w$}  {issuer:<issuer_w$}  {account:<account_w$}  ");
-        if with_sites {
-            out!("{line}{kind:<type_w$}  {}", Escaped(&e.sites.join(", ")))?;
-        } else {
-            out!("{line}{kind}")?;
         }
+        line
+    };
+    out!("{}", line(titles))?;
+    for row in &rows {
+        out!("{}", line([&row[0], &row[1], &row[2], &row[3], &row[4]]))?;
     }
     Ok(())
 }
 
+/// An entry's kind of code, as the list shows it: `totp SHA1 6d 30s`.
+fn kind_column(p: &otp::Params) -> String {
+    format!(
+        "{} {} {}d {}",
+        p.kind,
+        p.algorithm,
+        p.digits,
+        match p.kind {
+            Kind::Hotp => format!("counter {}", p.counter),
+            _ => format!("{}s", p.period),
+        }
+    )
+}
+
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["sites", "add_sites", "remove_sites"])))]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["issuer", "account", "sites", "add_sites", "remove_sites"])))]
 pub struct EditArgs {
     /// The entry, by its exact name.
     name: String,
+    /// The service the account is at.
+    #[arg(long)]
+    issuer: Option<String>,
+    /// The account at the service, e.g. an email address.
+    #[arg(long)]
+    account: Option<String>,
     /// Replace the entry's sites with these (repeat for several).
     #[arg(long = "site", value_name = "DOMAIN")]
     sites: Vec<String>,
@@ -523,24 +610,69 @@ pub struct EditArgs {
 }
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<(), Failure> {
-    let edit = SiteEdit {
-        set: (!args.sites.is_empty()).then_some(args.sites),
-        add: args.add_sites,
-        remove: args.remove_sites,
+    let edit = Edit {
+        issuer: args.issuer,
+        account: args.account,
+        sites: SiteEdit {
+            set: (!args.sites.is_empty()).then_some(args.sites),
+            add: args.add_sites,
+            remove: args.remove_sites,
+        },
     };
-    // Every site given is checked before the vault is opened.
-    let given: Vec<String> = [edit.set.as_deref().unwrap_or(&[]), &edit.add, &edit.remove].concat();
-    site::normalize_all(&given)?;
+    // Everything given is checked before the vault is opened.
+    for (field, text) in [
+        (Field::Issuer, &edit.issuer),
+        (Field::Account, &edit.account),
+    ] {
+        if let Some(text) = text {
+            names::typed(field, text).map_err(EntryError::from)?;
+        }
+    }
+    let sites = &edit.sites;
+    let given: Vec<String> = [
+        sites.set.as_deref().unwrap_or(&[]),
+        &sites.add,
+        &sites.remove,
+    ]
+    .concat();
+    warn_mixed_script_sites(&site::normalize_all(&given)?);
     let mut vault = ctx.open_for_update()?;
-    let entry = vault.edit_sites(&args.name, &edit)?;
+    let entry = vault.edit(&args.name, &edit)?;
     let sites = match entry.sites.is_empty() {
         true => "no site".to_string(),
         false => entry.sites.join(", "),
     };
-    let name = entry.name.clone();
+    let mut said = format!("{} is now for {}", Escaped(&entry.name), Escaped(&sites));
+    if edit.issuer.is_some() {
+        said.push_str(&format!(", at {}", Quoted(&entry.issuer)));
+    }
+    if edit.account.is_some() {
+        said.push_str(&format!(", as {}", Quoted(&entry.account)));
+    }
     report_saved(vault.save()?);
-    note!("otp: {} is now for {}", Escaped(&name), Escaped(&sites));
+    note!("otp: {said}");
     Ok(())
+}
+
+/// A warning for a name that mixes scripts, as a look-alike's does.
+fn warn_mixed_script_name(name: &str) {
+    if names::is_mixed_script(name) {
+        warn(&format!(
+            "the name {} mixes scripts (letters of different alphabets that can look alike); check that it is the name you meant",
+            Quoted(name)
+        ));
+    }
+}
+
+/// A warning for each site whose labels mix scripts, as a look-alike's do.
+pub fn warn_mixed_script_sites(sites: &[String]) {
+    for site in sites.iter().filter(|s| site::is_mixed_script(s)) {
+        warn(&format!(
+            "the site {} mixes scripts (letters of different alphabets that look alike, as phishing sites use); it is kept as {}: check that it is the site you meant",
+            Quoted(&site::unicode(site)),
+            Escaped(site)
+        ));
+    }
 }
 
 pub fn remove(ctx: &Context, name: &str) -> Result<(), Failure> {
@@ -552,14 +684,18 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Failure> {
 }
 
 pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Failure> {
+    let new = entries::check_name(new)?;
     let mut vault = ctx.open_for_update()?;
-    vault.rename(old, new)?;
+    let renamed = vault.rename(old, &new)?.name.clone();
     report_saved(vault.save()?);
-    note!("otp: renamed {} to {}", Escaped(old), Escaped(new));
+    note!("otp: renamed {} to {}", Escaped(old), Escaped(&renamed));
+    warn_mixed_script_name(&renamed);
     Ok(())
 }
 
 pub fn backup(ctx: &Context, file: &Path, force: bool) -> Result<(), Failure> {
+    // Where it goes is checked before the passphrase is asked for.
+    otpvault::vault::check_backup_destination(file, force)?;
     let (mut vault, _) = ctx.open()?;
     vault.backup(file, force)?;
     let n = vault.entries().len();
@@ -573,7 +709,7 @@ pub fn backup(ctx: &Context, file: &Path, force: bool) -> Result<(), Failure> {
 
 pub fn passwd(ctx: &Context) -> Result<(), Failure> {
     let mut vault = ctx.open_for_update()?;
-    let new = ctx.sources.new_passphrase(false)?;
+    let new = ctx.new_passphrase(false, vault.kdf())?;
     vault.change_passphrase(&new)?;
     report_saved(vault.save()?);
     note!("otp: changed the passphrase of {}", vault.path().display());

@@ -19,6 +19,7 @@ use otpvault::otp::ParamError;
 use otpvault::qr::QrError;
 use otpvault::recovery::RecoveryKeyError;
 use otpvault::site::SiteError;
+use otpvault::strength::TooWeak;
 use otpvault::uri::{PasteError, UriError};
 use otpvault::vault::store::StoreError;
 use otpvault::vault::{
@@ -42,6 +43,46 @@ pub mod exit {
     pub const EXISTS: u8 = 9;
     pub const CLOCK_OFF: u8 = 10;
     pub const NOT_THE_SITE: u8 = 11;
+
+    /// What each exit status means, for the manual page and the README.
+    pub const MEANINGS: [(u8, &str); 12] = [
+        (0, "success"),
+        (
+            FAILURE,
+            "a failure not listed below (a file that cannot be read or written, no clipboard, no answer from a time server)",
+        ),
+        (
+            USAGE,
+            "a usage error: a flag, a name, a key, a site or a passphrase that cannot be used as given",
+        ),
+        (
+            WRONG_PASSPHRASE,
+            "the passphrase or recovery key does not open the vault",
+        ),
+        (
+            DAMAGED,
+            "the vault (or a file given) is damaged or not a vault",
+        ),
+        (NO_MATCH, "no entry matches"),
+        (AMBIGUOUS, "several entries match: give the exact name"),
+        (
+            BUSY,
+            "another otp is changing the vault and did not finish in time",
+        ),
+        (NO_VAULT, "there is no vault at the path"),
+        (
+            EXISTS,
+            "the name, the account or the file exists already (or a name looks like one that does)",
+        ),
+        (
+            CLOCK_OFF,
+            "otp time: the clock (or OTP_TIME_OFFSET) is off by more than 5 s",
+        ),
+        (
+            NOT_THE_SITE,
+            "code --for-url: the URL is not at the entry's site, so no code was given",
+        ),
+    ];
 }
 
 /// Everything a command can fail with.
@@ -90,6 +131,8 @@ pub enum Failure {
     #[error(transparent)]
     Site(#[from] SiteError),
     #[error(transparent)]
+    Weak(#[from] TooWeak),
+    #[error(transparent)]
     Clipboard(#[from] ClipboardError),
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -128,7 +171,7 @@ impl Failure {
             Failure::RecoveryKey(e) => e.exit(),
             Failure::Agent(e) => e.exit(),
             Failure::Time(e) => e.exit(),
-            Failure::Site(_) => exit::USAGE,
+            Failure::Site(_) | Failure::Weak(_) => exit::USAGE,
             Failure::Clipboard(e) => e.exit(),
             Failure::Config(e) => e.exit(),
             Failure::Input(e) => e.exit(),
@@ -224,6 +267,7 @@ impl Exit for CodeError {
             CodeError::Entry(e) => e.exit(),
             CodeError::Save(e) => e.exit(),
             CodeError::Withheld(_) => exit::NOT_THE_SITE,
+            CodeError::Clock(e) => e.exit(),
         }
     }
 }
@@ -257,8 +301,10 @@ impl Exit for EntryError {
         match self {
             EntryError::NoMatch(_) => exit::NO_MATCH,
             EntryError::Ambiguous { .. } => exit::AMBIGUOUS,
-            EntryError::NameExists(_) | EntryError::SameSecret(_) => exit::EXISTS,
-            EntryError::EmptyName | EntryError::Forbidden(_) | EntryError::Site(_) => exit::USAGE,
+            EntryError::NameExists(_)
+            | EntryError::LookAlike { .. }
+            | EntryError::SameSecret(_) => exit::EXISTS,
+            EntryError::Name(_) | EntryError::Site(_) => exit::USAGE,
             EntryError::Params(e) => e.exit(),
         }
     }
@@ -267,7 +313,10 @@ impl Exit for EntryError {
 impl Exit for KeyError {
     fn exit(&self) -> u8 {
         match self {
-            KeyError::Empty | KeyError::InvalidCharacter { .. } | KeyError::TooShort => exit::USAGE,
+            KeyError::Empty
+            | KeyError::InvalidCharacter { .. }
+            | KeyError::TooShort
+            | KeyError::ImpossibleLength(_) => exit::USAGE,
         }
     }
 }
@@ -371,6 +420,7 @@ impl Exit for RecoveryKeyError {
             | RecoveryKeyError::Length(_)
             | RecoveryKeyError::NotBase32 { .. }
             | RecoveryKeyError::Typo(_)
+            | RecoveryKeyError::Swapped(_)
             | RecoveryKeyError::Garbled => exit::USAGE,
         }
     }
@@ -413,8 +463,9 @@ impl Exit for InputError {
             | InputError::EmptyPassphrase
             | InputError::Mismatch
             | InputError::NoHome
-            | InputError::NothingToMerge => exit::USAGE,
-            InputError::HelperStart { .. } => exit::FAILURE,
+            | InputError::NothingToMerge
+            | InputError::NoSuchCommand(_) => exit::USAGE,
+            InputError::HelperStart { .. } | InputError::WriteFile { .. } => exit::FAILURE,
         }
     }
 }
@@ -436,6 +487,7 @@ impl Exit for ConfigError {
             | ConfigError::Owner(_)
             | ConfigError::Syntax { .. }
             | ConfigError::UnknownKey { .. }
+            | ConfigError::UnsetVariable { .. }
             | ConfigError::BadValue { .. } => exit::USAGE,
         }
     }
@@ -444,8 +496,10 @@ impl Exit for ConfigError {
 impl Exit for TimeError {
     fn exit(&self) -> u8 {
         match self {
-            TimeError::NoAnswer { .. } | TimeError::BadReply { .. } => exit::FAILURE,
-            TimeError::Off(_) => exit::CLOCK_OFF,
+            TimeError::NoAnswer { .. }
+            | TimeError::Unreachable { .. }
+            | TimeError::BadReply { .. } => exit::FAILURE,
+            TimeError::Off { .. } => exit::CLOCK_OFF,
         }
     }
 }

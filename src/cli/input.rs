@@ -68,6 +68,10 @@ pub enum InputError {
     NothingToMerge,
     #[error("could not start {what} ({why}): try again")]
     HelperStart { what: &'static str, why: String },
+    #[error("cannot write into {path}: {source}; check that the folder exists and is yours")]
+    WriteFile { path: PathBuf, source: io::Error },
+    #[error("otp has no command {}: `otp --help` lists them", otpvault::text::Quoted(.0))]
+    NoSuchCommand(String),
 }
 
 fn no_terminal(need: Need) -> String {

@@ -116,6 +116,17 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// The width of the terminal standard output goes to; `None` when it goes
+/// elsewhere (a pipe, a file), where lines are not cut to fit.
+pub fn terminal_columns() -> Option<usize> {
+    let stdout = io::stdout();
+    if !io::IsTerminal::is_terminal(&stdout) {
+        return None;
+    }
+    let size = rustix::termios::tcgetwinsize(&stdout).ok()?;
+    (size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
 /// A warning on stderr, kept apart from the output scripts read.
 pub fn warn(message: &str) {
     note!("otp: warning: {}", Escaped(message));

@@ -8,12 +8,11 @@
 //! opens it again for the update with the key it already has, never with
 //! the passphrase.
 //!
-//! Keys: typing filters (any character but `q`, `n` and `/` starts the
-//! filter; while it is typed, or after `/`, every character goes to it, so
-//! that "netflix" can be typed); arrows select, and hand the keys back to
-//! the list with the filter kept; Enter copies; `n` shows an HOTP entry's
-//! next code; Backspace edits the filter and Esc clears it; `q`, Esc or
-//! Ctrl-C leave.
+//! Keys: every character typed goes to the filter (so that "quay" or
+//! "netflix" can be typed: no letter is a command); arrows select; Enter
+//! copies the selected code (for a counter-based entry, it uses up and
+//! shows its next code, and copies that); Backspace edits the filter; Esc
+//! clears the filter, or leaves when there is none; Ctrl-C leaves.
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal};
@@ -21,8 +20,10 @@ use std::time::Duration;
 
 use clap::Args;
 use otpvault::clipboard::Route;
+use otpvault::clipboard::Schedule;
+use otpvault::clock::When;
 use otpvault::entries;
-use otpvault::text::Escaped;
+use otpvault::text::{self, Escaped};
 use otpvault::vault::Unlock;
 use otpvault::{Code, Entry, Kind, Vault, clock};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -42,20 +43,10 @@ pub struct WatchArgs {
     query: Option<String>,
 }
 
-/// Where typed characters go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Letters are commands (`q`, `n`, `/`) or start the filter.
-    Browse,
-    /// Every character goes to the filter (after `/`, or once typing began).
-    Filter,
-}
-
 /// What the view shows, besides the vault.
 struct View {
     vault: Vault,
     filter: String,
-    mode: Mode,
     table: TableState,
     /// HOTP codes shown in this session, by entry id.
     shown: HashMap<String, Code>,
@@ -69,7 +60,6 @@ enum Action {
     Nothing,
     Leave,
     Copy,
-    NextHotp,
 }
 
 pub fn watch(ctx: &Context, args: WatchArgs) -> Result<(), Failure> {
@@ -80,11 +70,6 @@ pub fn watch(ctx: &Context, args: WatchArgs) -> Result<(), Failure> {
     let filter = args.query.unwrap_or_default();
     let mut view = View {
         vault,
-        mode: if filter.is_empty() {
-            Mode::Browse
-        } else {
-            Mode::Filter
-        },
         filter,
         table: TableState::default().with_selected(Some(0)),
         shown: HashMap::new(),
@@ -124,8 +109,7 @@ fn run(ctx: &Context, terminal: &mut DefaultTerminal, view: &mut View) -> Result
         match view.handle(key) {
             Action::Nothing => {}
             Action::Leave => return Ok(()),
-            Action::Copy => view.copy(ctx, now),
-            Action::NextHotp => view.next_hotp(ctx, now),
+            Action::Copy => view.copy(ctx),
         }
     }
 }
@@ -157,37 +141,21 @@ impl View {
             return Action::Nothing;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match (key.code, self.mode) {
-            (KeyCode::Char('c'), _) if ctrl => return Action::Leave,
-            (KeyCode::Esc, Mode::Browse) | (KeyCode::Char('q'), Mode::Browse) => {
-                return Action::Leave;
-            }
-            (KeyCode::Esc, Mode::Filter) => {
+        match key.code {
+            KeyCode::Char('c') if ctrl => return Action::Leave,
+            KeyCode::Esc if self.filter.is_empty() => return Action::Leave,
+            KeyCode::Esc => {
                 self.filter.clear();
-                self.mode = Mode::Browse;
+                self.table.select(Some(0));
             }
-            (KeyCode::Enter, _) => return Action::Copy,
-            (KeyCode::Char('n'), Mode::Browse) => return Action::NextHotp,
-            (KeyCode::Char('/'), Mode::Browse) => self.mode = Mode::Filter,
-            // Arrows go to the list: the filter stays, letters are
-            // commands again.
-            (KeyCode::Up, _) => {
-                self.table.select_previous();
-                self.mode = Mode::Browse;
-            }
-            (KeyCode::Down, _) => {
-                self.table.select_next();
-                self.mode = Mode::Browse;
-            }
-            (KeyCode::Backspace, _) => {
+            KeyCode::Enter => return Action::Copy,
+            KeyCode::Up => self.table.select_previous(),
+            KeyCode::Down => self.table.select_next(),
+            KeyCode::Backspace => {
                 self.filter.pop();
-                if self.filter.is_empty() {
-                    self.mode = Mode::Browse;
-                }
             }
-            (KeyCode::Char(c), _) if !ctrl => {
+            KeyCode::Char(c) if !ctrl => {
                 self.filter.push(c);
-                self.mode = Mode::Filter;
                 self.table.select(Some(0));
             }
             _ => {}
@@ -195,63 +163,59 @@ impl View {
         Action::Nothing
     }
 
-    /// Enter: the selected code onto the clipboard, as `otp code --copy`.
-    fn copy(&mut self, ctx: &Context, now: u64) {
+    /// Enter: the selected code onto the clipboard, as `otp code --copy`
+    /// does; for a counter-based entry, its next code, used up and saved
+    /// first.
+    fn copy(&mut self, ctx: &Context) {
         let Some(entry) = self.selected() else {
             return;
         };
         let name = Escaped(&entry.name).to_string();
-        let code = match entry.current(now) {
-            Ok(Some(current)) => Some(current.code),
-            Ok(None) => self.shown.get(&entry.id).cloned(),
-            Err(e) => {
-                self.message = Failure::from(e).to_string();
-                return;
-            }
+        let clear_after = ctx.config.clipboard_seconds();
+        // The code is made at the moment it is copied.
+        let schedule = match entry.otp.kind {
+            Kind::Hotp => match self.next_hotp(ctx) {
+                Ok(code) => Schedule::single(&code),
+                Err(message) => {
+                    self.message = message;
+                    return;
+                }
+            },
+            _ => match Schedule::now(entry, clear_after) {
+                Ok(schedule) => schedule,
+                Err(e) => {
+                    self.message = Failure::from(e).to_string();
+                    return;
+                }
+            },
         };
-        let Some(code) = code else {
-            self.message = format!("{name} is counter-based: press n for its next code");
-            return;
-        };
-        let seconds = ctx.config.clipboard_seconds().as_secs();
-        self.message = match clip::copy(&code, ctx.config.clipboard_seconds()) {
+        let seconds = clear_after.as_secs();
+        let copied = match clip::copy(&schedule, clear_after) {
             Ok(Route::System) => format!("copied {name}'s code; cleared in {seconds} s"),
             Ok(Route::Terminal) => format!("copied {name}'s code through the terminal"),
             Err(e) => e.to_string(),
         };
+        self.message = match std::mem::take(&mut self.message) {
+            used if !used.is_empty() => format!("{used}; {copied}"),
+            _ => copied,
+        };
     }
 
-    /// `n`: an HOTP entry's next code, used up and saved first, as
-    /// `otp code NAME` does.
-    fn next_hotp(&mut self, ctx: &Context, now: u64) {
-        let Some(entry) = self.selected() else {
-            return;
-        };
-        if entry.otp.kind != Kind::Hotp {
-            self.message = "n is for counter-based (HOTP) entries: this one's code is shown".into();
-            return;
-        }
-        let name = entry.name.clone();
-        let opened = Vault::open_for_update_with(
+    /// A counter-based entry's next code, used up and saved first, as
+    /// `otp code NAME` does; shown in its row from then on.
+    fn next_hotp(&mut self, ctx: &Context) -> Result<Code, String> {
+        let name = self.selected().map(|e| e.name.clone()).unwrap_or_default();
+        let mut vault = Vault::open_for_update_with(
             ctx.vault_path(),
             Unlock::Key(self.vault.key()),
             ctx.settings,
-        );
-        let mut vault = match opened {
-            Ok(vault) => vault,
-            Err(e) => {
-                self.message = Failure::from(e).to_string();
-                return;
-            }
-        };
-        let shown = match vault.next_code(&name, now) {
-            Ok(shown) => shown,
-            Err(e) => {
-                self.message = Failure::from(e).to_string();
-                return;
-            }
-        };
+        )
+        .map_err(|e| Failure::from(e).to_string())?;
+        let shown = vault
+            .next_code(&name, When::Now)
+            .map_err(|e| Failure::from(e).to_string())?;
         let backup_failed = shown.saved.is_some_and(|saved| saved.backup.is_err());
+        let code = shown.code.clone();
         self.shown.insert(shown.entry.id.clone(), shown.code);
         self.message = format!("used {}'s next code", Escaped(&name));
         if backup_failed {
@@ -260,11 +224,60 @@ impl View {
         }
         // Read again without the writer's lock, which other otp commands
         // need while the view stays open.
-        match Vault::open_with(ctx.vault_path(), Unlock::Key(vault.key()), ctx.settings) {
-            Ok(read) => self.vault = read,
-            Err(e) => self.message = Failure::from(e).to_string(),
-        }
+        self.vault = Vault::open_with(ctx.vault_path(), Unlock::Key(vault.key()), ctx.settings)
+            .map_err(|e| Failure::from(e).to_string())?;
+        Ok(code)
     }
+}
+
+/// The keys, on the bottom line.
+const HELP: &str = "type to filter  ↑↓ select  Enter copy (counter: next code)  Esc clear/quit";
+
+/// The width of the countdown column: a bar of ten and the seconds.
+const TIME_WIDTH: usize = 14;
+
+/// Column widths for `width` terminal columns: the code and countdown as
+/// wide as they need; name, issuer, account and site as wide as their
+/// longest value, the widest narrowed first when they do not fit
+/// ([`text::fit_columns`]).
+fn column_widths(visible: &[&Entry], any_site: bool, width: u16) -> [usize; 6] {
+    let digits = visible
+        .iter()
+        .map(|e| usize::from(e.otp.digits))
+        .max()
+        .unwrap_or(6);
+    // A code, a space and the next code; "Enter: next" for a counter.
+    let code = (2 * digits + 1).max("Enter: next".len());
+    let field = |title: &str, value: fn(&Entry) -> String| {
+        visible
+            .iter()
+            .map(|e| text::width(&Escaped(&value(e)).to_string()))
+            .chain([title.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let mut natural = vec![
+        field("NAME", |e| e.name.clone()),
+        field("ISSUER", |e| e.issuer.clone()),
+        field("ACCOUNT", |e| e.account.clone()),
+    ];
+    let mut mins = vec![8, 6, 7];
+    if any_site {
+        natural.push(field("SITE", |e| e.sites.join(" ")));
+        mins.push(8);
+    }
+    // One column of space between each two of the six columns.
+    let fixed = code + TIME_WIDTH + 5;
+    let available = usize::from(width).saturating_sub(fixed);
+    let mut fitted = text::fit_columns(&natural, &mins, available);
+    // Room left over is shared out, so that the view fills the window.
+    let spare = available.saturating_sub(fitted.iter().sum());
+    let share = spare / fitted.len();
+    for width in &mut fitted {
+        *width += share;
+    }
+    let site = if any_site { fitted[3] } else { 0 };
+    [fitted[0], fitted[1], fitted[2], code, TIME_WIDTH, site]
 }
 
 /// The countdown: a bar that empties over the period, and the seconds.
@@ -292,10 +305,14 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
     let count = visible.len();
     // The sites, where the code may be typed, when any entry names one.
     let any_site = visible.iter().any(|e| !e.sites.is_empty());
+    let widths = column_widths(&visible, any_site, frame.area().width);
     let rows: Vec<Row> = visible
         .iter()
         .map(|entry| {
-            let text = |s: &str| Cell::from(Escaped(s).to_string());
+            // Escaped, and cut with … to the column's width.
+            let text = |s: &str, column: usize| {
+                Cell::from(text::fit(&Escaped(s).to_string(), widths[column]).into_owned())
+            };
             let (code, time) = match entry.current(now) {
                 Ok(Some(current)) => {
                     let urgency = match current.remaining {
@@ -322,42 +339,35 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
                     Line::from(
                         view.shown
                             .get(&entry.id)
-                            .map_or("n: next".to_string(), |c| c.as_str().to_string()),
+                            .map_or("Enter: next".to_string(), |c| c.as_str().to_string()),
                     ),
                     Span::raw(format!("counter {}", entry.otp.counter)),
                 ),
                 Err(_) => (Line::from("(bad entry)"), Span::raw("")),
             };
             Row::new(vec![
-                text(&entry.name),
-                text(&entry.issuer),
-                text(&entry.account),
+                text(&entry.name, 0),
+                text(&entry.issuer, 1),
+                text(&entry.account, 2),
                 Cell::from(code),
                 Cell::from(time),
-                text(&entry.sites.join(" ")),
+                text(&entry.sites.join(" "), 5),
             ])
         })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Fill(2),
-            Constraint::Fill(if any_site { 1 } else { 2 }),
-            Constraint::Fill(if any_site { 2 } else { 3 }),
-            Constraint::Length(14),
-            Constraint::Length(14),
-            Constraint::Fill(if any_site { 3 } else { 0 }),
-        ],
-    )
-    .header(
-        Row::new(["NAME", "ISSUER", "ACCOUNT", "CODE", "TIME LEFT", "SITE"])
-            .style(Style::default().add_modifier(Modifier::BOLD)),
-    )
-    .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    let table = Table::new(rows, widths.map(|w| Constraint::Length(w as u16)))
+        .header(
+            Row::new(["NAME", "ISSUER", "ACCOUNT", "CODE", "TIME LEFT", "SITE"])
+                .style(Style::default().add_modifier(Modifier::BOLD)),
+        )
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
     if count > 0 {
         let selected = view.table.selected().unwrap_or(0).min(count - 1);
         view.table.select(Some(selected));
     }
+    // From the top each time, scrolled only as far as the selected row
+    // needs: a window that was small and grew shows every row again.
+    *view.table.offset_mut() = 0;
     frame.render_widget(
         Paragraph::new(format!(
             "otp watch: {count} of {} accounts",
@@ -366,15 +376,14 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
         title,
     );
     frame.render_stateful_widget(table, body, &mut view.table);
-    let status_line = if view.mode == Mode::Filter || !view.filter.is_empty() {
+    let status_line = if !view.filter.is_empty() {
         format!("filter: {}_  {}", Escaped(&view.filter), view.message)
     } else {
         view.message.clone()
     };
     frame.render_widget(Paragraph::new(status_line), status);
     frame.render_widget(
-        Paragraph::new("type to filter  ↑↓ select  Enter copy  n next HOTP code  q quit")
-            .style(paint(Style::default().fg(Color::DarkGray))),
+        Paragraph::new(HELP).style(paint(Style::default().fg(Color::DarkGray))),
         help,
     );
 }

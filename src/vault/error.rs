@@ -157,6 +157,8 @@ pub enum CodeError {
     /// The code was asked for a URL that is not the entry's site.
     #[error(transparent)]
     Withheld(#[from] crate::site::Withheld),
+    #[error(transparent)]
+    Clock(#[from] crate::clock::ClockError),
 }
 
 impl From<ParamError> for CodeError {

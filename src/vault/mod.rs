@@ -16,15 +16,16 @@ pub mod store;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::clock::When;
 use crate::crypto::kdf::{KdfError, KdfParams};
 use crate::crypto::{self, NONCE_LEN};
-use crate::entries::{Entries, EntryError};
-use crate::entry::Entry;
+use crate::entries::{Edit, Entries, EntryError};
+use crate::entry::{Current, Entry};
 use crate::merge;
 use crate::otp::{Code, Kind};
 use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
-use crate::site::{self, SiteEdit};
+use crate::site;
 pub use error::{
     BackupError, CodeError, CreateError, Damage, OpenError, RekeyError, RestoreError, SaveError,
 };
@@ -65,7 +66,19 @@ pub struct Saved {
 pub struct Shown<'a> {
     pub entry: &'a Entry,
     pub code: Code,
+    /// The time the code is for (Unix seconds), read when it was made.
+    pub time: u64,
+    /// For a time-based code: the seconds it has left and, when few, the
+    /// next one, at that same time.
+    pub current: Option<Current>,
     pub saved: Option<Saved>,
+}
+
+/// A URL a code is asked for, with whether plain HTTP may have it.
+#[derive(Debug, Clone, Copy)]
+pub struct ForUrl<'a> {
+    pub url: &'a str,
+    pub allow_http: bool,
 }
 
 /// How a vault is opened: with its passphrase, or with its key itself, as
@@ -471,6 +484,7 @@ impl Vault {
     /// copy never replaces a good older one. No KDF runs: the check needs
     /// neither the passphrase nor half a second.
     pub fn backup(&mut self, dest: &Path, overwrite: bool) -> Result<(), BackupError> {
+        check_backup_destination(dest, overwrite)?;
         // Through a symbolic link, as the vault's own path is.
         let dest = &store::resolve(dest);
         let backups_dir = backups::dir(&self.path);
@@ -480,9 +494,6 @@ impl Vault {
             || dest.parent().is_some_and(|p| same_file(p, &backups_dir))
         {
             return Err(BackupError::OverVault);
-        }
-        if !overwrite && dest.exists() {
-            return Err(StoreError::Exists(dest.to_path_buf()).into());
         }
         let bytes = self.seal()?;
         let mismatch = || BackupError::Mismatch(dest.to_path_buf());
@@ -529,6 +540,12 @@ impl Vault {
         self.entries.add(entry)
     }
 
+    /// Adds entries all at once, each checked as [`Vault::add`] checks
+    /// one, or none.
+    pub fn add_all(&mut self, entries: Vec<Entry>) -> Result<(), EntryError> {
+        self.entries.add_all(entries)
+    }
+
     /// Removes the entry named exactly `name` and leaves a tombstone.
     pub fn remove(&mut self, name: &str) -> Result<Entry, EntryError> {
         self.entries.remove(name)
@@ -539,42 +556,48 @@ impl Vault {
         self.entries.rename(old, new)
     }
 
-    /// Changes the sites of the entry named exactly `name`.
-    pub fn edit_sites(&mut self, name: &str, edit: &SiteEdit) -> Result<&Entry, EntryError> {
-        self.entries.edit_sites(name, edit)
+    /// Changes the issuer, account or sites of the entry named exactly
+    /// `name`.
+    pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<&Entry, EntryError> {
+        self.entries.edit(name, edit)
     }
 
-    /// The code of the one entry `query` designates, at Unix time `time`.
+    /// The code of the one entry `query` designates, for `when`.
     ///
     /// An HOTP code is used up once shown: its counter is moved on and the
     /// vault saved *before* the code is returned, so that a crash never
     /// lets the same code be shown twice.
-    pub fn next_code(&mut self, query: &str, time: u64) -> Result<Shown<'_>, CodeError> {
-        self.next_code_for(query, time, None)
+    pub fn next_code(&mut self, query: &str, when: When) -> Result<Shown<'_>, CodeError> {
+        self.next_code_for(query, when, None)
     }
 
-    /// [`Vault::next_code`], given only if `url` (with whether plain HTTP
-    /// is allowed) is at one of the entry's sites ([`site::release`]),
-    /// checked before an HOTP code is used up.
+    /// [`Vault::next_code`], given only if `url` is at one of the entry's
+    /// sites ([`site::release`]), checked before an HOTP code is used up.
+    /// The clock is read last, just before the code is made.
     pub fn next_code_for(
         &mut self,
         query: &str,
-        time: u64,
-        url: Option<(&str, bool)>,
+        when: When,
+        url: Option<ForUrl>,
     ) -> Result<Shown<'_>, CodeError> {
-        if let Some((url, allow_http)) = url {
-            site::release(self.entries.find(query)?, url, allow_http)?;
+        let i = self.entries.position(query)?;
+        if let Some(url) = url {
+            site::release(&self.entries.as_slice()[i], url.url, url.allow_http)?;
         }
-        if self.entries.find(query)?.otp.kind != Kind::Hotp {
-            let entry = self.entries.find(query)?;
+        if self.entries.as_slice()[i].otp.kind != Kind::Hotp {
+            let entry = &self.entries.as_slice()[i];
+            let time = when.time()?;
+            let current = entry.current(time)?;
             let code = entry.code(time)?;
             return Ok(Shown {
                 entry,
                 code,
+                time,
+                current,
                 saved: None,
             });
         }
-        let (entry, code) = self.entries.advance_hotp(query)?;
+        let (entry, code) = self.entries.advance_hotp_at(i)?;
         let id = entry.id.clone();
         let saved = self.save()?;
         let entry = self
@@ -584,21 +607,35 @@ impl Vault {
         Ok(Shown {
             entry,
             code,
+            time: when.time()?,
+            current: None,
             saved: Some(saved),
         })
     }
 
-    /// Every entry with its code at `time`. HOTP entries get none: showing
-    /// one would use it up, which only asking for that entry should do.
-    pub fn all_codes(&self, time: u64) -> Result<Vec<(&Entry, Option<Code>)>, CodeError> {
-        self.entries
+    /// Every entry with its code for `when`, and the time they are for.
+    /// HOTP entries get none: showing one would use it up, which only
+    /// asking for that entry should do.
+    pub fn all_codes(&self, when: When) -> Result<AllCodes<'_>, CodeError> {
+        let time = when.time()?;
+        let codes = self
+            .entries
             .iter()
             .map(|entry| match entry.otp.kind {
                 Kind::Hotp => Ok((entry, None)),
                 _ => Ok((entry, Some(entry.code(time)?))),
             })
-            .collect()
+            .collect::<Result<_, CodeError>>()?;
+        Ok(AllCodes { time, codes })
     }
+}
+
+/// Every entry's code, as [`Vault::all_codes`] gives them.
+#[derive(Debug)]
+pub struct AllCodes<'a> {
+    /// The time the codes are for (Unix seconds).
+    pub time: u64,
+    pub codes: Vec<(&'a Entry, Option<Code>)>,
 }
 
 /// The header of the vault at `path`, checked (magic, version, checksum,
@@ -612,6 +649,21 @@ pub fn read_header(path: &Path) -> Result<Header, OpenError> {
             damage,
         })?
         .header)
+}
+
+/// Whether a backup can be written at `dest`: its folder exists, and
+/// without `overwrite` no file is there. Asked before the passphrase, so
+/// that nobody types it for a USB stick that is not mounted.
+pub fn check_backup_destination(dest: &Path, overwrite: bool) -> Result<(), BackupError> {
+    let dest = store::resolve(dest);
+    let dir = store::parent_dir(&dest);
+    if !dir.is_dir() {
+        return Err(StoreError::NoFolder(dir.to_path_buf()).into());
+    }
+    if !overwrite && dest.exists() {
+        return Err(StoreError::Exists(dest.to_path_buf()).into());
+    }
+    Ok(())
 }
 
 /// True if both paths name the same existing file.

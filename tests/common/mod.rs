@@ -122,6 +122,9 @@ impl TestVault {
 /// The `otp` binary with every OTP_ variable of the caller's environment
 /// removed, no config file, no display (a test that copies starts its own
 /// X server), in a new session so that it has no controlling terminal.
+/// Test vaults are throwaway vaults with a tiny KDF cost, so a new
+/// passphrase below the strength floor is accepted (OTP_WEAK_PASSPHRASE);
+/// tests of the floor remove it.
 pub fn otp_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_otp"));
     for (key, _) in std::env::vars_os() {
@@ -130,6 +133,7 @@ pub fn otp_command() -> Command {
         }
     }
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/otpvault-tests")
+        .env("OTP_WEAK_PASSPHRASE", "1")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY");
     // SAFETY: `pre_exec` runs the closure in the forked child before exec,
