@@ -585,3 +585,34 @@ fn oversized_input_is_refused_not_cut() {
     assert!(stderr(&out).contains("over 16384 KiB"), "{}", stderr(&out));
     assert_eq!(v.bytes(), before);
 }
+
+#[test]
+fn backup_checks_where_it_goes_before_asking_for_the_passphrase() {
+    let v = TestVault::new();
+    v.add("Amazon", &key_for("Amazon"));
+    // No passphrase anywhere and no terminal: had it asked first, this
+    // would say "no passphrase".
+    let mut cmd = v.command(&["backup", "/media/otpvault-not-mounted/otp-backup.otpvault"]);
+    cmd.env_remove("OTP_PASSPHRASE");
+    let out = run_with_stdin(cmd, None);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("/media/otpvault-not-mounted"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("no passphrase"), "{}", stderr(&out));
+    let there = v.dir.path().join("there.otpvault");
+    std::fs::write(&there, b"mine").unwrap();
+    let mut cmd = v.command(&["backup", there.to_str().unwrap()]);
+    cmd.env_remove("OTP_PASSPHRASE");
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), EXIT_EXISTS, "{}", stderr(&out));
+}
+
+#[test]
+fn a_setup_key_cut_short_is_refused() {
+    let v = TestVault::new();
+    let amazon = "N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA";
+    let out = v.run(&["add", "Amazon"], Some(&amazon[..51]));
+    assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cut short"), "{}", stderr(&out));
+    assert!(v.names().is_empty());
+    v.add("Amazon", amazon);
+}

@@ -410,3 +410,127 @@ fn the_environment_s_passphrase_comes_before_the_config_file_s_command() {
         stderr(&out)
     );
 }
+
+/// `text` as `man -l` renders it, 80 columns wide; None without man.
+fn rendered(page: &[u8]) -> Option<String> {
+    if !have_tool("man") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("page.1");
+    std::fs::write(&file, page).unwrap();
+    let out = Command::new("man")
+        .arg("-l")
+        .arg(&file)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    Some(stdout(&out))
+}
+
+#[test]
+fn every_page_the_manual_names_exists_with_exit_codes_environment_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_with_stdin(
+        {
+            let mut cmd = otp_command();
+            cmd.args(["man", "--output-dir", dir.path().to_str().unwrap()]);
+            cmd
+        },
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let main = std::fs::read(dir.path().join("otp.1")).unwrap();
+    let Some(text) = rendered(&main) else {
+        return;
+    };
+    for section in ["EXIT STATUS", "ENVIRONMENT", "FILES", "SEE ALSO"] {
+        assert!(text.contains(section), "{section}:\n{text}");
+    }
+    for variable in ["OTP_VAULT", "OTP_WEAK_PASSPHRASE", "NO_COLOR"] {
+        assert!(text.contains(variable), "{variable}");
+    }
+    let exits = &text[text.find("EXIT STATUS").unwrap()..text.find("ENVIRONMENT").unwrap()];
+    for code in 0..=11 {
+        assert!(
+            exits
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(&code.to_string())),
+            "exit status {code}:\n{exits}"
+        );
+    }
+    // Every otp-COMMAND(1) the pages name is a page that was written, and
+    // none for the hidden helpers.
+    let mut named = std::collections::BTreeSet::new();
+    let raw = String::from_utf8_lossy(&main).replace("\\-", "-").replace("\\fB", "").replace("\\fR", "");
+    for word in raw.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '(')) {
+        if let Some(page) = word.strip_suffix("(1").filter(|w| w.starts_with("otp-")) {
+            named.insert(page.to_string());
+        }
+    }
+    assert!(named.contains("otp-code") && named.contains("otp-watch"), "{named:?}");
+    for page in &named {
+        assert!(dir.path().join(format!("{page}.1")).exists(), "{page}.1");
+    }
+    for hidden in ["otp-agent.1", "otp-clipboard-hold.1"] {
+        assert!(!dir.path().join(hidden).exists(), "{hidden}");
+    }
+    // One page alone, as `otp man code` prints it.
+    let page = help(&["man", "code"]);
+    let text = rendered(page.as_bytes()).unwrap();
+    assert!(text.contains("--for-url"), "{text}");
+}
+
+#[test]
+fn completions_offer_no_hidden_helper_and_complete_import_formats() {
+    let script = help(&["completions", "bash"]);
+    for hidden in ["clipboard-hold", "merge-driver-x"] {
+        assert!(!script.contains(hidden), "{hidden} is offered");
+    }
+    assert!(!script.split_whitespace().any(|w| w == "agent"), "agent is offered");
+    for format in ["aegis", "2fas", "stratum", "keepass"] {
+        assert!(script.contains(format), "--format {format}");
+    }
+    // Still everything else.
+    assert!(script.contains("unlock") && script.contains("watch"));
+}
+
+#[test]
+fn a_config_vault_path_expands_variables_and_is_relative_to_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    for (line, want) in [
+        ("vault = \"$HOME/v.otpvault\"", home.path().join("v.otpvault")),
+        ("vault = \"${HOME}/w.otpvault\"", home.path().join("w.otpvault")),
+    ] {
+        let dir = config(&format!("{line}\n"));
+        let mut cmd = otp_command();
+        cmd.env("XDG_CONFIG_HOME", dir.path())
+            .env("HOME", home.path())
+            .env("OTP_NEW_PASSPHRASE", PASSPHRASE)
+            .current_dir(work.path())
+            .args(TINY_INIT);
+        let out = run_with_stdin(cmd, None);
+        assert!(out.status.success(), "{line}: {}", stderr(&out));
+        assert!(want.exists(), "{line}: no {}", want.display());
+        assert!(stderr(&out).contains(want.to_str().unwrap()), "{}", stderr(&out));
+        assert!(std::fs::read_dir(work.path()).unwrap().next().is_none(), "nothing in the current folder");
+    }
+    let dir = config("vault = \"rel/x.otpvault\"\n");
+    let mut cmd = otp_command();
+    cmd.env("XDG_CONFIG_HOME", dir.path())
+        .env("OTP_NEW_PASSPHRASE", PASSPHRASE)
+        .current_dir(work.path())
+        .args(TINY_INIT);
+    let out = run_with_stdin(cmd, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("otpvault/rel/x.otpvault").exists());
+    let dir = config("vault = \"$OTPVAULT_NOT_SET_ANYWHERE/v\"\n");
+    let mut cmd = otp_command();
+    cmd.env("XDG_CONFIG_HOME", dir.path()).args(["list"]);
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), EXIT_USAGE);
+    assert!(stderr(&out).contains("OTPVAULT_NOT_SET_ANYWHERE"), "{}", stderr(&out));
+}

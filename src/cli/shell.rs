@@ -219,7 +219,8 @@ fn main_page(command: &clap::Command) -> Result<Vec<u8>, Failure> {
             escape_roff(meaning)
         ));
     }
-    roff.push_str(".SH \"SEE ALSO\"\n");
+    // No hyphenation: a page's name is typed as it is shown.
+    roff.push_str(".SH \"SEE ALSO\"\n.nh\n");
     let pages: Vec<String> = command
         .get_subcommands()
         .filter(|s| !s.is_hide_set())
