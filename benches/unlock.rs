@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use otpvault::crypto::{self, kdf::KdfParams};
 use otpvault::otp::{Algorithm, totp};
 use otpvault::vault::Settings;
+use otpvault::vault::{Access, Unlock};
 use otpvault::{Entry, Params, Passphrase, Secret, Vault};
 
 const RUNS: usize = 11;
@@ -302,7 +303,13 @@ fn main() {
     let decrypt = time(RUNS, || {
         crypto::open(&key, &nonce, parsed.header_bytes, &sealed).unwrap();
     });
-    let vault = Vault::open(&big, &pass, Settings::default()).unwrap();
+    let vault = Vault::open(
+        &big,
+        Unlock::Passphrase(&pass),
+        Access::Read,
+        Settings::default(),
+    )
+    .unwrap();
     let json = serde_json::to_vec(vault.entries()).unwrap();
     let parse = time(RUNS, || {
         otpvault::Entries::from_json(&json).unwrap();

@@ -16,6 +16,7 @@
 //! The protocol is one request line (`KEY`, `STATUS`, `LOCK`) and one JSON
 //! answer line.
 
+use crate::error::{ErrorKind, Kinded};
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
@@ -468,6 +469,18 @@ enum Request {
     Key,
     Status,
     Lock,
+}
+
+impl Kinded for AgentError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            AgentError::FolderOwner { .. }
+            | AgentError::FolderMode { .. }
+            | AgentError::NotAFolder(_)
+            | AgentError::Io { .. }
+            | AgentError::Protocol => ErrorKind::Environment,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! 1970. Change stamps are signed ([`timestamp`]): before 1970 they are
 //! negative, which orders them correctly and is what the spec says.
 
+use crate::error::{ErrorKind, Kinded};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -134,6 +135,14 @@ pub fn human(seconds: u64) -> String {
         (0, _) => format!("{m} min {s} s"),
         _ if m == 0 => format!("{h} h"),
         _ => format!("{h} h {m} min"),
+    }
+}
+
+impl Kinded for ClockError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ClockError::BeforeEpoch => ErrorKind::ClockOff,
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! file can name a command that is run for the passphrase, so one that
 //! another user could write is refused, as ssh refuses such a config.
 
+use crate::error::{ErrorKind, Kinded};
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,8 @@ const MAX_LEN: u64 = 64 * 1024;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
+    #[error("cannot find your home directory: give the vault's path with --vault or OTP_VAULT")]
+    NoHome,
     #[error("cannot read the config file {path}: {source}")]
     Read {
         path: PathBuf,
@@ -109,6 +112,14 @@ pub enum ConfigError {
         key: String,
         expected: &'static str,
     },
+}
+
+/// The vault when none is named: `$XDG_DATA_HOME/otpvault/vault.otpvault`
+/// on Linux, the platform's data folder elsewhere.
+pub fn default_vault() -> Result<PathBuf, ConfigError> {
+    directories::ProjectDirs::from("", "", "otpvault")
+        .map(|dirs| dirs.data_dir().join("vault.otpvault"))
+        .ok_or(ConfigError::NoHome)
 }
 
 /// Where the config file is looked for, if the user has a home.
@@ -359,6 +370,22 @@ fn line_of_key(text: &str, key: &str) -> usize {
                 || is_table.is_some_and(|rest| rest.trim_start().starts_with(']'))
         })
         .map_or(1, |i| i + 1)
+}
+
+impl Kinded for ConfigError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ConfigError::Read { .. } => ErrorKind::Environment,
+            ConfigError::NoHome => ErrorKind::Usage,
+            ConfigError::TooLarge(_)
+            | ConfigError::Writable(_)
+            | ConfigError::Owner(_)
+            | ConfigError::Syntax { .. }
+            | ConfigError::UnknownKey { .. }
+            | ConfigError::UnsetVariable { .. }
+            | ConfigError::BadValue { .. } => ErrorKind::Usage,
+        }
+    }
 }
 
 #[cfg(test)]

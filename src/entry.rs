@@ -2,6 +2,7 @@
 //! or another app's export describes it ([`Account`]), with the rules that
 //! turn the second into the first.
 
+use crate::error::{ErrorKind, Kinded};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -377,6 +378,20 @@ impl Account {
 /// 128 random bits as hex: unique without coordination between devices.
 fn new_id() -> String {
     data_encoding::HEXLOWER.encode(&crate::crypto::random_array::<16>())
+}
+
+impl Kinded for EntryError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            EntryError::NoMatch(_) => ErrorKind::NoMatch,
+            EntryError::Ambiguous { .. } => ErrorKind::Ambiguous,
+            EntryError::NameExists(_)
+            | EntryError::LookAlike { .. }
+            | EntryError::SameSecret(_) => ErrorKind::Exists,
+            EntryError::Name(_) | EntryError::Site(_) => ErrorKind::Usage,
+            EntryError::Params(e) => e.kind(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,56 +1,65 @@
 //! Writing the vault's accounts for another authenticator or a phone:
-//! which entries a format can carry, and the texts or file that carry them.
+//! which entries a format can carry, and the texts or file that carry them
+//! (each format's [`Writer`](crate::formats::registry::Writer) says how).
 //! Where the result goes (a terminal, a QR code, a file) is the caller's.
 
+use crate::error::{ErrorKind, Kinded};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
 use crate::entries::Entries;
 use crate::entry::Entry;
-use crate::formats::{FormatError, aegis, google};
-use crate::qr::{self, QrError};
+use crate::formats::FormatError;
+use crate::formats::registry::{self, Format, Output};
+use crate::qr::QrError;
 use crate::secret::Passphrase;
-use crate::uri;
-
-/// The formats `otp export` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// otpauth:// URIs, one a line.
-    Uri,
-    /// Google Authenticator transfer codes (otpauth-migration://).
-    Google,
-    /// An encrypted Aegis vault file.
-    Aegis,
-}
 
 /// Why nothing was exported.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ExportError {
     #[error("there is nothing to export")]
     Nothing,
+    #[error(
+        "otp does not write the {0} format: export as uri, google or aegis (`otp export --help`)"
+    )]
+    NotWritten(&'static str),
     #[error(transparent)]
     Format(#[from] FormatError),
     #[error(transparent)]
     Qr(#[from] QrError),
 }
 
+/// The format `otp export --format NAME` writes.
+pub fn format(name: &str) -> Option<&'static Format> {
+    registry::writers().find(|f| f.is_named(name))
+}
+
 /// The entries a format can carry, and those it cannot with the reason.
 pub struct Selection<'a> {
+    pub format: &'static Format,
     pub entries: Vec<&'a Entry>,
     pub left_out: Vec<(&'a Entry, &'static str)>,
 }
 
 /// Picks what `format` can carry out of `entries`; refuses an export that
 /// would carry nothing.
-pub fn select(entries: &Entries, format: Format) -> Result<Selection<'_>, ExportError> {
+pub fn select<'a>(
+    entries: &'a Entries,
+    format: &'static Format,
+) -> Result<Selection<'a>, ExportError> {
+    let writer = format
+        .writer
+        .as_ref()
+        .ok_or(ExportError::NotWritten(format.app))?;
     let mut selection = Selection {
+        format,
         entries: Vec::new(),
         left_out: Vec::new(),
     };
     for entry in entries.iter() {
-        match (format, google::unsupported(entry)) {
-            (Format::Google, Some(why)) => selection.left_out.push((entry, why)),
-            _ => selection.entries.push(entry),
+        match (writer.unsupported)(entry) {
+            Some(why) => selection.left_out.push((entry, why)),
+            None => selection.entries.push(entry),
         }
     }
     if selection.entries.is_empty() {
@@ -59,21 +68,53 @@ pub fn select(entries: &Entries, format: Format) -> Result<Selection<'_>, Export
     Ok(selection)
 }
 
-/// The texts of a text format: one URI an entry, or Google transfer URIs
-/// each as long as a QR code drawn in an 80-column terminal can hold. `None`
-/// for a file format.
-pub fn texts(selection: &Selection, format: Format) -> Option<Vec<Zeroizing<String>>> {
-    match format {
-        Format::Uri => Some(selection.entries.iter().map(|e| uri::format(e)).collect()),
-        Format::Google => Some(google::format(&selection.entries, qr::fits_terminal)),
-        Format::Aegis => None,
+impl Selection<'_> {
+    /// True if the format is a file sealed with a password (Aegis); else
+    /// it is texts ([`Selection::texts`]).
+    pub fn is_encrypted_file(&self) -> bool {
+        matches!(
+            self.format.writer.as_ref().map(|w| &w.output),
+            Some(Output::EncryptedFile(_))
+        )
+    }
+
+    /// The texts of a text format: one URI an entry, or Google transfer
+    /// URIs each as long as a QR code drawn in an 80-column terminal can
+    /// hold. `None` for a file format.
+    pub fn texts(&self) -> Option<Vec<Zeroizing<String>>> {
+        match &self.format.writer.as_ref()?.output {
+            Output::Texts(write) => Some(write(&self.entries, &fits_terminal)),
+            Output::EncryptedFile(_) => None,
+        }
+    }
+
+    /// The file of a file format, sealed with `password`.
+    pub fn encrypted_file(&self, password: &Passphrase) -> Result<Zeroizing<Vec<u8>>, ExportError> {
+        match &self.format.writer.as_ref().map(|w| &w.output) {
+            Some(Output::EncryptedFile(write)) => Ok(write(&self.entries, password)?),
+            _ => Err(ExportError::NotWritten(self.format.app)),
+        }
     }
 }
 
-/// An encrypted Aegis vault that opens with `password`.
-pub fn aegis_file(
-    selection: &Selection,
-    password: &Passphrase,
-) -> Result<Zeroizing<Vec<u8>>, ExportError> {
-    Ok(aegis::format(&selection.entries, password)?)
+/// Whether a text fits one QR code on an 80-column terminal; without QR
+/// drawing built, any text does (it is printed, not drawn).
+fn fits_terminal(text: &str) -> bool {
+    #[cfg(feature = "qr")]
+    return crate::qr::fits_terminal(text);
+    #[cfg(not(feature = "qr"))]
+    return {
+        let _ = text;
+        true
+    };
+}
+
+impl Kinded for ExportError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ExportError::Nothing | ExportError::NotWritten(_) => ErrorKind::Usage,
+            ExportError::Format(e) => e.kind(),
+            ExportError::Qr(e) => e.kind(),
+        }
+    }
 }

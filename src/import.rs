@@ -1,135 +1,74 @@
 //! Reading other apps' exports into the vault: which format a file is, the
 //! accounts in it, and merging them without duplicates.
 //!
-//! The format is decided from the content, in an order that keeps formats
-//! apart: binary containers by their first bytes (a zip with
-//! `Accounts.txt`, a Java serialization stream, Stratum's headers, SQLite
-//! by its tables), then JSON and XML documents by their keys, CSV by its
-//! header, and text as lines of URIs. Only andOTP's old encrypted format
-//! has nothing to be known by: it must be named (`--format andotp`).
+//! The format is decided from the content: every reader of every format
+//! in [`formats::registry`] looks, in the order of their shapes (an image,
+//! binary containers by their first bytes, SQLite by its tables, then
+//! JSON and XML documents by their keys, CSV by its header, and text as
+//! lines of URIs), and the first that knows the file reads it. Only
+//! andOTP's old encrypted format has nothing to be known by: it must be
+//! named (`--format andotp`).
 //!
 //! Everything is read and checked before the vault changes, so an import
 //! adds all of a file's new accounts or none.
 
+use crate::error::{ErrorKind, Kinded};
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use thiserror::Error;
-use zeroize::Zeroizing;
-
-use std::collections::HashMap;
 
 use crate::entries::{Clash, EntryError, Index};
 use crate::entry::Account;
-use crate::formats::prefs::Prefs;
-use crate::formats::sqlite::Database;
-use crate::formats::{
-    FormatError, Json, aegis, andotp, authplus, authy, battlenet, bitwarden, duo, extract, freeotp,
-    freeotp2, google, keepass, phone_db, proton, steam, stratum, totpauth, twofas,
-};
+use crate::formats::FormatError;
+use crate::formats::registry::{self, Asked, Document, Format, Found, Reader};
 use crate::names::{self, Field};
-use crate::qr::{self, QrError};
+use crate::qr::QrError;
 use crate::secret::Passphrase;
-use crate::uri::{self, UriError};
 use crate::vault::Vault;
 
-/// The formats `otp import` reads.
+/// The format `--format` asks for: recognised from the content, or named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Decide from the content.
+pub enum Wanted {
     Auto,
-    /// `otpauth://` URIs, one a line (Aegis, ente Auth and others export these).
-    Uri,
-    /// Google Authenticator: `otpauth-migration://` lines, its QR
-    /// screenshots, or its database.
-    Google,
-    /// An Aegis vault export, plain or encrypted.
-    Aegis,
-    /// A 2FAS backup, plain or encrypted.
-    TwoFas,
-    /// A Proton Authenticator export, plain or encrypted.
-    Proton,
-    AndOtp,
-    Authy,
-    AuthenticatorPlus,
-    BattleNet,
-    Bitwarden,
-    Duo,
-    Steam,
-    /// FreeOTP's token store or FreeOTP 2's backup.
-    FreeOtp,
-    /// FreeOTP+'s JSON export or token store.
-    FreeOtpPlus,
-    /// Stratum, formerly Authenticator Pro.
-    Stratum,
-    TotpAuthenticator,
-    Microsoft,
-    KeePass,
-    ExtractOtpSecrets,
+    Named(&'static Format),
 }
 
-/// Every format by its `--format` name (and aliases), with the app.
-const NAMES: [(&str, Format, &str); 21] = [
-    ("auto", Format::Auto, "known"),
-    ("uri", Format::Uri, "otpauth URI"),
-    ("google", Format::Google, "Google Authenticator"),
-    ("aegis", Format::Aegis, "Aegis"),
-    ("2fas", Format::TwoFas, "2FAS"),
-    ("proton", Format::Proton, "Proton Authenticator"),
-    ("andotp", Format::AndOtp, "andOTP"),
-    ("authy", Format::Authy, "Authy"),
-    (
-        "authenticator-plus",
-        Format::AuthenticatorPlus,
-        "Authenticator Plus",
-    ),
-    ("battle-net", Format::BattleNet, "Battle.net Authenticator"),
-    ("bitwarden", Format::Bitwarden, "Bitwarden"),
-    ("duo", Format::Duo, "Duo Mobile"),
-    ("steam", Format::Steam, "Steam"),
-    ("freeotp", Format::FreeOtp, "FreeOTP"),
-    ("freeotp-plus", Format::FreeOtpPlus, "FreeOTP+"),
-    ("stratum", Format::Stratum, "Stratum (Authenticator Pro)"),
-    (
-        "authenticator-pro",
-        Format::Stratum,
-        "Stratum (Authenticator Pro)",
-    ),
-    (
-        "totp-authenticator",
-        Format::TotpAuthenticator,
-        "TOTP Authenticator",
-    ),
-    ("microsoft", Format::Microsoft, "Microsoft Authenticator"),
-    ("keepass", Format::KeePass, "KeePass CSV"),
-    (
-        "extract-otp-secrets",
-        Format::ExtractOtpSecrets,
-        "extract_otp_secrets",
-    ),
-];
+impl Wanted {
+    fn asked(self) -> Asked {
+        match self {
+            Wanted::Auto => Asked::Auto,
+            Wanted::Named(_) => Asked::Named,
+        }
+    }
 
-/// The `--format` names, for help and errors.
-pub fn format_names() -> Vec<&'static str> {
-    NAMES.iter().map(|(name, _, _)| *name).collect()
-}
-
-impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
-        let wanted = s.to_ascii_lowercase().replace('_', "-");
-        NAMES
-            .iter()
-            .find(|(name, _, _)| *name == wanted)
-            .map(|(_, format, _)| *format)
-            .ok_or_else(|| format!("unknown format: use one of {}", format_names().join(", ")))
+    /// True if a reader of `format` may read the file.
+    fn allows(self, format: &Format) -> bool {
+        match self {
+            Wanted::Auto => true,
+            Wanted::Named(named) => named == format,
+        }
     }
 }
 
-fn format_name(format: Format) -> &'static str {
-    NAMES
-        .iter()
-        .find(|(_, f, _)| *f == format)
-        .map_or("known", |(_, _, app)| *app)
+impl FromStr for Wanted {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Wanted, String> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Wanted::Auto);
+        }
+        registry::named(s).map(Wanted::Named).ok_or_else(|| {
+            format!(
+                "unknown format: use auto or one of {}",
+                registry::names().join(", ")
+            )
+        })
+    }
+}
+
+/// The names `--format` takes: `auto`, then every format's.
+pub fn format_names() -> Vec<&'static str> {
+    std::iter::once("auto").chain(registry::names()).collect()
 }
 
 /// Why a file could not be imported. Nothing was changed.
@@ -141,12 +80,6 @@ pub enum ImportError {
         "no accounts found: the file is not an export otpvault recognises; if it is one of the formats `otp import --help` lists, name it with --format (an old andOTP backup can only be named)"
     )]
     NotAnExport,
-    #[error("line {line}: {source}")]
-    Uri { line: usize, source: UriError },
-    #[error("line {line}: {source}")]
-    Migration { line: usize, source: FormatError },
-    #[error("line {line} is not an otpauth:// or otpauth-migration:// URI")]
-    NotAUri { line: usize },
     #[error("the file is not in the {0} format: check the file, or use --format auto")]
     WrongFormat(&'static str),
     #[error(transparent)]
@@ -159,265 +92,112 @@ pub enum ImportError {
 
 /// What a first look at an export found: its accounts, or a file that
 /// needs its password before it can give them.
-pub enum Opened {
+pub enum Opened<'a> {
     Accounts(Vec<Account>),
-    Encrypted(Encrypted),
+    Encrypted(Box<Encrypted<'a>>),
 }
 
 /// An encrypted export, parsed once and waiting for its password.
-pub struct Encrypted {
-    format: Format,
-    document: Document,
+pub struct Encrypted<'a> {
+    format: &'static Format,
+    reader: &'static Reader,
+    document: Document<'a>,
 }
 
-/// An export as far as it could be read without its password.
-enum Document {
-    Json(Json),
-    Prefs(Prefs),
-    Text(Zeroizing<String>),
-    Bytes(Zeroizing<Vec<u8>>),
-}
-
-impl Encrypted {
+impl Encrypted<'_> {
     /// The app that wrote it, for the password prompt.
     pub fn app(&self) -> &'static str {
-        format_name(self.format)
+        self.format.app
     }
 
     /// The accounts, once `password` opens the file.
     pub fn decrypt(self, password: &Passphrase) -> Result<Vec<Account>, ImportError> {
-        let accounts = match (self.format, &self.document) {
-            (Format::Aegis, Document::Json(json)) => aegis::decrypt(json, password)?,
-            (Format::TwoFas, Document::Json(json)) => twofas::decrypt(json, password)?,
-            (Format::Proton, Document::Json(json)) => proton::decrypt(json, password)?,
-            (Format::Authy, Document::Prefs(prefs)) => authy::decrypt(prefs, password)?,
-            (Format::TotpAuthenticator, Document::Text(text)) => totpauth::decrypt(text, password)?,
-            (Format::AndOtp, Document::Bytes(bytes)) => andotp::decrypt(bytes, password)?,
-            (Format::AuthenticatorPlus, Document::Bytes(bytes)) => {
-                authplus::decrypt(bytes, password)?
-            }
-            (Format::FreeOtp, Document::Bytes(bytes)) => freeotp2::decrypt(bytes, password)?,
-            (Format::Stratum, Document::Bytes(bytes)) => stratum::decrypt(bytes, password)?,
-            _ => return Err(ImportError::NotAnExport),
-        };
-        nonempty(accounts)
+        let decrypt = self.reader.decrypt.ok_or(ImportError::NotAnExport)?;
+        nonempty(decrypt(&self.document, password)?)
     }
 }
 
-/// `found` if the caller asked for it or for any format (`Auto`); FreeOTP
-/// and FreeOTP+ share their token store, so either name reads it.
-fn wanted(requested: Format, found: Format) -> Result<Format, ImportError> {
-    let shared = matches!(
-        (requested, found),
-        (Format::FreeOtpPlus, Format::FreeOtp) | (Format::FreeOtp, Format::FreeOtpPlus)
-    );
-    if requested == Format::Auto || requested == found || shared {
-        Ok(found)
-    } else {
-        Err(ImportError::WrongFormat(format_name(requested)))
-    }
-}
-
-fn encrypted(format: Format, document: Document) -> Result<Opened, ImportError> {
-    Ok(Opened::Encrypted(Encrypted { format, document }))
-}
-
-/// Reads an export file: the format is decided from one parse of the
-/// bytes (or named by `format`), and the accounts come from that parse.
+/// Reads an export file: its format is recognised from one parse of the
+/// bytes (or named by `wanted`), and its accounts come from that parse.
 /// Nothing is asked for: an encrypted file comes back as
 /// [`Opened::Encrypted`], for the caller to get its password.
-pub fn open(bytes: &[u8], format: Format) -> Result<Opened, ImportError> {
-    // Windows editors and some exporters start text with a byte-order mark.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+pub fn open(bytes: &[u8], wanted: Wanted) -> Result<Opened<'_>, ImportError> {
+    let document = document(bytes)?;
+    let asked = wanted.asked();
+    for (format, reader) in registry::readers() {
+        if !wanted.allows(format) {
+            continue;
+        }
+        match (reader.detect)(&document, asked) {
+            Found::No => {}
+            Found::Plain => {
+                return nonempty((reader.read)(&document, asked)?).map(Opened::Accounts);
+            }
+            Found::Encrypted if !crate::crypto::foreign::BUILT => {
+                return Err(FormatError::Feature("encrypted-files").into());
+            }
+            Found::Encrypted => {
+                if let Some(password) = reader.default_password {
+                    let decrypt = reader.decrypt.ok_or(ImportError::NotAnExport)?;
+                    let password = Passphrase::from(password.to_string());
+                    if let Ok(accounts) = decrypt(&document, &password) {
+                        return nonempty(accounts).map(Opened::Accounts);
+                    }
+                }
+                return Ok(Opened::Encrypted(Box::new(Encrypted {
+                    format,
+                    reader,
+                    document,
+                })));
+            }
+        }
+    }
+    if let Some(feature) = left_out(&document) {
+        return Err(FormatError::Feature(feature).into());
+    }
+    Err(match wanted {
+        Wanted::Named(format) => ImportError::WrongFormat(format.app),
+        Wanted::Auto => ImportError::NotAnExport,
+    })
+}
+
+/// The feature this build leaves out that would read a file of this
+/// shape: a SQLite database or a preferences file (phone-db), a zip
+/// (archives).
+fn left_out(document: &Document) -> Option<&'static str> {
+    let bytes = document.bytes();
+    let phone = bytes.starts_with(b"SQLite format 3\0")
+        || document.text().is_some_and(|t| {
+            t.trim_start().starts_with("<?xml") || t.trim_start().starts_with("<map")
+        });
+    if phone && !cfg!(feature = "phone-db") {
+        return Some("phone-db");
+    }
+    if bytes.starts_with(b"PK\x03\x04") && !cfg!(feature = "archives") {
+        return Some("archives");
+    }
+    None
+}
+
+/// The document of `bytes`: an image's QR codes are read first (so that
+/// an image without one says so), and an empty file is refused.
+fn document(bytes: &[u8]) -> Result<Document<'_>, ImportError> {
+    let document = Document::new(bytes);
+    if document.bytes().iter().all(u8::is_ascii_whitespace) {
         return Err(ImportError::Empty);
     }
-    if qr::is_image(bytes) {
-        if !matches!(format, Format::Auto | Format::Google | Format::Uri) {
-            return Err(ImportError::WrongFormat(format_name(format)));
-        }
-        let texts = qr::decode(bytes)?;
-        let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
-        return read_lines(&texts, format).map(Opened::Accounts);
+    if crate::qr::is_image(bytes) {
+        return Ok(Document::of_image(bytes, crate::qr::decode(bytes)?));
     }
-    let copy = || Document::Bytes(Zeroizing::new(bytes.to_vec()));
-    if authplus::detect(bytes) {
-        return encrypted(wanted(format, Format::AuthenticatorPlus)?, copy());
-    }
-    if freeotp2::detect(bytes) {
-        return encrypted(wanted(format, Format::FreeOtp)?, copy());
-    }
-    if stratum::detect_encrypted(bytes) {
-        return encrypted(wanted(format, Format::Stratum)?, copy());
-    }
-    if let Some(db) = Database::load(bytes) {
-        return open_database(&db, format).map(Opened::Accounts);
-    }
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        // Binary and nothing above: andOTP's encrypted backup, recognised
-        // by its header, or its old format when named.
-        return match format {
-            Format::AndOtp => encrypted(Format::AndOtp, copy()),
-            Format::Auto if andotp::looks_encrypted(bytes) => encrypted(Format::AndOtp, copy()),
-            Format::Auto => Err(ImportError::NotAnExport),
-            other => Err(ImportError::WrongFormat(format_name(other))),
-        };
-    };
-    match text.trim_start().chars().next() {
-        Some('{' | '[') => {
-            let json = Json::parse(bytes).ok_or(ImportError::NotAnExport)?;
-            open_json(json, format)
-        }
-        Some('<') => {
-            let prefs = Prefs::parse(text).ok_or(ImportError::NotAnExport)?;
-            open_prefs(prefs, format)
-        }
-        _ => open_text(text, format),
-    }
-}
-
-fn open_database(db: &Database, format: Format) -> Result<Vec<Account>, ImportError> {
-    let accounts = if stratum::detect_database(db) {
-        wanted(format, Format::Stratum)?;
-        stratum::parse_database(db)?
-    } else if phone_db::detect_microsoft(db) {
-        wanted(format, Format::Microsoft)?;
-        phone_db::parse_microsoft(db)?
-    } else if phone_db::detect_google(db) {
-        wanted(format, Format::Google)?;
-        phone_db::parse_google(db)?
-    } else {
-        return Err(ImportError::NotAnExport);
-    };
-    nonempty(accounts)
-}
-
-/// Whether a JSON document is a format's.
-type Detector = fn(&serde_json::Value) -> bool;
-
-fn open_json(json: Json, format: Format) -> Result<Opened, ImportError> {
-    let value = json.value();
-    let detectors: [(Format, Detector); 10] = [
-        (Format::Aegis, aegis::detect),
-        (Format::TwoFas, twofas::detect),
-        (Format::Proton, proton::detect),
-        (Format::Stratum, stratum::detect),
-        (Format::Bitwarden, bitwarden::detect),
-        (Format::Steam, steam::detect),
-        (Format::FreeOtpPlus, freeotp::detect_plus),
-        (Format::Duo, duo::detect),
-        (Format::AndOtp, andotp::detect),
-        (Format::ExtractOtpSecrets, extract::detect),
-    ];
-    let found = detectors
-        .iter()
-        .find(|(_, detect)| detect(value))
-        .map(|(f, _)| *f)
-        .ok_or(match format {
-            Format::Auto => ImportError::NotAnExport,
-            other => ImportError::WrongFormat(format_name(other)),
-        })?;
-    let found = wanted(format, found)?;
-    let is_encrypted = match found {
-        Format::Aegis => aegis::is_encrypted(value),
-        Format::TwoFas => twofas::is_encrypted(value),
-        Format::Proton => proton::is_encrypted(value),
-        _ => false,
-    };
-    if is_encrypted {
-        return encrypted(found, Document::Json(json));
-    }
-    let accounts = match found {
-        Format::Aegis => aegis::parse(&json)?,
-        Format::TwoFas => twofas::parse(&json)?,
-        Format::Proton => proton::parse(&json)?,
-        Format::Stratum => stratum::parse(&json)?,
-        Format::Bitwarden => bitwarden::parse(&json)?,
-        Format::Steam => steam::parse(&json)?,
-        Format::FreeOtpPlus => freeotp::parse_plus(&json)?,
-        Format::Duo => duo::parse(&json)?,
-        Format::AndOtp => andotp::parse(&json)?,
-        _ => extract::parse(&json)?,
-    };
-    nonempty(accounts).map(Opened::Accounts)
-}
-
-fn open_prefs(prefs: Prefs, format: Format) -> Result<Opened, ImportError> {
-    let accounts = if authy::detect(&prefs) {
-        wanted(format, Format::Authy)?;
-        if authy::is_encrypted(&prefs) {
-            return encrypted(Format::Authy, Document::Prefs(prefs));
-        }
-        authy::parse(&prefs)?
-    } else if battlenet::detect(&prefs) {
-        wanted(format, Format::BattleNet)?;
-        battlenet::parse(&prefs)?
-    } else if totpauth::detect_prefs(&prefs) {
-        wanted(format, Format::TotpAuthenticator)?;
-        totpauth::parse_prefs(&prefs)?
-    } else if freeotp::detect_prefs(&prefs) {
-        wanted(format, Format::FreeOtp)?;
-        freeotp::parse_prefs(&prefs)?
-    } else {
-        return Err(ImportError::NotAnExport);
-    };
-    nonempty(accounts).map(Opened::Accounts)
-}
-
-/// Text that is not JSON or XML: a CSV with a known header, TOTP
-/// Authenticator's base64 backup, or lines of URIs.
-fn open_text(text: &str, format: Format) -> Result<Opened, ImportError> {
-    let header = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .records()
-        .next()
-        .and_then(Result::ok);
-    if let Some(header) = header.filter(|h| h.len() > 1) {
-        let table = if bitwarden::detect_csv(&header) {
-            Some((Format::Bitwarden, bitwarden::parse_csv as fn(&str) -> _))
-        } else if keepass::detect(&header) {
-            Some((Format::KeePass, keepass::parse as fn(&str) -> _))
-        } else if extract::detect_csv(&header) {
-            Some((
-                Format::ExtractOtpSecrets,
-                extract::parse_csv as fn(&str) -> _,
-            ))
-        } else {
-            None
-        };
-        if let Some((found, parse)) = table {
-            wanted(format, found)?;
-            return nonempty(parse(text)?).map(Opened::Accounts);
-        }
-    }
-    if matches!(format, Format::Auto | Format::TotpAuthenticator)
-        && totpauth::detect_encrypted(text)
-    {
-        // Without a password set, the app uses its own: try that first.
-        let default = Passphrase::from(totpauth::DEFAULT_PASSWORD.to_string());
-        return match totpauth::decrypt(text, &default) {
-            Ok(accounts) => nonempty(accounts).map(Opened::Accounts),
-            Err(_) => encrypted(
-                Format::TotpAuthenticator,
-                Document::Text(Zeroizing::new(text.to_string())),
-            ),
-        };
-    }
-    if !matches!(format, Format::Auto | Format::Uri | Format::Google) {
-        return Err(ImportError::WrongFormat(format_name(format)));
-    }
-    let lines: Vec<&str> = text.lines().collect();
-    read_lines(&lines, format).map(Opened::Accounts)
+    Ok(document)
 }
 
 /// The one account a QR screenshot holds, for `otp add --qr`.
 pub fn account_from_image(bytes: &[u8]) -> Result<Account, ImportError> {
-    if !qr::is_image(bytes) {
+    if !crate::qr::is_image(bytes) {
         return Err(QrError::NotAnImage.into());
     }
-    let Opened::Accounts(accounts) = open(bytes, Format::Auto)? else {
+    let Opened::Accounts(accounts) = open(bytes, Wanted::Auto)? else {
         return Err(ImportError::NotAnExport);
     };
     match <[Account; 1]>::try_from(accounts) {
@@ -432,67 +212,6 @@ fn nonempty(accounts: Vec<Account>) -> Result<Vec<Account>, ImportError> {
     } else {
         Ok(accounts)
     }
-}
-
-/// What a line of a text export holds.
-enum Line {
-    Skip,
-    Migration,
-    Otpauth,
-    Other,
-}
-
-fn classify(line: &str) -> Line {
-    if line.is_empty() || line.starts_with('#') {
-        return Line::Skip;
-    }
-    let head = line
-        .get(..google::PREFIX.len())
-        .unwrap_or(line)
-        .to_ascii_lowercase();
-    if head.starts_with(google::PREFIX) {
-        Line::Migration
-    } else if head.starts_with("otpauth://") {
-        Line::Otpauth
-    } else {
-        Line::Other
-    }
-}
-
-/// Lines of URIs (of a text file, or the texts of a picture's QR codes);
-/// blank lines and `#` comments are skipped. A file without a single URI
-/// line is some other app's format, not a list with a bad line.
-fn read_lines(lines: &[&str], format: Format) -> Result<Vec<Account>, ImportError> {
-    let lines: Vec<(usize, &str, Line)> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let line = line.trim();
-            (i + 1, line, classify(line))
-        })
-        .collect();
-    if lines
-        .iter()
-        .all(|(_, _, kind)| matches!(kind, Line::Skip | Line::Other))
-    {
-        return Err(ImportError::NotAnExport);
-    }
-    let mut accounts = Vec::new();
-    for (n, line, kind) in lines {
-        match kind {
-            Line::Skip => {}
-            Line::Migration if format != Format::Uri => accounts.extend(
-                google::parse(line).map_err(|source| ImportError::Migration { line: n, source })?,
-            ),
-            Line::Otpauth if format != Format::Google => accounts
-                .push(uri::parse(line).map_err(|source| ImportError::Uri { line: n, source })?),
-            Line::Migration | Line::Otpauth => {
-                return Err(ImportError::WrongFormat(format_name(format)));
-            }
-            Line::Other => return Err(ImportError::NotAUri { line: n }),
-        }
-    }
-    nonempty(accounts)
 }
 
 /// What an import did, for the summary.
@@ -607,12 +326,25 @@ fn unique_name(
     }
 }
 
+impl Kinded for ImportError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ImportError::Format(e) => e.kind(),
+            ImportError::Qr(e) => e.kind(),
+            ImportError::Empty
+            | ImportError::NotAnExport
+            | ImportError::WrongFormat(_)
+            | ImportError::SeveralAccounts(_) => ErrorKind::Usage,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn accounts(text: &str) -> Result<Vec<Account>, ImportError> {
-        match open(text.as_bytes(), Format::Auto)? {
+        match open(text.as_bytes(), Wanted::Auto)? {
             Opened::Accounts(accounts) => Ok(accounts),
             Opened::Encrypted(_) => panic!("not encrypted"),
         }
@@ -631,7 +363,7 @@ mod tests {
         let list = "otpauth://totp/A?secret=JBSWY3DPEHPK3PXP\nnot a uri\n";
         assert_eq!(
             accounts(list).unwrap_err(),
-            ImportError::NotAUri { line: 2 }
+            ImportError::Format(FormatError::NotAUri { line: 2 })
         );
         assert_eq!(accounts("just text").unwrap_err(), ImportError::NotAnExport);
         assert_eq!(accounts("  \n").unwrap_err(), ImportError::Empty);
@@ -640,7 +372,10 @@ mod tests {
             ImportError::NotAnExport
         );
         assert!(matches!(
-            open(b"otpauth://totp/A?secret=JBSWY3DPEHPK3PXP", Format::Aegis),
+            open(
+                b"otpauth://totp/A?secret=JBSWY3DPEHPK3PXP",
+                "aegis".parse().unwrap()
+            ),
             Err(ImportError::WrongFormat(_))
         ));
     }
@@ -648,7 +383,7 @@ mod tests {
     #[test]
     fn an_encrypted_file_waits_for_its_password() {
         let file = br#"{"schemaVersion": 4, "servicesEncrypted": "a:b:c"}"#;
-        match open(file, Format::Auto) {
+        match open(file, Wanted::Auto) {
             Ok(Opened::Encrypted(e)) => assert_eq!(e.app(), "2FAS"),
             _ => panic!("expected an encrypted 2FAS file"),
         }

@@ -6,6 +6,7 @@
 //! [`parse`] accepts every harmless variation and names the exact character
 //! when one is wrong.
 
+use crate::error::{ErrorKind, Kinded};
 use std::sync::LazyLock;
 
 use data_encoding::{BASE32_NOPAD, Encoding, Specification};
@@ -16,7 +17,7 @@ use crate::secret::Secret;
 
 /// Why a setup key was refused. Messages name the character and its
 /// 1-based position in the text as the user gave it, never the key itself.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum KeyError {
     #[error("the key is empty: paste the setup key the site shows (letters A-Z and digits 2-7)")]
     Empty,
@@ -147,6 +148,17 @@ pub mod base32 {
             }
         }
         deserializer.deserialize_str(Base32)
+    }
+}
+
+impl Kinded for KeyError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            KeyError::Empty
+            | KeyError::InvalidCharacter { .. }
+            | KeyError::TooShort
+            | KeyError::ImpossibleLength(_) => ErrorKind::Usage,
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub mod config;
 pub mod crypto;
 pub mod entries;
 pub mod entry;
+pub mod error;
 pub mod export;
 pub mod formats;
 pub mod import;
@@ -40,6 +41,7 @@ pub mod secret;
 pub mod site;
 pub mod strength;
 pub mod text;
+pub mod unlock;
 pub mod uri;
 pub mod vault;
 

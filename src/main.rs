@@ -64,7 +64,10 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use otpvault::config::Config;
 
 use cli::context::Context;
-use cli::{agent, clip, commands, recovery, shell, status, sync, time, transfer, watch};
+use cli::{
+    add, agent, backup, clip, code, edit, init, list, manual, recovery, shell, status, sync, time,
+    transfer, watch,
+};
 
 /// The heading of the options every command takes.
 const GLOBAL: &str = "Global options";
@@ -130,11 +133,11 @@ enum Top {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create a new, empty vault.
-    Init(commands::InitArgs),
+    Init(init::InitArgs),
     /// Add an account from its setup key or otpauth:// URI, and print its code.
-    Add(commands::AddArgs),
+    Add(add::AddArgs),
     /// Print the current code of one account, or of every account.
-    Code(commands::CodeArgs),
+    Code(code::CodeArgs),
     /// A live view of every code, with a countdown; type to filter, Enter copies.
     Watch(watch::WatchArgs),
     /// List the accounts (never their secrets).
@@ -147,7 +150,7 @@ enum Command {
     #[command(visible_alias = "mv")]
     Rename { old: String, new: String },
     /// Change an account's sites (where its code may be typed).
-    Edit(commands::EditArgs),
+    Edit(edit::EditArgs),
     /// Write an encrypted copy of the vault and check that it opens.
     Backup {
         file: PathBuf,
@@ -193,9 +196,9 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum Own {
     /// Print a completion script for a shell (the README says where to put it).
-    Completions(shell::CompletionsArgs),
+    Completions(manual::CompletionsArgs),
     /// Print a manual page (roff), e.g. `otp man | man -l -`, or write them all.
-    Man(shell::ManArgs),
+    Man(manual::ManArgs),
     /// The config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -253,8 +256,8 @@ fn main() -> ExitCode {
     let command = match cli.command {
         Some(Top::Own(own)) => {
             return cli::report(match own {
-                Own::Completions(args) => shell::completions(command_line(), &args),
-                Own::Man(args) => shell::man(command_line(), &args),
+                Own::Completions(args) => manual::completions(command_line(), &args),
+                Own::Man(args) => manual::man(command_line(), &args),
                 Own::Config(ConfigCommand::Path) => shell::config_path(),
                 Own::ClipboardHold(args) => clip::hold(args),
             });
@@ -276,17 +279,17 @@ fn main() -> ExitCode {
         sync::notice_conflicts(&ctx);
     }
     cli::report(match command {
-        Command::Init(args) => commands::init(&ctx, args),
-        Command::Add(args) => commands::add(&ctx, args),
-        Command::Code(args) => commands::code(&ctx, args),
+        Command::Init(args) => init::init(&ctx, args),
+        Command::Add(args) => add::add(&ctx, args),
+        Command::Code(args) => code::code(&ctx, args),
         Command::Watch(args) => watch::watch(&ctx, args),
-        Command::List(args) => commands::list(&ctx, args.json),
-        Command::Remove { name } => commands::remove(&ctx, &name),
-        Command::Rename { old, new } => commands::rename(&ctx, &old, &new),
-        Command::Edit(args) => commands::edit(&ctx, args),
-        Command::Backup { file, force } => commands::backup(&ctx, &file, force),
-        Command::Passwd => commands::passwd(&ctx),
-        Command::Restore { file } => commands::restore(&ctx, file.as_deref()),
+        Command::List(args) => list::list(&ctx, args.json),
+        Command::Remove { name } => edit::remove(&ctx, &name),
+        Command::Rename { old, new } => edit::rename(&ctx, &old, &new),
+        Command::Edit(args) => edit::edit(&ctx, args),
+        Command::Backup { file, force } => backup::backup(&ctx, &file, force),
+        Command::Passwd => recovery::passwd(&ctx),
+        Command::Restore { file } => backup::restore(&ctx, file.as_deref()),
         Command::Import(args) => transfer::import(&ctx, args),
         Command::Export(args) => transfer::export(&ctx, args),
         Command::Show(args) => transfer::show(&ctx, args),

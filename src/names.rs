@@ -18,6 +18,7 @@
 //! A name that mixes scripts in a way no language does is allowed but
 //! worth a warning ([`is_mixed_script`]).
 
+use crate::error::{ErrorKind, Kinded};
 use std::fmt;
 
 use thiserror::Error;
@@ -225,7 +226,10 @@ pub fn is_kept_as_is(field: Field, text: &str) -> bool {
 /// with its case folded, so that `Аmazon` (Cyrillic) matches `amazon` and
 /// `PayPaI` (capital i) matches `PayPal`.
 pub fn skeletons(name: &str) -> [String; 2] {
-    [skeleton(name), skeleton(&name.to_lowercase()).to_lowercase()]
+    [
+        skeleton(name),
+        skeleton(&name.to_lowercase()).to_lowercase(),
+    ]
 }
 
 /// TS #39's skeleton of `text`. ASCII text (most names) is mapped a
@@ -239,7 +243,10 @@ fn skeleton(text: &str) -> String {
             .collect()
     });
     if text.is_ascii() {
-        return text.bytes().map(|b| ASCII[usize::from(b)].as_str()).collect();
+        return text
+            .bytes()
+            .map(|b| ASCII[usize::from(b)].as_str())
+            .collect();
     }
     full_skeleton(text)
 }
@@ -271,6 +278,16 @@ pub fn is_mixed_script(text: &str) -> bool {
         .collect();
     let rest = AugmentedScriptSet::for_str(&without_latin);
     !(rest.jpan || rest.hanb || rest.kore)
+}
+
+impl Kinded for NameError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            NameError::Hidden { .. } | NameError::TooLong { .. } | NameError::Empty => {
+                ErrorKind::Usage
+            }
+        }
+    }
 }
 
 #[cfg(test)]

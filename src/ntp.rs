@@ -6,6 +6,7 @@
 //! off is harmless and one off by more than about half a period starts to
 //! cost codes. [`TOLERANCE`] is the line `otp time` draws.
 
+use crate::error::{ErrorKind, Kinded};
 use std::time::Duration;
 
 use thiserror::Error;
@@ -112,6 +113,10 @@ pub enum TimeError {
         Escaped(.server)
     )]
     BadReply { server: String },
+    #[error(
+        "this otp was built without the time-sync feature, which asks an NTP server: build it with --features time-sync"
+    )]
+    NotBuilt,
     /// A clock, or a shift, that makes codes sites may refuse.
     #[error("{}", off(.measured, *.shift))]
     Off { measured: Measured, shift: i64 },
@@ -137,7 +142,14 @@ fn off(m: &Measured, shift: i64) -> String {
     }
 }
 
+/// Without the time-sync feature, no server is asked.
+#[cfg(not(feature = "time-sync"))]
+pub fn measure(_: &str) -> Result<Measured, TimeError> {
+    Err(TimeError::NotBuilt)
+}
+
 /// Asks `server` (`host` or `host:port`) for the time.
+#[cfg(feature = "time-sync")]
 pub fn measure(server: &str) -> Result<Measured, TimeError> {
     let mut client = rsntp::SntpClient::new();
     client.set_timeout(TIMEOUT);
@@ -159,5 +171,17 @@ pub fn measure(server: &str) -> Result<Measured, TimeError> {
         Err(rsntp::SynchronizationError::ProtocolError(_)) => Err(TimeError::BadReply {
             server: server.to_string(),
         }),
+    }
+}
+
+impl Kinded for TimeError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            TimeError::NoAnswer { .. }
+            | TimeError::Unreachable { .. }
+            | TimeError::BadReply { .. } => ErrorKind::Environment,
+            TimeError::NotBuilt => ErrorKind::Usage,
+            TimeError::Off { .. } => ErrorKind::ClockOff,
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! which totp-rs cannot make (see `ten_digits`). Steam Guard codes (TOTP
 //! rendered in a 26-letter alphabet) come from totp-rs as they are.
 
+use crate::error::{ErrorKind, Kinded};
 use std::fmt::{self, Write};
 use std::str::FromStr;
 
@@ -110,7 +111,7 @@ impl fmt::Display for Kind {
 }
 
 /// A parameter outside what otpvault can compute.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum ParamError {
     #[error("{0} digits is not supported: use 6 to 10 digits (most sites use 6)")]
     Digits(u32),
@@ -284,6 +285,18 @@ pub fn steam(secret: &Secret, time: u64, period: u64) -> Code {
         .with_step_duration(period.max(1))
         .build_noncompliant();
     Code(Zeroizing::new(totp.generate(time).to_string()))
+}
+
+impl Kinded for ParamError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ParamError::Digits(_)
+            | ParamError::PeriodZero
+            | ParamError::Algorithm
+            | ParamError::SteamDigits(_)
+            | ParamError::CounterExhausted => ErrorKind::Usage,
+        }
+    }
 }
 
 #[cfg(test)]

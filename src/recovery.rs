@@ -24,6 +24,7 @@
 //! one somewhere else), so for them no position is ever named. Spaces,
 //! hyphens and case do not matter when a key is typed back.
 
+use crate::error::{ErrorKind, Kinded};
 use std::sync::LazyLock;
 
 use data_encoding::{Encoding, Specification};
@@ -333,6 +334,19 @@ mod rs {
         }
         let p = usize::from(TABLES.log[usize::from(x)]);
         (p < n).then(|| n - 1 - p)
+    }
+}
+
+impl Kinded for RecoveryKeyError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            RecoveryKeyError::Empty
+            | RecoveryKeyError::Length(_)
+            | RecoveryKeyError::NotBase32 { .. }
+            | RecoveryKeyError::Typo(_)
+            | RecoveryKeyError::Swapped(_)
+            | RecoveryKeyError::Garbled => ErrorKind::Usage,
+        }
     }
 }
 

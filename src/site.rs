@@ -25,6 +25,7 @@
 //! host (`*.amazon.co.jp`, `.amazon.co.jp`, `amazon..co.jp`, two sites in
 //! one) are refused with what to give instead.
 
+use crate::error::{ErrorKind, Kinded};
 use thiserror::Error;
 use url::{Host, Url};
 
@@ -318,6 +319,26 @@ pub fn under(host: &str, site: &str) -> Under {
     match psl::suffix_str(host) {
         Some(suffix) if labels(suffix) >= labels(site) => Under::PastSuffix(suffix.to_string()),
         _ => Under::Yes,
+    }
+}
+
+impl Kinded for SiteError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            SiteError::NotADomain(_)
+            | SiteError::Wildcard { .. }
+            | SiteError::LeadingDot { .. }
+            | SiteError::Several(_)
+            | SiteError::EmptyLabel(_)
+            | SiteError::PublicSuffix(_)
+            | SiteError::NotThere(_) => ErrorKind::Usage,
+        }
+    }
+}
+
+impl Kinded for Withheld {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::SiteRule
     }
 }
 

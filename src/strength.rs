@@ -11,6 +11,7 @@
 //! and l33t. A new passphrase that one GPU would guess within a year is
 //! refused unless the user says the vault is a throwaway one.
 
+use crate::error::{ErrorKind, Kinded};
 use std::fmt;
 
 use thiserror::Error;
@@ -161,6 +162,12 @@ fn with_commas(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+impl Kinded for TooWeak {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
+    }
 }
 
 #[cfg(test)]

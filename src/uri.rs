@@ -5,6 +5,7 @@
 //! the authority and the label prefix the fallback for when it is absent, so
 //! when the two disagree the parameter wins.
 
+use crate::error::{ErrorKind, Kinded};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -16,7 +17,7 @@ use crate::text;
 
 /// Why a URI was refused. Never quotes any part of the URI: a lost `&`
 /// can put the secret into any parameter's value, or the type.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum UriError {
     #[error("not an otpauth:// URI: paste the whole URI, starting with otpauth://")]
     NotOtpauth,
@@ -242,6 +243,29 @@ pub fn format(entry: &Entry) -> Zeroizing<String> {
         _ => uri.push_str(&format!("&period={}", p.period)),
     }
     uri
+}
+
+impl Kinded for UriError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            UriError::Secret(e) => e.kind(),
+            UriError::NotOtpauth
+            | UriError::UnknownType(_)
+            | UriError::MissingSecret
+            | UriError::Label
+            | UriError::Parameter { .. }
+            | UriError::MissingCounter => ErrorKind::Usage,
+        }
+    }
+}
+
+impl Kinded for PasteError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            PasteError::Key(e) => e.kind(),
+            PasteError::Uri(e) => e.kind(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -596,7 +596,11 @@ fn backup_checks_where_it_goes_before_asking_for_the_passphrase() {
     cmd.env_remove("OTP_PASSPHRASE");
     let out = run_with_stdin(cmd, None);
     assert_ne!(code(&out), 0);
-    assert!(stderr(&out).contains("/media/otpvault-not-mounted"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/media/otpvault-not-mounted"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("no passphrase"), "{}", stderr(&out));
     let there = v.dir.path().join("there.otpvault");
     std::fs::write(&there, b"mine").unwrap();

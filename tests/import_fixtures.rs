@@ -7,19 +7,24 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use otpvault::import::{self, Format, ImportError, Opened};
+use otpvault::import::{self, ImportError, Opened, Wanted};
+
+/// `--format andotp`: the old encrypted format can only be named.
+fn andotp() -> Wanted {
+    "andotp".parse().unwrap()
+}
 use otpvault::otp::Kind;
 use otpvault::{Account, Passphrase, key};
 use serde_json::Value;
 
 fn read(path: &Path, password: Option<&str>) -> Result<Vec<Account>, ImportError> {
-    read_as(path, password, Format::Auto)
+    read_as(path, password, Wanted::Auto)
 }
 
 fn read_as(
     path: &Path,
     password: Option<&str>,
-    format: Format,
+    format: Wanted,
 ) -> Result<Vec<Account>, ImportError> {
     let bytes = std::fs::read(path).unwrap();
     match import::open(&bytes, format)? {
@@ -576,7 +581,7 @@ fn as_stored(vector: &Value, stored: Stored) -> Value {
 type Case = (
     &'static str,
     Option<&'static str>,
-    Format,
+    Wanted,
     &'static [usize],
     Stored,
 );
@@ -595,166 +600,166 @@ fn every_importer_fixture_is_read_entry_by_entry() {
         (
             "andotp_plain.json",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             Exactly,
         ),
         (
             "andotp_encrypted.bin",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             Exactly,
         ),
         (
             "andotp_encrypted_old.bin",
             Some("test"),
-            Format::AndOtp,
+            andotp(),
             &[1, 2, 3, 4, 5, 6],
             Exactly,
         ),
         (
             "authy_plain.xml",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3],
             Sha1Every30s,
         ),
         (
             "authy_encrypted.xml",
             Some("testtest"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3],
             Sha1Every30s,
         ),
         (
             "authenticator_plus.zip",
             Some("testtesttest"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             Exactly,
         ),
         (
             "battle_net_authenticator.xml",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[8],
             Exactly,
         ),
-        ("bitwarden.json", None, Format::Auto, &[1, 2, 3, 7], Exactly),
-        ("bitwarden.csv", None, Format::Auto, &[1, 2, 3, 7], Exactly),
-        ("duo.json", None, Format::Auto, &[1, 4], NoIssuer),
-        ("steam.json", None, Format::Auto, &[7], SteamIssuer),
-        ("steam_old.json", None, Format::Auto, &[7], SteamIssuer),
+        ("bitwarden.json", None, Wanted::Auto, &[1, 2, 3, 7], Exactly),
+        ("bitwarden.csv", None, Wanted::Auto, &[1, 2, 3, 7], Exactly),
+        ("duo.json", None, Wanted::Auto, &[1, 4], NoIssuer),
+        ("steam.json", None, Wanted::Auto, &[7], SteamIssuer),
+        ("steam_old.json", None, Wanted::Auto, &[7], SteamIssuer),
         (
             "freeotp.xml",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 3, 4, 6],
             NextCounter,
         ),
         (
             "freeotp_plus.json",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6],
             NextCounter,
         ),
         (
             "freeotp_plus_internal.xml",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6],
             NextCounter,
         ),
         (
             "freeotp_v2_api23.xml",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6],
             Exactly,
         ),
         (
             "freeotp_v2_api25.xml",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6],
             Exactly,
         ),
         (
             "freeotp_v2_api27.xml",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6],
             Exactly,
         ),
         (
             "freeotp_v2_api34.xml",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6],
             Exactly,
         ),
         (
             "freeotp_v2_null_algo.xml",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1],
             Exactly,
         ),
         (
             "google_authenticator.sqlite",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6],
             GoogleDefaults,
         ),
         (
             "microsoft_authenticator.sqlite",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             MicrosoftTotp,
         ),
         (
             "stratum_plain.json",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             Exactly,
         ),
         (
             "stratum_encrypted.bin",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             Exactly,
         ),
         (
             "stratum_encrypted_legacy.bin",
             Some("test"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             Exactly,
         ),
         (
             "stratum_internal.db",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3, 4, 5, 6, 7],
             Exactly,
         ),
         (
             "totp_authenticator.bin",
             Some("Testtest1"),
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3],
             Sha1LowerName,
         ),
         (
             "totp_authenticator_internal.xml",
             None,
-            Format::Auto,
+            Wanted::Auto,
             &[1, 2, 3],
             Sha1LowerName,
         ),
@@ -863,15 +868,15 @@ fn wrong_passwords_are_told_apart_for_every_encrypted_format() {
     let Some(fixtures) = fixtures() else { return };
     let dir = fixtures.join("aegis/importers");
     for (file, format) in [
-        ("andotp_encrypted.bin", Format::Auto),
-        ("andotp_encrypted_old.bin", Format::AndOtp),
-        ("authy_encrypted.xml", Format::Auto),
-        ("authenticator_plus.zip", Format::Auto),
-        ("freeotp_v2_api34.xml", Format::Auto),
-        ("freeotp_v2_api23.xml", Format::Auto),
-        ("stratum_encrypted.bin", Format::Auto),
-        ("stratum_encrypted_legacy.bin", Format::Auto),
-        ("totp_authenticator.bin", Format::Auto),
+        ("andotp_encrypted.bin", Wanted::Auto),
+        ("andotp_encrypted_old.bin", andotp()),
+        ("authy_encrypted.xml", Wanted::Auto),
+        ("authenticator_plus.zip", Wanted::Auto),
+        ("freeotp_v2_api34.xml", Wanted::Auto),
+        ("freeotp_v2_api23.xml", Wanted::Auto),
+        ("stratum_encrypted.bin", Wanted::Auto),
+        ("stratum_encrypted_legacy.bin", Wanted::Auto),
+        ("totp_authenticator.bin", Wanted::Auto),
     ] {
         let err = read_as(&dir.join(file), Some("not the password"), format).unwrap_err();
         assert_eq!(

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use otpvault::entries::Entries;
 use otpvault::merge::merge;
+use otpvault::vault::{Access, Unlock};
 use otpvault::{Account, Overrides, Params, Secret};
 use proptest::prelude::*;
 
@@ -296,7 +297,7 @@ mod vaults {
             for op in &ops {
                 match *op {
                     VaultOp::Add { replica, name, secret: s } => {
-                        let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
+                        let mut v = Vault::open(&paths[replica], Unlock::Passphrase(&pass(passphrases[replica])), Access::Update, settings).unwrap();
                         let entry = Account { issuer: String::new(), account: String::new(), secret: secret(s), params: Params::default(), sites: Vec::new() }
                             .enrol(NAMES[name], Overrides::default()).unwrap().entry;
                         if v.add(entry).is_ok() {
@@ -304,7 +305,7 @@ mod vaults {
                         }
                     }
                     VaultOp::Remove { replica, pick } => {
-                        let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
+                        let mut v = Vault::open(&paths[replica], Unlock::Passphrase(&pass(passphrases[replica])), Access::Update, settings).unwrap();
                         if let Some(name) = v.entries().as_slice().get(pick).map(|e| e.name.clone()) {
                             v.remove(&name).unwrap();
                             v.save().unwrap().backup.unwrap();
@@ -312,20 +313,20 @@ mod vaults {
                     }
                     VaultOp::Passwd { replica } => {
                         changes += 1;
-                        let mut v = Vault::open_for_update(&paths[replica], &pass(passphrases[replica]), settings).unwrap();
+                        let mut v = Vault::open(&paths[replica], Unlock::Passphrase(&pass(passphrases[replica])), Access::Update, settings).unwrap();
                         v.change_passphrase(&pass(changes)).unwrap();
                         v.save().unwrap().backup.unwrap();
                         passphrases[replica] = changes;
                     }
                     VaultOp::Sync { from, to } => {
-                        let mut v = Vault::open_for_update(&paths[to], &pass(passphrases[to]), settings).unwrap();
+                        let mut v = Vault::open(&paths[to], Unlock::Passphrase(&pass(passphrases[to])), Access::Update, settings).unwrap();
                         let theirs = v.open_copy(&paths[from]).unwrap();
                         v.merge(&theirs);
                         v.save().unwrap().backup.unwrap();
                     }
                 }
             }
-            let open = |i: usize| Vault::open(&paths[i], &pass(passphrases[i]), settings).unwrap();
+            let open = |i: usize| Vault::open(&paths[i], Unlock::Passphrase(&pass(passphrases[i])), Access::Read, settings).unwrap();
             let (a, b, c) = (open(0), open(1), open(2));
             // Every copy still opens with its own passphrase; merging in
             // any order gives the same entries.
@@ -337,7 +338,7 @@ mod vaults {
             prop_assert_eq!(merged.entries(), &left);
             let path = dir.path().join("merged.otpvault");
             std::fs::write(&path, merged.to_file().unwrap()).unwrap();
-            prop_assert!(Vault::open(&path, &pass(passphrases[0]), settings).is_ok(), "ours");
+            prop_assert!(Vault::open(&path, Unlock::Passphrase(&pass(passphrases[0])), Access::Read, settings).is_ok(), "ours");
         }
     }
 }

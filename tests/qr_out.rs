@@ -2,6 +2,7 @@
 //! again as a picture both ways and read by zbar, an independent reader),
 //! `show --qr --output` writes a PNG, and Google transfer codes fit an
 //! 80-column terminal, shown one at a time there.
+#![cfg(feature = "qr")]
 
 mod common;
 

@@ -464,13 +464,19 @@ fn every_page_the_manual_names_exists_with_exit_codes_environment_and_files() {
     // Every otp-COMMAND(1) the pages name is a page that was written, and
     // none for the hidden helpers.
     let mut named = std::collections::BTreeSet::new();
-    let raw = String::from_utf8_lossy(&main).replace("\\-", "-").replace("\\fB", "").replace("\\fR", "");
+    let raw = String::from_utf8_lossy(&main)
+        .replace("\\-", "-")
+        .replace("\\fB", "")
+        .replace("\\fR", "");
     for word in raw.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '(')) {
         if let Some(page) = word.strip_suffix("(1").filter(|w| w.starts_with("otp-")) {
             named.insert(page.to_string());
         }
     }
-    assert!(named.contains("otp-code") && named.contains("otp-watch"), "{named:?}");
+    assert!(
+        named.contains("otp-code") && named.contains("otp-watch"),
+        "{named:?}"
+    );
     for page in &named {
         assert!(dir.path().join(format!("{page}.1")).exists(), "{page}.1");
     }
@@ -489,7 +495,10 @@ fn completions_offer_no_hidden_helper_and_complete_import_formats() {
     for hidden in ["clipboard-hold", "merge-driver-x"] {
         assert!(!script.contains(hidden), "{hidden} is offered");
     }
-    assert!(!script.split_whitespace().any(|w| w == "agent"), "agent is offered");
+    assert!(
+        !script.split_whitespace().any(|w| w == "agent"),
+        "agent is offered"
+    );
     for format in ["aegis", "2fas", "stratum", "keepass"] {
         assert!(script.contains(format), "--format {format}");
     }
@@ -502,8 +511,14 @@ fn a_config_vault_path_expands_variables_and_is_relative_to_the_file() {
     let home = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     for (line, want) in [
-        ("vault = \"$HOME/v.otpvault\"", home.path().join("v.otpvault")),
-        ("vault = \"${HOME}/w.otpvault\"", home.path().join("w.otpvault")),
+        (
+            "vault = \"$HOME/v.otpvault\"",
+            home.path().join("v.otpvault"),
+        ),
+        (
+            "vault = \"${HOME}/w.otpvault\"",
+            home.path().join("w.otpvault"),
+        ),
     ] {
         let dir = config(&format!("{line}\n"));
         let mut cmd = otp_command();
@@ -515,8 +530,15 @@ fn a_config_vault_path_expands_variables_and_is_relative_to_the_file() {
         let out = run_with_stdin(cmd, None);
         assert!(out.status.success(), "{line}: {}", stderr(&out));
         assert!(want.exists(), "{line}: no {}", want.display());
-        assert!(stderr(&out).contains(want.to_str().unwrap()), "{}", stderr(&out));
-        assert!(std::fs::read_dir(work.path()).unwrap().next().is_none(), "nothing in the current folder");
+        assert!(
+            stderr(&out).contains(want.to_str().unwrap()),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            std::fs::read_dir(work.path()).unwrap().next().is_none(),
+            "nothing in the current folder"
+        );
     }
     let dir = config("vault = \"rel/x.otpvault\"\n");
     let mut cmd = otp_command();
@@ -532,5 +554,9 @@ fn a_config_vault_path_expands_variables_and_is_relative_to_the_file() {
     cmd.env("XDG_CONFIG_HOME", dir.path()).args(["list"]);
     let out = run_with_stdin(cmd, None);
     assert_eq!(code(&out), EXIT_USAGE);
-    assert!(stderr(&out).contains("OTPVAULT_NOT_SET_ANYWHERE"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("OTPVAULT_NOT_SET_ANYWHERE"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -352,21 +352,46 @@ fn site_forms_that_never_match_are_refused_with_guidance() {
     let out = v.run(&["edit", "Amazon", "--add-site", "*.amazon.co.jp"], None);
     assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
     // A site whose labels mix scripts is kept as punycode, with a warning.
-    let out = v.run(&["edit", "Amazon", "--add-site", "\u{430}mazon.co.jp"], None);
+    let out = v.run(
+        &["edit", "Amazon", "--add-site", "\u{430}mazon.co.jp"],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("mixes scripts"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("xn--mazon-3ve.co.jp"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("xn--mazon-3ve.co.jp"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn a_private_public_suffix_gets_no_code() {
     let v = TestVault::new();
-    let out = v.run(&["add", "Linode", "--site", "linode.com"], Some(&key_for("Linode")));
+    let out = v.run(
+        &["add", "Linode", "--site", "linode.com"],
+        Some(&key_for("Linode")),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = v.run(&["code", "linode", "--for-url", "https://phish.members.linode.com/"], None);
+    let out = v.run(
+        &[
+            "code",
+            "linode",
+            "--for-url",
+            "https://phish.members.linode.com/",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 11, "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
-    assert!(stderr(&out).contains("members.linode.com"), "{}", stderr(&out));
-    let out = v.run(&["code", "linode", "--for-url", "https://cloud.linode.com/"], None);
+    assert!(
+        stderr(&out).contains("members.linode.com"),
+        "{}",
+        stderr(&out)
+    );
+    let out = v.run(
+        &["code", "linode", "--for-url", "https://cloud.linode.com/"],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -24,7 +24,11 @@ fn a_weak_new_passphrase_is_refused_from_every_source() {
     let out = run_with_stdin(cmd, None);
     assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
     assert!(stderr(&out).contains("one GPU"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--weak-passphrase"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--weak-passphrase"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!v.path.exists());
     // The first add, from a passphrase file and from a command.
     let file = v.dir.path().join("pass");
@@ -47,14 +51,16 @@ fn a_weak_new_passphrase_is_refused_from_every_source() {
     assert!(stderr(&out).contains("weak passphrase"), "{}", stderr(&out));
     // passwd and recover: the same rule.
     let mut cmd = strict(&v, &["passwd"]);
-    cmd.env("OTP_PASSPHRASE", WEAK).env("OTP_NEW_PASSPHRASE", "password1");
+    cmd.env("OTP_PASSPHRASE", WEAK)
+        .env("OTP_NEW_PASSPHRASE", "password1");
     let out = run_with_stdin(cmd, None);
     assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
     let mut cmd = v.command(&["recovery-key"]);
     cmd.env("OTP_PASSPHRASE", WEAK);
     let key = stdout(&run_with_stdin(cmd, None)).trim().to_string();
     let mut cmd = strict(&v, &["recover"]);
-    cmd.env("OTP_RECOVERY_KEY", &key).env("OTP_NEW_PASSPHRASE", "qwerty");
+    cmd.env("OTP_RECOVERY_KEY", &key)
+        .env("OTP_NEW_PASSPHRASE", "qwerty");
     let out = run_with_stdin(cmd, None);
     assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
 }
@@ -74,8 +80,14 @@ fn a_strong_passphrase_is_said_to_hold_and_status_shows_the_cost() {
     );
     let out = v.run(&["status", "--json"], None);
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rate = status["slots"][0]["gpu_guesses_per_second"].as_u64().unwrap();
+    let rate = status["slots"][0]["gpu_guesses_per_second"]
+        .as_u64()
+        .unwrap();
     assert!(rate > 1_000 && rate < 100_000, "{rate}");
     let out = v.run(&["status"], None);
-    assert!(stdout(&out).contains("guesses a second from one GPU"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("guesses a second from one GPU"),
+        "{}",
+        stdout(&out)
+    );
 }

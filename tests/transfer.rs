@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
@@ -97,6 +96,7 @@ fn uri_export_round_trips_every_kind() {
 }
 
 #[test]
+#[cfg(feature = "encrypted-files")]
 fn aegis_export_round_trips_and_is_encrypted() {
     let v = varied_vault();
     let file = v.dir.path().join("aegis.json");
@@ -147,6 +147,7 @@ fn google_export_round_trips_what_google_can_hold() {
 }
 
 #[test]
+#[cfg(all(feature = "qr", feature = "qr-read"))]
 fn google_export_as_png_files_scans_back() {
     let v = TestVault::new();
     // More accounts than fit one code, so the export is split in batches.
@@ -216,11 +217,12 @@ fn show_gives_a_uri_another_vault_accepts() {
 
 /// Writes `uri` as a PNG QR code with segno, another QR library, or None
 /// (reported as missing) if Python's segno is not installed.
+#[cfg(feature = "qr-read")]
 fn segno_png(uri: &str, path: &Path, scale: u32, border: u32) -> Option<()> {
     if !have_python(&["segno"]) {
         return None;
     }
-    let status = Command::new("python3")
+    let status = std::process::Command::new("python3")
         .args([
             "-c",
             "import segno, sys; segno.make(sys.argv[1], error='m', micro=False).save(sys.argv[2], scale=int(sys.argv[3]), border=int(sys.argv[4]))",
@@ -236,6 +238,7 @@ fn segno_png(uri: &str, path: &Path, scale: u32, border: u32) -> Option<()> {
 }
 
 #[test]
+#[cfg(feature = "qr-read")]
 fn add_reads_qr_codes_drawn_by_another_library() {
     let uri = "otpauth://totp/Amazon%3Auser%40example.com?secret=N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA&issuer=Amazon";
     let reference = TestVault::new();
@@ -259,6 +262,7 @@ fn add_reads_qr_codes_drawn_by_another_library() {
 }
 
 #[test]
+#[cfg(all(feature = "qr", feature = "qr-read"))]
 fn add_reads_a_jpeg_screenshot_with_a_small_qr_code() {
     // Draw our own PNG code into a 1600x1000 grey "page", save it as JPEG.
     let uri = "otpauth://totp/Amazon:me?secret=N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA&issuer=Amazon";
@@ -291,6 +295,7 @@ fn add_reads_a_jpeg_screenshot_with_a_small_qr_code() {
 }
 
 #[test]
+#[cfg(all(feature = "qr", feature = "qr-read"))]
 fn add_qr_refuses_images_without_an_account() {
     let v = TestVault::new();
     let not_image = v.dir.path().join("notes.png");

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use otpvault::crypto::kdf::{KdfError, KdfParams};
 use otpvault::vault::format;
+use otpvault::vault::{Access, Unlock};
 use otpvault::vault::{OpenError, Settings};
 use otpvault::{Damage, Entry, Params, Passphrase, Vault, key};
 use sha2::{Digest, Sha256};
@@ -49,7 +50,12 @@ fn rechecksum(bytes: &mut [u8]) {
 
 fn open_bytes(path: &Path, bytes: &[u8], passphrase: &str) -> Result<Vault, OpenError> {
     std::fs::write(path, bytes).unwrap();
-    Vault::open(path, &pass(passphrase), Settings::default())
+    Vault::open(
+        path,
+        Unlock::Passphrase(&pass(passphrase)),
+        Access::Read,
+        Settings::default(),
+    )
 }
 
 fn damage(result: Result<Vault, OpenError>) -> Damage {
@@ -91,7 +97,13 @@ fn offsets_match_the_spec() {
 #[test]
 fn example_file_from_the_spec_opens() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/example-v1.otpvault");
-    let vault = Vault::open(&path, &pass("example passphrase"), Settings::default()).unwrap();
+    let vault = Vault::open(
+        &path,
+        Unlock::Passphrase(&pass("example passphrase")),
+        Access::Read,
+        Settings::default(),
+    )
+    .unwrap();
     let [entry] = vault.entries().as_slice() else {
         panic!("one entry expected")
     };
@@ -104,7 +116,12 @@ fn example_file_from_the_spec_opens() {
         key::parse("N4OPSGLF7HZPEQ3R4ZZKSWUMY6PR5TDGN7LXP4X7SA7Z2ECH47XA").unwrap()
     );
     assert!(matches!(
-        Vault::open(&path, &pass("Example passphrase"), Settings::default()),
+        Vault::open(
+            &path,
+            Unlock::Passphrase(&pass("Example passphrase")),
+            Access::Read,
+            Settings::default()
+        ),
         Err(OpenError::WrongPassphrase(_))
     ));
 }
@@ -130,7 +147,13 @@ fn every_single_byte_change_is_detected_as_damage() {
 #[test]
 fn a_vault_with_a_recovery_slot_detects_every_single_byte_change() {
     let (_dir, path, _) = small_vault();
-    let mut vault = Vault::open_for_update(&path, &pass("pw"), Settings::default()).unwrap();
+    let mut vault = Vault::open(
+        &path,
+        Unlock::Passphrase(&pass("pw")),
+        Access::Update,
+        Settings::default(),
+    )
+    .unwrap();
     vault
         .set_recovery_key(&otpvault::recovery::RecoveryKey::generate())
         .unwrap();
@@ -199,14 +222,25 @@ fn a_version_1_vault_is_read_and_saved_as_version_2_with_the_old_file_kept() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/example-v1.otpvault");
     let v1 = std::fs::read(&example).unwrap();
     std::fs::write(&path, &v1).unwrap();
-    let mut vault =
-        Vault::open_for_update(&path, &pass("example passphrase"), Settings::default()).unwrap();
+    let mut vault = Vault::open(
+        &path,
+        Unlock::Passphrase(&pass("example passphrase")),
+        Access::Update,
+        Settings::default(),
+    )
+    .unwrap();
     vault.rename("Amazon", "Amazon.co.jp").unwrap();
     vault.save().unwrap().backup.unwrap();
     drop(vault);
     let saved = std::fs::read(&path).unwrap();
     assert_eq!(u16::from_be_bytes([saved[8], saved[9]]), 2);
-    let vault = Vault::open(&path, &pass("example passphrase"), Settings::default()).unwrap();
+    let vault = Vault::open(
+        &path,
+        Unlock::Passphrase(&pass("example passphrase")),
+        Access::Read,
+        Settings::default(),
+    )
+    .unwrap();
     assert_eq!(vault.entries().as_slice()[0].name, "Amazon.co.jp");
     // The automatic backup is the version-1 file, byte for byte.
     let backups = otpvault::vault::backups::list(&path).unwrap();
@@ -365,7 +399,13 @@ fn unknown_slots_are_skipped_and_kept() {
 #[test]
 fn no_plaintext_and_fresh_nonces_on_every_save() {
     let (_dir, path, first) = small_vault();
-    let mut vault = Vault::open_for_update(&path, &pass("pw"), Settings::default()).unwrap();
+    let mut vault = Vault::open(
+        &path,
+        Unlock::Passphrase(&pass("pw")),
+        Access::Update,
+        Settings::default(),
+    )
+    .unwrap();
     let _ = vault.save().unwrap();
     drop(vault);
     let second = std::fs::read(&path).unwrap();
@@ -388,7 +428,13 @@ fn no_plaintext_and_fresh_nonces_on_every_save() {
 #[test]
 fn passphrase_change_rewraps_the_same_key() {
     let (_dir, path, first) = small_vault();
-    let mut vault = Vault::open_for_update(&path, &pass("pw"), Settings::default()).unwrap();
+    let mut vault = Vault::open(
+        &path,
+        Unlock::Passphrase(&pass("pw")),
+        Access::Update,
+        Settings::default(),
+    )
+    .unwrap();
     vault.change_passphrase(&pass("new")).unwrap();
     let _ = vault.save().unwrap();
     drop(vault);
@@ -399,14 +445,24 @@ fn passphrase_change_rewraps_the_same_key() {
         "a new passphrase gets a new salt"
     );
     assert!(matches!(
-        Vault::open(&path, &pass("pw"), Settings::default()),
+        Vault::open(
+            &path,
+            Unlock::Passphrase(&pass("pw")),
+            Access::Read,
+            Settings::default()
+        ),
         Err(OpenError::WrongPassphrase(_))
     ));
     assert_eq!(
-        Vault::open(&path, &pass("new"), Settings::default())
-            .unwrap()
-            .entries()
-            .len(),
+        Vault::open(
+            &path,
+            Unlock::Passphrase(&pass("new")),
+            Access::Read,
+            Settings::default()
+        )
+        .unwrap()
+        .entries()
+        .len(),
         1
     );
 }

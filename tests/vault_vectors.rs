@@ -11,6 +11,7 @@ use std::process::Command;
 use common::*;
 use data_encoding::HEXLOWER;
 use otpvault::crypto::{self, kdf::KdfParams};
+use otpvault::vault::{Access, Unlock};
 use otpvault::vault::{OpenError, format};
 use otpvault::{Damage, Passphrase, Vault};
 use serde_json::Value;
@@ -58,7 +59,11 @@ fn every_case_reaches_the_outcome_the_spec_gives() {
     for case in &cases {
         let name = case["name"].as_str().unwrap();
         let bytes = hex(&case["file_hex"]);
-        let result = Vault::from_bytes(Path::new(name), &bytes, &pass(&case["passphrase"]));
+        let result = Vault::from_bytes(
+            Path::new(name),
+            &bytes,
+            Unlock::Passphrase(&pass(&case["passphrase"])),
+        );
         let expect = &case["expect"];
         match (expect["result"].as_str().unwrap(), result) {
             ("opens", Ok(vault)) => {
@@ -184,12 +189,23 @@ fn the_recovery_key_vector() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("recover.otpvault");
     std::fs::write(&path, hex(&case["file_hex"])).unwrap();
-    let vault = Vault::recover(&path, &key, otpvault::vault::Settings::default()).unwrap();
+    let vault = Vault::open(
+        &path,
+        Unlock::Recovery(&key),
+        Access::Update,
+        otpvault::vault::Settings::default(),
+    )
+    .unwrap();
     assert_eq!(vault.entries().len(), 3);
     drop(vault);
     let other = otpvault::recovery::RecoveryKey::generate();
     assert!(matches!(
-        Vault::recover(&path, &other, otpvault::vault::Settings::default()),
+        Vault::open(
+            &path,
+            Unlock::Recovery(&other),
+            Access::Update,
+            otpvault::vault::Settings::default()
+        ),
         Err(OpenError::WrongRecoveryKey(_))
     ));
 }
@@ -203,7 +219,13 @@ fn unknown_fields_survive_a_save() {
     let path = dir.path().join("v2.otpvault");
     std::fs::write(&path, hex(&example["file_hex"])).unwrap();
     let settings = otpvault::vault::Settings::default();
-    let mut vault = Vault::open_for_update(&path, &pass(&example["passphrase"]), settings).unwrap();
+    let mut vault = Vault::open(
+        &path,
+        Unlock::Passphrase(&pass(&example["passphrase"])),
+        Access::Update,
+        settings,
+    )
+    .unwrap();
     vault.rename("Amazon", "Amazon.co.jp").unwrap();
     vault.save().unwrap().backup.unwrap();
     drop(vault);

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
+use otpvault::vault::Unlock;
 use otpvault::vault::format;
 use otpvault::{Passphrase, Vault};
 use sha2::{Digest, Sha256};
@@ -30,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
         .passphrase_slot()
         .is_some_and(|s| s.kdf.check().is_ok() && s.kdf.memory_kib <= 64 && s.kdf.iterations <= 2);
     if cheap {
-        let _ = Vault::from_bytes(Path::new("fuzz"), &file, &Passphrase::new(b"fuzz".to_vec()));
+        let _ = Vault::from_bytes(Path::new("fuzz"), &file, Unlock::Passphrase(&Passphrase::new(b"fuzz".to_vec())));
     }
 });

@@ -12,6 +12,7 @@ use otpvault::Vault;
 use otpvault::agent::{self, Agent, Reply};
 use otpvault::clock::{self, human};
 use otpvault::secret::VaultKey;
+use otpvault::vault::{Access, Unlock};
 use zeroize::Zeroizing;
 
 use super::Failure;
@@ -38,7 +39,12 @@ pub fn unlock(ctx: &Context, args: UnlockArgs) -> Result<(), Failure> {
     // A socket folder that cannot be trusted is said before any passphrase.
     agent::socket_path(ctx.vault_path(), true)?;
     let passphrase = ctx.passphrase()?;
-    let vault = Vault::open(ctx.vault_path(), &passphrase, ctx.settings)?;
+    let vault = Vault::open(
+        ctx.vault_path(),
+        Unlock::Passphrase(&passphrase),
+        Access::Read,
+        ctx.settings,
+    )?;
     drop(passphrase);
     let (idle, max) = agent::timeouts(args.timeout, args.max, ctx.config.unlock_timeout());
     start(ctx, vault.key(), idle, max)?;

@@ -1,19 +1,18 @@
-//! What every command needs: where the vault is, how to unlock it (through
-//! the agent when it holds the key, else with the passphrase), and how a
-//! save behaves.
+//! What every command needs: where the vault is, how it is unlocked (the
+//! library's [`unlock`] chain, with this terminal's prompt), and how a
+//! save behaves. The rules are the library's; this prints what they say.
 
 use std::path::{Path, PathBuf};
 
-use otpvault::agent::{self, Through};
 use otpvault::config::{self, Config};
-use otpvault::crypto::kdf;
+use otpvault::crypto::kdf::{Choice, Requested};
 use otpvault::strength::{self, Strength};
+use otpvault::unlock::{self, By, Opened, Sources};
 use otpvault::vault::store::StoreError;
-use otpvault::vault::{CreateError, OpenError, Saved, Settings, Unlock};
+use otpvault::vault::{Access, CreateError, OpenError, Saved, Settings};
 use otpvault::{KdfParams, Passphrase, Vault};
 
-use super::input::InputError;
-use super::passphrase::Sources;
+use super::passphrase::Prompt;
 use super::{Failure, warn};
 
 pub struct Context {
@@ -26,43 +25,23 @@ pub struct Context {
     pub weak_allowed: bool,
 }
 
-/// What opened the vault: the agent's key, or a passphrase.
-pub enum Unlocked {
-    Agent,
-    Passphrase(Passphrase),
-}
-
-impl Unlocked {
-    /// The passphrase, if one was typed or read (not through the agent).
-    pub fn passphrase(&self) -> Option<&Passphrase> {
-        match self {
-            Unlocked::Agent => None,
-            Unlocked::Passphrase(passphrase) => Some(passphrase),
-        }
-    }
-}
-
 impl Context {
     /// The context of a command: what the flags and environment set
-    /// (`given`), then the config file, then the defaults; a passphrase
-    /// file is given on the command line or in the environment only.
+    /// (`given`), then the config file, then the defaults.
     pub fn new(
         given: Config,
         passphrase_file: Option<PathBuf>,
         weak_allowed: bool,
     ) -> Result<Context, Failure> {
-        let mut file = match config::path() {
+        let file = match config::path() {
             Some(path) => Config::load(&path)?,
             None => Config::default(),
         };
-        // A passphrase given by flag or environment in any form comes before
-        // the config file's command, as a flag or variable comes before the
-        // file for every setting.
-        let given_passphrase = passphrase_file.is_some()
-            || std::env::var_os("OTP_PASSPHRASE").is_some_and(|v| !v.is_empty());
-        if given_passphrase {
-            file.passphrase_command = None;
-        }
+        let sources = Sources::given(
+            passphrase_file,
+            given.passphrase_command.clone(),
+            file.passphrase_command.clone(),
+        );
         let config = given.or(file);
         if let Some(offset) = config.time_offset.filter(|&o| o != 0) {
             otpvault::clock::set_offset(offset);
@@ -70,14 +49,13 @@ impl Context {
         }
         let vault = match &config.vault {
             Some(path) => path.clone(),
-            None => default_vault_path()?,
+            None => config::default_vault()?,
         };
         Ok(Context {
             vault,
             sources: Sources {
-                file: passphrase_file,
-                command: config.passphrase_command.clone(),
                 command_timeout: config.passphrase_command_timeout(),
+                ..sources
             },
             settings: config.vault_settings(),
             config,
@@ -100,57 +78,50 @@ impl Context {
         Ok(())
     }
 
-    /// The passphrase of the existing vault, from its sources.
+    /// The passphrase of the existing vault, from its sources or asked.
     pub fn passphrase(&self) -> Result<Passphrase, Failure> {
         self.require_vault()?;
         Ok(self
             .sources
-            .current(&format!("Passphrase for {}: ", self.vault.display()))?)
+            .current(&mut Prompt, &unlock::prompt_for(&self.vault))?)
     }
 
-    /// Opens the vault: with the agent's key when it holds one, else with
-    /// the passphrase.
-    fn open_by(
-        &self,
-        open: impl Fn(Unlock) -> Result<Vault, OpenError>,
-    ) -> Result<(Vault, Unlocked), Failure> {
-        self.require_vault()?;
-        match agent::open_through(&self.vault, &open)? {
-            Through::Opened(vault) => return Ok((vault, Unlocked::Agent)),
-            Through::NoKey(None) => {}
-            Through::NoKey(Some(e)) => warn(&format!("not using the agent: {e}")),
-            Through::Replaced => note!(
-                "otp: the vault was replaced by another since `otp unlock` (its key differs): locked the agent; asking for the passphrase"
-            ),
+    /// Opens the vault through the library's chain (agent, sources,
+    /// prompt), saying what it noted.
+    pub fn open_as(&self, access: Access) -> Result<(Vault, By), Failure> {
+        let Opened { vault, by, notes } = unlock::open(
+            &self.vault,
+            access,
+            self.settings,
+            &self.sources,
+            &mut Prompt,
+        )?;
+        for note in notes {
+            match note {
+                unlock::Note::AgentUnusable(_) => warn(&note.to_string()),
+                unlock::Note::AgentLocked => note!("otp: {note}"),
+            }
         }
-        let passphrase = self.passphrase()?;
-        let vault = open(Unlock::Passphrase(&passphrase))?;
-        Ok((vault, Unlocked::Passphrase(passphrase)))
+        Ok((vault, by))
     }
 
     /// Opens the vault to read it.
-    pub fn open(&self) -> Result<(Vault, Unlocked), Failure> {
-        self.open_by(|unlock| Vault::open_with(&self.vault, unlock, self.settings))
+    pub fn open(&self) -> Result<(Vault, By), Failure> {
+        self.open_as(Access::Read)
     }
 
     /// Opens the vault holding its writer's lock.
     pub fn open_for_update(&self) -> Result<Vault, Failure> {
-        Ok(self.open_for_update_unlocked()?.0)
+        Ok(self.open_as(Access::Update)?.0)
     }
 
-    /// [`Context::open_for_update`], with what opened it (a passphrase to
-    /// try on other copies, say).
-    pub fn open_for_update_unlocked(&self) -> Result<(Vault, Unlocked), Failure> {
-        self.open_by(|unlock| Vault::open_for_update_with(&self.vault, unlock, self.settings))
-    }
-
-    /// Opens the vault for update, or creates it (default KDF) if missing:
-    /// the first `add` needs no separate `init`. True if it was created.
+    /// Opens the vault for update, or creates it if missing: the first
+    /// `add` needs no separate `init`. True if it was created.
     pub fn open_or_create(&self) -> Result<(Vault, bool), Failure> {
         if !matches!(self.vault.try_exists(), Ok(false)) {
             return Ok((self.open_for_update()?, false));
         }
-        let kdf = kdf_for_new_vault();
+        let kdf = choose_kdf(Requested::default())?;
         let passphrase = self.new_passphrase(true, kdf)?;
         match Vault::create(&self.vault, &passphrase, kdf, self.settings) {
             Ok(vault) => {
@@ -162,34 +133,24 @@ impl Context {
             Err(e) => Err(e.into()),
         }
     }
-}
 
-impl Context {
-    /// A new passphrase for a vault of KDF cost `kdf` (see
-    /// [`Sources::new_passphrase`]), refused if one GPU would guess it
-    /// within a year ([`strength`]) unless `--weak-passphrase`; one line
-    /// says how long it would hold. Typed at a prompt, a weak one is asked
-    /// again.
+    /// A new passphrase for a vault of KDF cost `kdf`, checked against the
+    /// floor ([`unlock::new_passphrase`]); one line says how long it
+    /// would hold.
     pub fn new_passphrase(
         &self,
         reuse_current: bool,
         kdf: KdfParams,
     ) -> Result<Passphrase, Failure> {
-        let mut attempt = 1;
-        loop {
-            let passphrase = self.sources.new_passphrase(reuse_current)?;
-            match strength::check(&passphrase, kdf, self.weak_allowed) {
-                Ok(strength) => {
-                    report_strength(&strength, kdf);
-                    return Ok(passphrase);
-                }
-                Err(weak) if self.sources.new_is_typed(reuse_current) && attempt < 3 => {
-                    attempt += 1;
-                    note!("otp: {weak}; try again ({attempt} of 3)");
-                }
-                Err(weak) => return Err(weak.into()),
-            }
-        }
+        let (passphrase, strength) = unlock::new_passphrase(
+            &self.sources,
+            &mut Prompt,
+            reuse_current,
+            kdf,
+            self.weak_allowed,
+        )?;
+        report_strength(&strength, kdf);
+        Ok(passphrase)
     }
 }
 
@@ -210,22 +171,56 @@ fn report_strength(strength: &Strength, kdf: KdfParams) {
     }
 }
 
-/// The KDF cost of a new vault: the default, or less memory and more
-/// passes on a machine where the default would take over a quarter of the
-/// memory available ([`KdfParams::fitting`]), which is then said.
-pub fn kdf_for_new_vault() -> KdfParams {
-    let fitted = KdfParams::fitting(kdf::available_memory_kib());
-    if fitted.reduced {
-        let default = KdfParams::default();
+/// The KDF cost of a new vault ([`Requested::choose`]), saying what was
+/// chosen for this machine and why.
+pub fn choose_kdf(requested: Requested) -> Result<KdfParams, Failure> {
+    if let Some(target) = requested.calibrate {
+        note!(
+            "otp: measuring Argon2id on this machine (target {} ms)...",
+            target.as_millis()
+        );
+    }
+    let Choice {
+        params,
+        fitted,
+        measured,
+        below_floor,
+    } = requested.choose()?;
+    if let Some(fitted) = fitted {
         note!(
             "otp: {} MiB of memory is available; the default Argon2id cost ({} MiB) would take more than a quarter of it, so this vault uses {} MiB with {} passes (as much work in all as at least 64 MiB × 3)",
             fitted.available_kib / 1024,
-            default.memory_kib / 1024,
-            fitted.params.memory_kib / 1024,
-            fitted.params.iterations
+            KdfParams::default().memory_kib / 1024,
+            params.memory_kib / 1024,
+            params.iterations
         );
     }
-    fitted.params
+    if let (Some(took), Some(target)) = (measured, requested.calibrate) {
+        note!(
+            "otp: chose {} MiB ({} iterations, {} lanes): {} ms here{}",
+            params.memory_kib / 1024,
+            params.iterations,
+            params.parallelism,
+            took.as_millis(),
+            if took > target {
+                "; that is over the target, but calibration never goes below the default (give --kdf-memory-mib for a weaker vault)"
+            } else {
+                ""
+            }
+        );
+    }
+    if below_floor {
+        let floor = otpvault::crypto::kdf::FLOOR;
+        warn(&format!(
+            "Argon2id with {} MiB and {} passes makes each passphrase guess cheap; use at least {} MiB, and at least {} MiB × {} passes in all",
+            params.memory_kib / 1024,
+            params.iterations,
+            floor.memory_kib / 1024,
+            floor.memory_kib / 1024,
+            floor.iterations
+        ));
+    }
+    Ok(params)
 }
 
 /// The line that ends a command that created the vault.
@@ -243,11 +238,4 @@ pub fn report_saved(saved: Saved) {
             "the change is saved, but the previous version could not be kept as an automatic backup: {e}"
         ));
     }
-}
-
-/// `$XDG_DATA_HOME/otpvault/vault.otpvault` on Linux.
-fn default_vault_path() -> Result<PathBuf, InputError> {
-    directories::ProjectDirs::from("", "", "otpvault")
-        .map(|dirs| dirs.data_dir().join("vault.otpvault"))
-        .ok_or(InputError::NoHome)
 }

@@ -13,7 +13,6 @@ use zeroize::Zeroizing;
 
 use super::Failure;
 use super::input::InputError;
-use super::passphrase;
 
 /// What a helper says once it is set up.
 const READY: &str = "ready";
@@ -28,7 +27,7 @@ pub fn start(args: &[OsString], secret: &[u8], what: &'static str) -> Result<(),
     let failed = |why: String| -> Failure { InputError::HelperStart { what, why }.into() };
     let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
     let mut command = Command::new(exe);
-    passphrase::without_secrets(&mut command);
+    otpvault::unlock::sources::without_secrets(&mut command);
     let mut child = command
         .args(args)
         .stdin(Stdio::piped())

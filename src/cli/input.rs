@@ -3,32 +3,18 @@
 //! of those can fail.
 
 use std::io::{self, BufRead, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
+use std::path::Path;
 
 use otpvault::Passphrase;
+use otpvault::error::{ErrorKind, Kinded};
+pub use otpvault::unlock::Need;
 use thiserror::Error;
 use zeroize::Zeroizing;
-
-/// What was being asked for when there was no terminal to ask on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// The vault's passphrase (or a new one).
-    Passphrase,
-    /// Another app's export password, which `var` can give instead.
-    Password { var: &'static str },
-    /// A setup key.
-    Key,
-    /// The paper recovery key.
-    RecoveryKey,
-    /// A screen for `otp watch`.
-    View,
-}
 
 /// Input that could not be had, or was not usable.
 #[derive(Debug, Error)]
 pub enum InputError {
-    #[error("{}", no_terminal(*.0))]
+    #[error("{0}")]
     NoTerminal(Need),
     #[error("export cancelled: nothing was written")]
     ExportCancelled,
@@ -38,53 +24,22 @@ pub enum InputError {
     TooLong { what: String, kib: u64 },
     #[error("{0} is not text: give the setup key")]
     NotText(&'static str),
-    #[error(
-        "cannot read the passphrase file {path}: {source}; check --passphrase-file or OTP_PASSPHRASE_FILE"
-    )]
-    PassphraseFile { path: PathBuf, source: io::Error },
-    #[error("cannot run the passphrase command: {0}")]
-    PassphraseCommandSpawn(io::Error),
-    #[error(
-        "the passphrase command failed ({0}): check --passphrase-command or OTP_PASSPHRASE_COMMAND"
-    )]
-    PassphraseCommandFailed(ExitStatus),
-    #[error(
-        "the passphrase command printed nothing: check --passphrase-command or OTP_PASSPHRASE_COMMAND"
-    )]
-    PassphraseCommandEmpty,
-    #[error(
-        "the passphrase command did not finish within {0} s and was stopped: check it, or set OTP_PASSPHRASE_COMMAND_TIMEOUT"
-    )]
-    PassphraseCommandTimeout(u64),
-    #[error("{0} is empty: set it to the password, or unset it to be asked")]
-    EmptyVariable(&'static str),
-    #[error("the passphrase is empty: choose a passphrase (a few random words is good)")]
-    EmptyPassphrase,
-    #[error("the two passphrases differ: run the command again and type the same passphrase twice")]
-    Mismatch,
-    #[error("cannot find your home directory: give the vault's path with --vault or OTP_VAULT")]
-    NoHome,
     #[error("nothing to merge: give the copies to merge (otp merge FILE...), or --conflicts")]
     NothingToMerge,
     #[error("could not start {what} ({why}): try again")]
     HelperStart { what: &'static str, why: String },
-    #[error("cannot write into {path}: {source}; check that the folder exists and is yours")]
-    WriteFile { path: PathBuf, source: io::Error },
-    #[error("otp has no command {}: `otp --help` lists them", otpvault::text::Quoted(.0))]
-    NoSuchCommand(String),
 }
 
-fn no_terminal(need: Need) -> String {
-    match need {
-        Need::Passphrase => "no passphrase: there is no terminal to ask on; set OTP_PASSPHRASE_FILE, OTP_PASSPHRASE_COMMAND or OTP_PASSPHRASE (and OTP_NEW_PASSPHRASE for a new vault)".into(),
-        Need::Password { var } => {
-            format!("no password: there is no terminal to ask on; set {var}")
+impl Kinded for InputError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            InputError::NoTerminal(_)
+            | InputError::ExportCancelled
+            | InputError::TooLong { .. }
+            | InputError::NotText(_)
+            | InputError::NothingToMerge => ErrorKind::Usage,
+            InputError::Read { .. } | InputError::HelperStart { .. } => ErrorKind::Environment,
         }
-        Need::Key => {
-            "no setup key: there is no terminal to ask on; pipe the key on standard input".into()
-        }
-        Need::View => "`otp watch` needs a terminal: in a script, use `otp code`".into(),
-        Need::RecoveryKey => "no recovery key: there is no terminal to ask on; set OTP_RECOVERY_KEY or give it as one line on standard input".into(),
     }
 }
 

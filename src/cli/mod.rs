@@ -23,13 +23,20 @@ macro_rules! note {
     }};
 }
 
+pub mod add;
 pub mod agent;
+pub mod backup;
 pub mod clip;
-pub mod commands;
+pub mod code;
 pub mod context;
+pub mod edit;
 pub mod failure;
 pub mod helper;
+pub mod init;
 pub mod input;
+pub mod list;
+#[cfg_attr(not(feature = "shell"), path = "manual_off.rs")]
+pub mod manual;
 pub mod passphrase;
 pub mod recovery;
 pub mod shell;
@@ -37,6 +44,7 @@ pub mod status;
 pub mod sync;
 pub mod time;
 pub mod transfer;
+#[cfg_attr(not(feature = "tui"), path = "watch_off.rs")]
 pub mod watch;
 
 use std::fmt;

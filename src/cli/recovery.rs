@@ -1,11 +1,13 @@
-//! The paper recovery key: `otp recovery-key [--remove]` makes (or
-//! removes) it, `otp recover` uses it to set a new passphrase.
+//! The vault's keys: `otp passwd` changes the passphrase, `otp
+//! recovery-key [--remove]` makes (or removes) the paper recovery key, and
+//! `otp recover` uses it to set a new passphrase.
 
 use std::io::{self, IsTerminal};
 
 use clap::Args;
 use otpvault::Vault;
 use otpvault::recovery::RecoveryKey;
+use otpvault::vault::{Access, Unlock};
 use zeroize::Zeroizing;
 
 use super::Failure;
@@ -73,10 +75,24 @@ fn read_recovery_key() -> Result<RecoveryKey, Failure> {
     Ok(RecoveryKey::parse(&typed)?)
 }
 
+pub fn passwd(ctx: &Context) -> Result<(), Failure> {
+    let mut vault = ctx.open_for_update()?;
+    let new = ctx.new_passphrase(false, vault.kdf())?;
+    vault.change_passphrase(&new)?;
+    report_saved(vault.save()?);
+    note!("otp: changed the passphrase of {}", vault.path().display());
+    Ok(())
+}
+
 pub fn recover(ctx: &Context) -> Result<(), Failure> {
     ctx.require_vault()?;
     let key = read_recovery_key()?;
-    let mut vault = Vault::recover(ctx.vault_path(), &key, ctx.settings)?;
+    let mut vault = Vault::open(
+        ctx.vault_path(),
+        Unlock::Recovery(&key),
+        Access::Update,
+        ctx.settings,
+    )?;
     let new = ctx.new_passphrase(false, vault.kdf())?;
     vault.change_passphrase(&new)?;
     report_saved(vault.save()?);

@@ -65,11 +65,15 @@ enum SlotStatus {
 
 /// A time as `2026-11-25 14:03 UTC`.
 fn when(seconds: i64) -> Option<String> {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()?
-        .format(format)
-        .ok()
+    let t = OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+    Some(format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    ))
 }
 
 pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {

@@ -2,17 +2,16 @@
 //! `merge-driver`, and the note every command gives when a sync tool has
 //! left conflict copies beside the vault.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use otpvault::entries::Entries;
-use otpvault::merge::{self, Report};
+use otpvault::merge::Report;
 use otpvault::text::Escaped;
-use otpvault::vault::{OpenError, conflicts, store};
-use otpvault::{Passphrase, Vault};
+use otpvault::unlock::{self, Opened};
+use otpvault::vault::{Access, conflicts, store};
 
 use super::context::{Context, report_saved};
-use super::passphrase::other_password;
+use super::passphrase::Prompt;
 use super::{Failure, input::InputError};
 
 #[derive(Args, Debug)]
@@ -61,8 +60,8 @@ pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
         }
         return Err(InputError::NothingToMerge.into());
     }
-    let (mut vault, unlocked) = ctx.open_for_update_unlocked()?;
-    let copies = open_copies(&vault, unlocked.passphrase(), &files)?;
+    let (mut vault, by) = ctx.open_as(Access::Update)?;
+    let copies = unlock::open_copies(&vault, &by, &files, &mut Prompt)?;
     let report = vault.merge(&copies);
     report_saved(vault.save()?);
     say(&report, files.len());
@@ -71,42 +70,6 @@ pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
         note!("otp: moved {} to {}", copy.display(), kept.display());
     }
     Ok(())
-}
-
-/// The entries of every copy in `files`, merged. Each copy opens with the
-/// vault's key (copies of one vault share it), else with `passphrase` (the
-/// vault's), else with `OTP_MERGE_PASSPHRASE` or a prompt.
-fn open_copies(
-    vault: &Vault,
-    passphrase: Option<&Passphrase>,
-    files: &[PathBuf],
-) -> Result<Entries, Failure> {
-    let mut all = Entries::default();
-    for file in files {
-        let copy = match vault.open_copy(file) {
-            Ok(copy) => copy,
-            Err(OpenError::OtherKey(_)) => open_other(file, passphrase)?,
-            Err(e) => return Err(e.into()),
-        };
-        all = merge::merge(&all, &copy);
-    }
-    Ok(all)
-}
-
-/// A copy sealed with another key: another vault, opened with a passphrase.
-fn open_other(file: &Path, passphrase: Option<&Passphrase>) -> Result<Entries, Failure> {
-    if let Some(passphrase) = passphrase {
-        match Vault::open(file, passphrase, Default::default()) {
-            Ok(other) => return Ok(other.entries().clone()),
-            Err(OpenError::WrongPassphrase(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let prompt = format!("Passphrase for {}: ", file.display());
-    let passphrase = other_password("OTP_MERGE_PASSPHRASE", &prompt, false)?;
-    Ok(Vault::open(file, &passphrase, Default::default())?
-        .entries()
-        .clone())
 }
 
 /// `merged 2 copies: 3 added, 1 removed, 1 renamed (GitHub → GitHub (2)), 0 conflicts`
@@ -155,15 +118,16 @@ pub struct MergeDriverArgs {
 /// conflict. The passphrase is OURS's, from the usual sources.
 pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> Result<(), Failure> {
     let _ = args.base;
-    let passphrase = ctx
-        .sources
-        .current(&format!("Passphrase for {}: ", args.ours.display()))?;
-    let mut vault = Vault::open(&args.ours, &passphrase, ctx.settings)?;
-    let theirs = open_copies(
-        &vault,
-        Some(&passphrase),
-        std::slice::from_ref(&args.theirs),
+    // OURS is a copy of this vault: its agent is asked first.
+    let Opened { mut vault, by, .. } = unlock::open_file(
+        ctx.vault_path(),
+        &args.ours,
+        Access::Read,
+        ctx.settings,
+        &ctx.sources,
+        &mut Prompt,
     )?;
+    let theirs = unlock::open_copies(&vault, &by, std::slice::from_ref(&args.theirs), &mut Prompt)?;
     let report = vault.merge(&theirs);
     store::write_atomic(&args.ours, &vault.to_file()?, true)?;
     say(&report, 1);

@@ -4,9 +4,11 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use otpvault::export::{self, ExportError};
-use otpvault::import::{self, Format, Opened};
+use otpvault::formats::Format;
+use otpvault::formats::registry;
+use otpvault::import::{self, Opened, Wanted};
 use otpvault::text::{Escaped, Quoted};
 use otpvault::vault::store;
 use otpvault::{qr, uri};
@@ -21,29 +23,25 @@ use super::{Failure, warn};
 pub struct ImportArgs {
     /// The export file, or - for standard input.
     file: PathBuf,
-    /// The app that wrote the file: auto (decide from the content), uri,
-    /// google, aegis, 2fas, proton, andotp, authy, authenticator-plus,
-    /// battle-net, bitwarden, duo, steam, freeotp, freeotp-plus, stratum
-    /// (authenticator-pro), totp-authenticator, microsoft, keepass or
-    /// extract-otp-secrets.
-    #[arg(long, default_value = "auto", value_parser = FormatParser)]
-    format: Format,
+    /// The app that wrote the file (auto: decide from the content).
+    #[arg(long, default_value = "auto", value_parser = ImportFormat)]
+    format: Wanted,
 }
 
-/// `--format`'s values: parsed as the library names them, and offered to
-/// shell completion.
+/// `import --format`'s values: the registry's names, parsed as the
+/// library parses them, and offered to shell completion.
 #[derive(Clone)]
-struct FormatParser;
+struct ImportFormat;
 
-impl clap::builder::TypedValueParser for FormatParser {
-    type Value = Format;
+impl clap::builder::TypedValueParser for ImportFormat {
+    type Value = Wanted;
 
     fn parse_ref(
         &self,
         _: &clap::Command,
         _: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
-    ) -> Result<Format, clap::Error> {
+    ) -> Result<Wanted, clap::Error> {
         value
             .to_str()
             .unwrap_or_default()
@@ -58,6 +56,37 @@ impl clap::builder::TypedValueParser for FormatParser {
             import::format_names()
                 .into_iter()
                 .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+/// `export --format`'s values: the formats of the registry that write.
+#[derive(Clone)]
+struct ExportFormat;
+
+impl clap::builder::TypedValueParser for ExportFormat {
+    type Value = &'static Format;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<&'static Format, clap::Error> {
+        export::format(value.to_str().unwrap_or_default()).ok_or_else(|| {
+            let names: Vec<&str> = registry::writers().map(|f| f.name).collect();
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("unknown export format: use one of {}\n", names.join(", ")),
+            )
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            registry::writers().map(|f| clap::builder::PossibleValue::new(f.name)),
         ))
     }
 }
@@ -128,30 +157,11 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// otpauth:// URIs, one a line.
-    Uri,
-    /// Google Authenticator transfer codes (otpauth-migration://).
-    Google,
-    /// An encrypted Aegis vault file.
-    Aegis,
-}
-
-impl From<ExportFormat> for export::Format {
-    fn from(f: ExportFormat) -> export::Format {
-        match f {
-            ExportFormat::Uri => export::Format::Uri,
-            ExportFormat::Google => export::Format::Google,
-            ExportFormat::Aegis => export::Format::Aegis,
-        }
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    #[arg(long, value_enum, default_value = "uri")]
-    format: ExportFormat,
+    /// The format to write.
+    #[arg(long, default_value = "uri", value_parser = ExportFormat)]
+    format: &'static Format,
     /// Draw QR codes (in the terminal, or PNG files with --output).
     #[arg(long)]
     qr: bool,
@@ -162,7 +172,7 @@ pub struct ExportArgs {
 
 pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
     let (vault, _) = ctx.open()?;
-    let format = export::Format::from(args.format);
+    let format = args.format;
     let selection = export::select(vault.entries(), format)?;
     for (entry, why) in &selection.left_out {
         warn(&format!("left out {}: {why}", Escaped(&entry.name)));
@@ -171,23 +181,24 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
     if selection.entries.iter().any(|e| !e.sites.is_empty()) {
         note!(
             "otp: the entries' sites are not exported: the {} format has no field for them",
-            match format {
-                export::Format::Uri => "otpauth URI",
-                export::Format::Google => "Google Authenticator",
-                export::Format::Aegis => "Aegis",
-            }
+            format.app
         );
     }
-    let Some(texts) = export::texts(&selection, format) else {
+    let Some(texts) = selection.texts() else {
+        if !otpvault::crypto::foreign::BUILT {
+            return Err(otpvault::formats::FormatError::Feature("encrypted-files").into());
+        }
         let password = other_password(
             "OTP_EXPORT_PASSPHRASE",
-            "Password for the Aegis export: ",
+            &format!("Password for the {} export: ", format.app),
             true,
         )?;
-        let bytes = export::aegis_file(&selection, &password)?;
+        let bytes = selection.encrypted_file(&password)?;
         write_out(args.output.as_deref(), &bytes)?;
         note!(
-            "otp: exported {n} accounts as an encrypted Aegis vault; import it in Aegis with that password"
+            "otp: exported {n} accounts as an encrypted {} file; import it in {} with that password",
+            format.app,
+            format.app
         );
         return Ok(());
     };
@@ -248,7 +259,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
             "the secrets of {n} accounts are now in UNENCRYPTED files (mode 0600): delete them once your phone has them"
         ));
     }
-    if format == export::Format::Google {
+    if format.name == "google" {
         note!(
             "otp: in Google Authenticator, choose Transfer accounts → Import accounts and scan {}",
             if texts.len() == 1 {

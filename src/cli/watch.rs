@@ -24,7 +24,7 @@ use otpvault::clipboard::Schedule;
 use otpvault::clock::When;
 use otpvault::entries;
 use otpvault::text::{self, Escaped};
-use otpvault::vault::Unlock;
+use otpvault::vault::{Access, Unlock};
 use otpvault::{Code, Entry, Kind, Vault, clock};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::{Constraint, Layout};
@@ -205,9 +205,10 @@ impl View {
     /// `otp code NAME` does; shown in its row from then on.
     fn next_hotp(&mut self, ctx: &Context) -> Result<Code, String> {
         let name = self.selected().map(|e| e.name.clone()).unwrap_or_default();
-        let mut vault = Vault::open_for_update_with(
+        let mut vault = Vault::open(
             ctx.vault_path(),
             Unlock::Key(self.vault.key()),
+            Access::Update,
             ctx.settings,
         )
         .map_err(|e| Failure::from(e).to_string())?;
@@ -224,8 +225,13 @@ impl View {
         }
         // Read again without the writer's lock, which other otp commands
         // need while the view stays open.
-        self.vault = Vault::open_with(ctx.vault_path(), Unlock::Key(vault.key()), ctx.settings)
-            .map_err(|e| Failure::from(e).to_string())?;
+        self.vault = Vault::open(
+            ctx.vault_path(),
+            Unlock::Key(vault.key()),
+            Access::Read,
+            ctx.settings,
+        )
+        .map_err(|e| Failure::from(e).to_string())?;
         Ok(code)
     }
 }

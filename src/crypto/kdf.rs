@@ -6,11 +6,11 @@
 //! exhaust memory. The bounds are in docs/vault-format.md and
 //! docs/threat-model.md.
 
+use crate::error::{ErrorKind, Kinded};
 use std::time::{Duration, Instant};
 
 use argon2::{Argon2, Block, Params as Argon2Params, Version};
 use rayon::prelude::*;
-use sha2::Sha256;
 use thiserror::Error;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -242,6 +242,71 @@ impl KdfParams {
     }
 }
 
+/// What `otp init` asks of a new vault's cost: what is unset takes the
+/// default, or for the memory a fit to this machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Requested {
+    pub memory_mib: Option<u32>,
+    pub iterations: Option<u32>,
+    pub parallelism: Option<u32>,
+    /// Measure this machine and take the most memory (from the default up)
+    /// that unlocks within this time.
+    pub calibrate: Option<Duration>,
+}
+
+/// The cost chosen for a new vault, and why, for the front end to say.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice {
+    pub params: KdfParams,
+    /// The memory was fitted to a small machine (less than the default).
+    pub fitted: Option<Fitted>,
+    /// Calibration's measured unlock time at the chosen cost.
+    pub measured: Option<Duration>,
+    /// The cost is below [`FLOOR`]: each guess is cheap.
+    pub below_floor: bool,
+}
+
+impl Requested {
+    /// The cost of a new vault: the default (or as much memory as fits
+    /// this machine when no memory is given), with what was asked for in
+    /// its place; calibrated when asked. The one rule for `init` and for
+    /// the vault a first `add` or `import` makes.
+    pub fn choose(self) -> Result<Choice, KdfError> {
+        let mut fitted = None;
+        let base = match (self.memory_mib, self.calibrate) {
+            (None, None) => {
+                let fit = KdfParams::fitting(available_memory_kib());
+                if fit.reduced {
+                    fitted = Some(fit);
+                }
+                fit.params
+            }
+            _ => KdfParams::default(),
+        };
+        let params = KdfParams {
+            memory_kib: self
+                .memory_mib
+                .map_or(base.memory_kib, |mib| mib.saturating_mul(1024)),
+            iterations: self.iterations.unwrap_or(base.iterations),
+            parallelism: self.parallelism.unwrap_or(base.parallelism),
+        };
+        params.check()?;
+        let (params, measured) = match self.calibrate {
+            Some(target) => {
+                let (chosen, took) = params.calibrate(target, half_of_memory_kib())?;
+                (chosen, Some(took))
+            }
+            None => (params, None),
+        };
+        Ok(Choice {
+            params,
+            fitted,
+            measured,
+            below_floor: params.below_floor(),
+        })
+    }
+}
+
 /// The memory available to a new program now, in KiB: Linux's
 /// `MemAvailable`, else the free memory. Debug builds take
 /// `OTP_TEST_AVAILABLE_MIB` instead, so that tests can play a small machine.
@@ -318,40 +383,15 @@ pub enum ForeignKdfError {
     Scrypt { n: u64, r: u32, p: u32 },
     #[error("PBKDF2 with {0} rounds is out of bounds (1 to {MAX_PBKDF2_ROUNDS})")]
     Pbkdf2(u64),
+    #[error(
+        "this otp was built without the encrypted-files feature, which opens other apps' encrypted files: build it with --features encrypted-files"
+    )]
+    NotBuilt,
 }
-
-/// The most memory an export's scrypt cost may ask for: 1 GiB, 32 times
-/// what Aegis itself uses.
-const SCRYPT_MAX_MEMORY: u64 = 1 << 30;
 
 /// The most PBKDF2 rounds an export may ask for: a few seconds here, 35
 /// times andOTP's own 140,000.
 pub const MAX_PBKDF2_ROUNDS: u64 = 5_000_000;
-
-/// A 32-byte key from scrypt with the export's own cost, bounded first.
-pub fn scrypt(
-    password: &Passphrase,
-    salt: &[u8],
-    n: u64,
-    r: u32,
-    p: u32,
-) -> Result<Zeroizing<[u8; KEY_LEN]>, ForeignKdfError> {
-    let refused = ForeignKdfError::Scrypt { n, r, p };
-    let memory = 128u64.saturating_mul(u64::from(r)).saturating_mul(n);
-    if !n.is_power_of_two()
-        || n < 2
-        || !(1..=32).contains(&r)
-        || !(1..=16).contains(&p)
-        || memory > SCRYPT_MAX_MEMORY
-    {
-        return Err(refused);
-    }
-    let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p).map_err(|_| refused)?;
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    scrypt::scrypt(password.expose(), salt, &params, key.as_mut())
-        .map_err(|_| ForeignKdfError::Scrypt { n, r, p })?;
-    Ok(key)
-}
 
 /// The hash of a PBKDF2 that another app's export uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,26 +401,17 @@ pub enum Pbkdf2Hash {
     Sha512,
 }
 
-/// A 32-byte key from PBKDF2-HMAC with `hash` and the export's own round
-/// count, bounded first.
-pub fn pbkdf2(
-    hash: Pbkdf2Hash,
-    password: &Passphrase,
-    salt: &[u8],
-    rounds: u64,
-) -> Result<Zeroizing<[u8; KEY_LEN]>, ForeignKdfError> {
-    let rounds32 = u32::try_from(rounds)
-        .ok()
-        .filter(|r| (1..=MAX_PBKDF2_ROUNDS).contains(&u64::from(*r)))
-        .ok_or(ForeignKdfError::Pbkdf2(rounds))?;
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    let (p, out) = (password.expose(), key.as_mut());
-    match hash {
-        Pbkdf2Hash::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(p, salt, rounds32, out),
-        Pbkdf2Hash::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(p, salt, rounds32, out),
-        Pbkdf2Hash::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(p, salt, rounds32, out),
+pub use super::foreign::{pbkdf2, scrypt};
+
+impl Kinded for KdfError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            KdfError::OutOfMemory(_) => ErrorKind::Environment,
+            KdfError::TooCostly { .. } | KdfError::OutOfBounds(_) | KdfError::TooSlow { .. } => {
+                ErrorKind::Usage
+            }
+        }
     }
-    Ok(key)
 }
 
 #[cfg(test)]

@@ -5,10 +5,18 @@
 
 pub mod kdf;
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::consts::U12;
+use crate::error::{ErrorKind, Kinded};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
+
+/// Other apps' ciphers and key derivations (AES-GCM, AES-CBC, scrypt,
+/// PBKDF2), for their encrypted exports; without the encrypted-files
+/// feature, a stand-in that says it was not built.
+#[cfg_attr(not(feature = "encrypted-files"), path = "foreign_off.rs")]
+pub mod foreign;
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+#[cfg(all(test, feature = "encrypted-files"))]
+pub(crate) use foreign::aes_cbc_seal;
+pub use foreign::{aes_cbc_open, aes_gcm_open, aes_gcm_seal};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
@@ -81,66 +89,10 @@ pub fn open(
     Some(buf)
 }
 
-/// AES-256-GCM with a 12-byte nonce and the tag stored apart, as Aegis,
-/// 2FAS and Proton write it. `None` on a wrong key, a wrong length of any
-/// part, or any changed byte.
-pub fn aes_gcm_open(
-    key: &[u8],
-    nonce: &[u8],
-    aad: &[u8],
-    ciphertext: &[u8],
-    tag: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
-    let cipher = Aes256Gcm::new_from_slice(key).ok()?;
-    let nonce = <&aes_gcm::Nonce<U12>>::try_from(nonce).ok()?;
-    let tag = <&aes_gcm::Tag>::try_from(tag).ok()?;
-    let mut buf = Zeroizing::new(ciphertext.to_vec());
-    cipher
-        .decrypt_inout_detached(nonce, aad, buf.as_mut_slice().into(), tag)
-        .ok()?;
-    Some(buf)
-}
-
-/// AES-256-CBC with PKCS#7 padding, as Authy, TOTP Authenticator and older
-/// Authenticator Pro exports use it. `None` on a key or IV of the wrong
-/// length, a ciphertext that is not whole blocks, or bad padding (which is
-/// how a wrong password usually shows: CBC authenticates nothing, so the
-/// caller must check the plaintext too).
-pub fn aes_cbc_open(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
-    let decryptor = cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv).ok()?;
-    let mut buf = Zeroizing::new(ciphertext.to_vec());
-    let len = decryptor.decrypt_padded::<Pkcs7>(&mut buf).ok()?.len();
-    buf.truncate(len);
-    Some(buf)
-}
-
-/// AES-256-CBC with PKCS#7 padding, for tests that make files as other
-/// apps do.
-#[cfg(test)]
-pub(crate) fn aes_cbc_seal(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    use cbc::cipher::{BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
-    let mut buf = plaintext.to_vec();
-    buf.resize(plaintext.len() + 16, 0);
-    let len = cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
-        .unwrap()
-        .encrypt_padded::<Pkcs7>(&mut buf, plaintext.len())
-        .unwrap()
-        .len();
-    buf.truncate(len);
-    buf
-}
-
-/// AES-256-GCM encryption in place; returns the ciphertext and the tag.
-pub fn aes_gcm_seal(
-    key: &[u8; KEY_LEN],
-    nonce: &[u8; 12],
-    mut plaintext: Vec<u8>,
-) -> Result<(Vec<u8>, [u8; TAG_LEN]), SealError> {
-    let tag = Aes256Gcm::new(key.into())
-        .encrypt_inout_detached(nonce.into(), &[], plaintext.as_mut_slice().into())
-        .map_err(|_| SealError)?;
-    Ok((plaintext, tag.into()))
+impl Kinded for SealError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Internal
+    }
 }
 
 #[cfg(test)]
@@ -158,17 +110,5 @@ mod tests {
             b"secret"
         );
         assert!(open(&key, &nonce, b"other", &sealed).is_none());
-    }
-
-    #[test]
-    fn aes_gcm_round_trip_and_wrong_lengths() {
-        let key = random_key();
-        let nonce = random_array::<12>();
-        let (ciphertext, tag) = aes_gcm_seal(&key, &nonce, b"db".to_vec()).unwrap();
-        let plain = aes_gcm_open(key.as_ref(), &nonce, &[], &ciphertext, &tag).unwrap();
-        assert_eq!(plain.as_slice(), b"db");
-        assert!(aes_gcm_open(&key[..31], &nonce, &[], &ciphertext, &tag).is_none());
-        assert!(aes_gcm_open(key.as_ref(), &nonce[..11], &[], &ciphertext, &tag).is_none());
-        assert!(aes_gcm_open(key.as_ref(), &nonce, &[], &ciphertext, &tag[..15]).is_none());
     }
 }

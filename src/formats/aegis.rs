@@ -10,13 +10,33 @@ use data_encoding::{BASE64, HEXLOWER, HEXLOWER_PERMISSIVE};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{FormatError, Json};
+use super::fields::{entry_error, malformed};
+use super::registry::{self, Format, Output, Reader, Shape, Writer};
+use super::{AccountProblem, FormatError, Json, Problem, Unread};
 use crate::crypto::{aes_gcm_open, aes_gcm_seal, kdf, random_array};
 use crate::entry::{Account, Entry};
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
-use crate::text::{Escaped, Quoted};
+
+const APP: &str = "Aegis";
+
+pub const FORMAT: Format = Format {
+    name: "aegis",
+    aliases: &[],
+    app: APP,
+    readers: &[Reader {
+        shape: Shape::Json,
+        detect: |doc, _| registry::json_found(doc, detect, is_encrypted),
+        read: |doc, _| parse(doc.require_json(APP)?),
+        decrypt: Some(|doc, password| decrypt(doc.require_json(APP)?, password)),
+        default_password: None,
+    }],
+    writer: Some(Writer {
+        unsupported: |_| None,
+        output: Output::EncryptedFile(format),
+    }),
+};
 
 #[derive(Deserialize)]
 struct EncryptedFile {
@@ -115,7 +135,7 @@ pub fn is_encrypted(json: &serde_json::Value) -> bool {
 pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
     let file: PlainFile = json
         .to()
-        .map_err(|_| FormatError::Invalid("the Aegis database is not valid"))?;
+        .map_err(|_| malformed(APP, "database", Problem::NotValid))?;
     accounts(&file.db)
 }
 
@@ -123,19 +143,19 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
 pub fn decrypt(json: &Json, password: &Passphrase) -> Result<Vec<Account>, FormatError> {
     let file: EncryptedFile = json
         .to()
-        .map_err(|_| FormatError::Invalid("not a valid Aegis export"))?;
+        .map_err(|_| malformed(APP, "document", Problem::NotValid))?;
     let plain = decrypt_db(&file.header, &file.db, password)?;
     let db: Db = serde_json::from_slice(&plain)
-        .map_err(|_| FormatError::Invalid("the decrypted Aegis database is not valid"))?;
+        .map_err(|_| malformed(APP, "decrypted database", Problem::NotValid))?;
     accounts(&db)
 }
 
 fn accounts(db: &Db) -> Result<Vec<Account>, FormatError> {
     if !(1..=3).contains(&db.version) {
-        return Err(FormatError::Unsupported(format!(
-            "Aegis database version {}",
-            db.version
-        )));
+        return Err(FormatError::Unsupported {
+            app: APP,
+            what: Unread::Version(u64::from(db.version)),
+        });
     }
     db.entries.iter().map(account).collect()
 }
@@ -143,7 +163,7 @@ fn accounts(db: &Db) -> Result<Vec<Account>, FormatError> {
 fn hex(s: &str) -> Result<Vec<u8>, FormatError> {
     HEXLOWER_PERMISSIVE
         .decode(s.as_bytes())
-        .map_err(|_| FormatError::Invalid("the Aegis header has a malformed hex field"))
+        .map_err(|_| malformed(APP, "header", Problem::NotHex))
 }
 
 fn decrypt_db(
@@ -155,11 +175,12 @@ fn decrypt_db(
     let params = header
         .params
         .as_ref()
-        .ok_or(FormatError::Invalid("the Aegis header has no params"))?;
+        .ok_or(malformed(APP, "header params", Problem::Missing))?;
     if !slots.iter().any(|s| s.kind == SLOT_PASSWORD) {
-        return Err(FormatError::Unsupported(
-            "an Aegis file without a password slot".into(),
-        ));
+        return Err(FormatError::Unsupported {
+            app: APP,
+            what: Unread::NoPasswordSlot,
+        });
     }
     let mut master = None;
     for slot in slots.iter().filter(|s| s.kind == SLOT_PASSWORD) {
@@ -186,7 +207,7 @@ fn decrypt_db(
     let master = master.ok_or(FormatError::WrongPassword)?;
     let ciphertext = BASE64
         .decode(db.as_bytes())
-        .map_err(|_| FormatError::Invalid("the Aegis database is not base64"))?;
+        .map_err(|_| malformed(APP, "database", Problem::NotBase64))?;
     aes_gcm_open(
         &master,
         &hex(&params.nonce)?,
@@ -194,28 +215,20 @@ fn decrypt_db(
         &ciphertext,
         &hex(&params.tag)?,
     )
-    .ok_or(FormatError::Invalid(
-        "the Aegis database fails authentication: the file is damaged",
-    ))
+    .ok_or(malformed(APP, "database", Problem::NotValid))
 }
 
 fn account(e: &DbEntry) -> Result<Account, FormatError> {
-    let unsupported = |what: &str| {
-        FormatError::Unsupported(format!(
-            "{what} in {} ({})",
-            Quoted(&e.name),
-            Escaped(&e.issuer)
-        ))
-    };
+    let bad = |problem| entry_error(APP, &e.issuer, &e.name, problem);
     let kind = e
         .kind
         .parse::<Kind>()
-        .map_err(|_| unsupported("an entry type that is not totp, hotp or steam"))?;
+        .map_err(|_| bad(AccountProblem::Kind))?;
     let algorithm = e
         .info
         .algo
         .parse::<Algorithm>()
-        .map_err(|_| unsupported("an algorithm that is not SHA1, SHA256 or SHA512"))?;
+        .map_err(|_| bad(AccountProblem::Algorithm))?;
     let params = Params {
         kind,
         algorithm,
@@ -224,7 +237,7 @@ fn account(e: &DbEntry) -> Result<Account, FormatError> {
         counter: e.info.counter.unwrap_or(0),
     }
     .validate()
-    .map_err(|err| unsupported(&err.to_string()))?;
+    .map_err(|err| bad(AccountProblem::Params(err)))?;
     Ok(Account {
         issuer: e.issuer.clone(),
         account: e.name.clone(),
@@ -277,11 +290,10 @@ pub fn format(
             })
             .collect(),
     };
-    let plain = serde_json::to_vec(&db)
-        .map_err(|_| FormatError::Invalid("cannot serialise the database"))?;
+    let plain = serde_json::to_vec(&db).map_err(|_| FormatError::WriteFailed(APP))?;
     let master: Zeroizing<[u8; 32]> = Zeroizing::new(random_array());
     let db_nonce: [u8; 12] = random_array();
-    let encryption_failed = |_| FormatError::Invalid("encryption failed");
+    let encryption_failed = |_| FormatError::WriteFailed(APP);
     let (db_ciphertext, db_tag) =
         aes_gcm_seal(&master, &db_nonce, plain).map_err(encryption_failed)?;
 
@@ -317,7 +329,7 @@ pub fn format(
     });
     serde_json::to_vec_pretty(&file)
         .map(Zeroizing::new)
-        .map_err(|_| FormatError::Invalid("cannot serialise the export"))
+        .map_err(|_| FormatError::WriteFailed(APP))
 }
 
 #[cfg(test)]
@@ -412,6 +424,6 @@ mod tests {
             br#"{"header": {}, "db": {"version": 2, "entries": [{"type": "motp", "uuid": "u", "name": "n", "issuer": "i", "info": {"secret": "JBSWY3DPEHPK3PXP", "algo": "SHA1", "digits": 6}}]}}"#,
         )
         .unwrap();
-        assert!(matches!(parse(&json), Err(FormatError::Unsupported(_))));
+        assert!(matches!(parse(&json), Err(FormatError::Account(_))));
     }
 }

@@ -8,8 +8,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::fields::{self, Fields, Stored};
-use super::{FormatError, Json};
+use super::fields::{self, Fields, Stored, malformed};
+use super::registry::{self, Asked, Document, Format, Found, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem};
 use crate::crypto::aes_gcm_open;
 use crate::crypto::kdf::{self, Pbkdf2Hash};
 use crate::entry::Account;
@@ -17,6 +18,40 @@ use crate::otp::Kind;
 use crate::secret::Passphrase;
 
 const APP: &str = "andOTP";
+
+pub const FORMAT: Format = Format {
+    name: "andotp",
+    aliases: &[],
+    app: APP,
+    readers: &[
+        Reader {
+            shape: Shape::Binary,
+            detect: detect_encrypted,
+            read: |_, _| Err(FormatError::WrongPassword),
+            decrypt: Some(|doc, password| decrypt(doc.bytes(), password)),
+            default_password: None,
+        },
+        Reader {
+            shape: Shape::Json,
+            detect: |doc, _| registry::json_found(doc, detect, registry::never),
+            read: |doc, _| parse(doc.require_json(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+    ],
+    writer: None,
+};
+
+/// Binary data: andOTP's encrypted backup, by its header; the old
+/// encrypted format has none, so it is read only when named.
+fn detect_encrypted(doc: &Document, asked: Asked) -> Found {
+    match (doc.text(), asked) {
+        (Some(_), _) => Found::No,
+        (None, Asked::Named) => Found::Encrypted,
+        (None, Asked::Auto) if looks_encrypted(doc.bytes()) => Found::Encrypted,
+        (None, Asked::Auto) => Found::No,
+    }
+}
 const NONCE: usize = 12;
 const SALT: usize = 12;
 const TAG: usize = 16;
@@ -57,9 +92,7 @@ pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, Form
         false => decrypt_old(bytes, password),
     }
     .ok_or(FormatError::WrongPassword)?;
-    let json = Json::parse(&plain).ok_or(FormatError::Invalid(
-        "the decrypted andOTP backup is not JSON",
-    ))?;
+    let json = Json::parse(&plain).ok_or(malformed(APP, "decrypted backup", Problem::NotJson))?;
     entries(json.value())
 }
 
@@ -87,7 +120,7 @@ fn decrypt_old(bytes: &[u8], password: &Passphrase) -> Option<Zeroizing<Vec<u8>>
 
 fn entries(json: &Value) -> Result<Vec<Account>, FormatError> {
     json.as_array()
-        .ok_or(FormatError::Invalid("not an andOTP backup"))?
+        .ok_or(malformed(APP, "list of entries", Problem::Missing))?
         .iter()
         .map(entry)
         .collect()
@@ -115,15 +148,14 @@ fn entry(e: &Value) -> Result<Account, FormatError> {
             }
         }
     };
-    let bad = |why: &str| fields::entry_error(APP, &issuer, &name, why);
-    let kind = fields::kind(fields::text(e, "type"))
-        .ok_or_else(|| bad("its type is not TOTP, HOTP or STEAM"))?;
-    let secret =
-        fields::base32(fields::text(e, "secret")).ok_or_else(|| bad("its secret is not base32"))?;
-    let digits = fields::number(e, "digits").ok_or_else(|| bad("it has no digits"))?;
+    let bad = |problem| fields::entry_error(APP, &issuer, &name, problem);
+    let kind = fields::kind(fields::text(e, "type")).ok_or_else(|| bad(AccountProblem::Kind))?;
+    let secret = fields::base32(fields::text(e, "secret"))
+        .ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
+    let digits = fields::number(e, "digits").ok_or_else(|| bad(AccountProblem::Digits))?;
     let counter = fields::number(e, "counter");
     if kind == Kind::Hotp && counter.is_none() {
-        return Err(bad("it has no counter"));
+        return Err(bad(AccountProblem::NoCounter));
     }
     let params = fields::stored_params(
         kind,
@@ -200,6 +232,6 @@ mod tests {
     #[test]
     fn a_bad_entry_fails_the_file() {
         let json = Json::parse(br#"[{"secret":"JBSWY3DPEHPK3PXP","type":"MOTP","algorithm":"SHA1","digits":6,"label":"x"}]"#).unwrap();
-        assert!(matches!(parse(&json), Err(FormatError::Unsupported(_))));
+        assert!(matches!(parse(&json), Err(FormatError::Account(_))));
     }
 }

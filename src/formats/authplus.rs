@@ -6,12 +6,33 @@ use std::io::{Cursor, Read};
 
 use zeroize::Zeroizing;
 
-use super::FormatError;
+use super::fields::{self, malformed};
+use super::registry::{Format, Found, Reader, Shape};
+use super::{AccountProblem, FormatError, Problem};
 use crate::entry::Account;
 use crate::secret::Passphrase;
 use crate::uri;
 
 const MEMBER: &str = "Accounts.txt";
+const APP: &str = "Authenticator Plus";
+
+pub const FORMAT: Format = Format {
+    name: "authenticator-plus",
+    aliases: &[],
+    app: APP,
+    readers: &[Reader {
+        shape: Shape::Container,
+        detect: |doc, _| match detect(doc.bytes()) {
+            true => Found::Encrypted,
+            false => Found::No,
+        },
+        read: |_, _| Err(FormatError::WrongPassword),
+        decrypt: Some(|doc, password| decrypt(doc.bytes(), password)),
+        default_password: None,
+    }],
+    writer: None,
+};
+
 /// Larger than any list of accounts: the member is refused beyond it (a
 /// zip bomb must not fill memory).
 const MAX_LEN: u64 = 16 * 1024 * 1024;
@@ -35,7 +56,7 @@ fn member_name<R: std::io::Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -
 
 /// The accounts, once `password` opens `Accounts.txt`.
 pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, FormatError> {
-    let invalid = || FormatError::Invalid("not a valid Authenticator Plus backup");
+    let invalid = || malformed(APP, "zip archive", Problem::NotValid);
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| invalid())?;
     let name = member_name(&archive).ok_or_else(invalid)?;
     let mut member = match archive.by_name_decrypt(&name, password.expose()) {
@@ -51,18 +72,14 @@ pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, Form
         .read_to_end(&mut text)
         .map_err(|_| FormatError::WrongPassword)?;
     if text.len() as u64 > MAX_LEN {
-        return Err(FormatError::Invalid(
-            "the Authenticator Plus backup is too large",
-        ));
+        return Err(malformed(APP, "Accounts.txt", Problem::NotValid));
     }
     let text = std::str::from_utf8(&text).map_err(|_| FormatError::WrongPassword)?;
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|line| {
-            uri::parse(line).map_err(|e| {
-                FormatError::Unsupported(format!("a line of the Authenticator Plus backup: {e}"))
-            })
+            uri::parse(line).map_err(|e| fields::entry_error(APP, "", "", AccountProblem::Uri(e)))
         })
         .collect()
 }

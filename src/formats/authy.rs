@@ -13,9 +13,10 @@
 use data_encoding::BASE64;
 use serde_json::Value;
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, malformed};
 use super::prefs::Prefs;
-use super::{FormatError, Json};
+use super::registry::{Format, Found, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem};
 use crate::crypto::aes_cbc_open;
 use crate::crypto::kdf::{self, Pbkdf2Hash};
 use crate::entry::Account;
@@ -28,6 +29,24 @@ const KEYS: [&str; 2] = [
     "com.authy.storage.tokens.authy.key",
 ];
 const ROUNDS: u64 = 1000;
+
+pub const FORMAT: Format = Format {
+    name: "authy",
+    aliases: &[],
+    app: APP,
+    readers: &[Reader {
+        shape: Shape::Xml,
+        detect: |doc, _| match doc.prefs() {
+            Some(prefs) if detect(prefs) && is_encrypted(prefs) => Found::Encrypted,
+            Some(prefs) if detect(prefs) => Found::Plain,
+            _ => Found::No,
+        },
+        read: |doc, _| parse(doc.require_prefs(APP)?),
+        decrypt: Some(|doc, password| decrypt(doc.require_prefs(APP)?, password)),
+        default_password: None,
+    }],
+    writer: None,
+};
 
 /// True if `prefs` hold Authy's tokens.
 pub fn detect(prefs: &Prefs) -> bool {
@@ -42,9 +61,7 @@ fn tokens(prefs: &Prefs) -> Result<Json, FormatError> {
     tokens_text(prefs)
         .and_then(|t| Json::parse(t.as_bytes()))
         .filter(|j| j.value().is_array())
-        .ok_or(FormatError::Invalid(
-            "the Authy tokens are not a JSON array",
-        ))
+        .ok_or(malformed(APP, "list of tokens", Problem::NotJson))
 }
 
 /// True if some token's secret needs the backup password.
@@ -85,8 +102,9 @@ fn token(t: &Value, password: Option<&Passphrase>) -> Result<Account, FormatErro
     if let Some(seed) = t.get("secretSeed").and_then(Value::as_str) {
         // Authy's own token: hex seed, 10-second codes.
         let issuer = fields::text(t, "name").to_string();
-        let secret = fields::hex(seed)
-            .ok_or_else(|| fields::entry_error(APP, &issuer, "", "its seed is not hex"))?;
+        let secret = fields::hex(seed).ok_or_else(|| {
+            fields::entry_error(APP, &issuer, "", AccountProblem::Secret(Encoding::Hex))
+        })?;
         let mut params = fields::params(Kind::Totp);
         (params.digits, params.period) = (digits, 10);
         return Fields {
@@ -98,13 +116,17 @@ fn token(t: &Value, password: Option<&Passphrase>) -> Result<Account, FormatErro
         .into_account(APP);
     }
     let (issuer, name) = issuer_and_name(t);
-    let bad = |why: &str| fields::entry_error(APP, &issuer, &name, why);
     let secret = match t.get("decryptedSecret").and_then(Value::as_str) {
-        Some(clear) => fields::base32(clear).ok_or_else(|| bad("its secret is not base32"))?,
+        Some(clear) => fields::base32(clear).ok_or_else(|| {
+            fields::entry_error(
+                APP,
+                &issuer,
+                &name,
+                AccountProblem::Secret(Encoding::Base32),
+            )
+        })?,
         None => {
-            let password = password.ok_or(FormatError::Invalid(
-                "the Authy tokens are encrypted: a password is needed",
-            ))?;
+            let password = password.ok_or(FormatError::WrongPassword)?;
             decrypt_secret(t, password)?
         }
     };
@@ -122,7 +144,7 @@ fn token(t: &Value, password: Option<&Passphrase>) -> Result<Account, FormatErro
 fn decrypt_secret(t: &Value, password: &Passphrase) -> Result<Secret, FormatError> {
     let ciphertext = BASE64
         .decode(fields::text(t, "encryptedSecret").as_bytes())
-        .map_err(|_| FormatError::Invalid("an Authy token's encrypted secret is not base64"))?;
+        .map_err(|_| malformed(APP, "encrypted secret", Problem::NotBase64))?;
     let salt = fields::text(t, "salt");
     let key = kdf::pbkdf2(Pbkdf2Hash::Sha1, password, salt.as_bytes(), ROUNDS)?;
     let plain =
@@ -158,7 +180,7 @@ fn issuer_and_name(t: &Value) -> (String, String) {
     (issuer, rest.trim().to_string())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encrypted-files", feature = "phone-db"))]
 mod tests {
     use super::*;
 

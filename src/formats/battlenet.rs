@@ -6,13 +6,31 @@
 use data_encoding::HEXLOWER_PERMISSIVE;
 use zeroize::Zeroizing;
 
-use super::FormatError;
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, malformed};
 use super::prefs::Prefs;
+use super::registry::{Format, Found, Reader, Shape};
+use super::{FormatError, Problem, Unread};
 use crate::entry::Account;
 use crate::otp::Kind;
 
 const APP: &str = "Battle.net";
+
+pub const FORMAT: Format = Format {
+    name: "battle-net",
+    aliases: &[],
+    app: "Battle.net Authenticator",
+    readers: &[Reader {
+        shape: Shape::Xml,
+        detect: |doc, _| match doc.prefs() {
+            Some(prefs) if detect(prefs) => Found::Plain,
+            _ => Found::No,
+        },
+        read: |doc, _| parse(doc.require_prefs(APP)?),
+        decrypt: None,
+        default_password: None,
+    }],
+    writer: None,
+};
 const SECRET: &str = "com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET";
 const SERIAL: &str = "com.blizzard.messenger.AUTHENTICATOR_SERIAL";
 const ENCRYPTION: &str = "com.blizzard.messenger.AUTHENTICATOR_CREDENTIALS_ENCRYPTION_TYPE";
@@ -31,19 +49,20 @@ pub fn detect(prefs: &Prefs) -> bool {
 /// The one account.
 pub fn parse(prefs: &Prefs) -> Result<Vec<Account>, FormatError> {
     if prefs.get(ENCRYPTION).is_some_and(|t| t != "MASK") {
-        return Err(FormatError::Unsupported(
-            "a Battle.net secret protected other than by its mask".into(),
-        ));
+        return Err(FormatError::Unsupported {
+            app: APP,
+            what: Unread::OtherProtection,
+        });
     }
-    let invalid = || FormatError::Invalid("the Battle.net secret is not a masked hex string");
+    let invalid = || malformed(APP, "secret", Problem::NotHex);
     let secret_hex = unmask(prefs.get(SECRET).unwrap_or("")).ok_or_else(invalid)?;
     let secret = fields::hex(&secret_hex).ok_or_else(invalid)?;
     let name = match prefs.get(SERIAL).filter(|s| !s.is_empty()) {
-        Some(serial) => unmask(serial)
-            .map(|s| s.to_string())
-            .ok_or(FormatError::Invalid(
-                "the Battle.net serial is not a masked hex string",
-            ))?,
+        Some(serial) => unmask(serial).map(|s| s.to_string()).ok_or(malformed(
+            APP,
+            "serial",
+            Problem::NotHex,
+        ))?,
         None => String::new(),
     };
     let mut params = fields::params(Kind::Totp);

@@ -5,14 +5,41 @@
 
 use serde_json::Value;
 
-use super::fields::{self, Fields};
-use super::{FormatError, Json};
+use super::fields::{self, Fields, malformed};
+use super::registry::{self, Format, Found, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem, Unread};
 use crate::entry::Account;
 use crate::otp::Kind;
 use crate::site;
 use crate::uri;
 
 const APP: &str = "Bitwarden";
+
+pub const FORMAT: Format = Format {
+    name: "bitwarden",
+    aliases: &[],
+    app: APP,
+    readers: &[
+        Reader {
+            shape: Shape::Json,
+            detect: |doc, _| registry::json_found(doc, detect, registry::never),
+            read: |doc, _| parse(doc.require_json(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+        Reader {
+            shape: Shape::Csv,
+            detect: |doc, _| match doc.csv_header() {
+                Some(header) if detect_csv(header) => Found::Plain,
+                _ => Found::No,
+            },
+            read: |doc, _| parse_csv(doc.require_text(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+    ],
+    writer: None,
+};
 
 /// True if `json` is a Bitwarden JSON export (encrypted or not).
 pub fn detect(json: &Value) -> bool {
@@ -28,14 +55,15 @@ pub fn detect_csv(header: &csv::StringRecord) -> bool {
 pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
     let value = json.value();
     if value.get("encrypted").and_then(Value::as_bool) == Some(true) {
-        return Err(FormatError::Unsupported(
-            "an encrypted Bitwarden export: export again as unencrypted .json or .csv".into(),
-        ));
+        return Err(FormatError::Unsupported {
+            app: APP,
+            what: Unread::AccountEncrypted,
+        });
     }
     let items = value
         .get("items")
         .and_then(Value::as_array)
-        .ok_or(FormatError::Invalid("not a Bitwarden export"))?;
+        .ok_or(malformed(APP, "list of items", Problem::Missing))?;
     let mut accounts = Vec::new();
     for item in items {
         // Secure notes, cards and identities have no login.
@@ -60,7 +88,7 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
 
 /// The accounts of a CSV export.
 pub fn parse_csv(text: &str) -> Result<Vec<Account>, FormatError> {
-    let invalid = || FormatError::Invalid("not a valid Bitwarden CSV export");
+    let invalid = || malformed(APP, "CSV", Problem::NotValid);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -102,16 +130,18 @@ fn account(totp: &str, item: &str, username: &str) -> Result<Option<Account>, Fo
     if totp.is_empty() {
         return Ok(None);
     }
-    let bad = |why: &str| fields::entry_error(APP, item, username, why);
+    let bad = |problem| fields::entry_error(APP, item, username, problem);
     if totp.to_ascii_lowercase().starts_with("otpauth://") {
-        return uri::parse(totp).map(Some).map_err(|e| bad(&e.to_string()));
+        return uri::parse(totp)
+            .map(Some)
+            .map_err(|e| bad(AccountProblem::Uri(e)));
     }
     let (kind, key) = match totp.get(..8) {
         Some(head) if head.eq_ignore_ascii_case("steam://") => (Kind::Steam, &totp[8..]),
         _ => (Kind::Totp, totp),
     };
-    let secret = fields::base32(key)
-        .ok_or_else(|| bad("its TOTP field is neither a URI nor a base32 key"))?;
+    let secret =
+        fields::base32(key).ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
     let issuer = match kind {
         Kind::Steam => "Steam",
         _ => item,

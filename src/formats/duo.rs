@@ -5,12 +5,27 @@
 
 use serde_json::Value;
 
-use super::fields::{self, Fields};
-use super::{FormatError, Json};
+use super::fields::{self, Fields, malformed};
+use super::registry::{self, Format, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem};
 use crate::entry::Account;
 use crate::otp::Kind;
 
 const APP: &str = "Duo";
+
+pub const FORMAT: Format = Format {
+    name: "duo",
+    aliases: &[],
+    app: "Duo Mobile",
+    readers: &[Reader {
+        shape: Shape::Json,
+        detect: |doc, _| registry::json_found(doc, detect, registry::never),
+        read: |doc, _| parse(doc.require_json(APP)?),
+        decrypt: None,
+        default_password: None,
+    }],
+    writer: None,
+};
 
 /// True if `json` is Duo's account array.
 pub fn detect(json: &Value) -> bool {
@@ -27,13 +42,14 @@ pub fn detect(json: &Value) -> bool {
 pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
     json.value()
         .as_array()
-        .ok_or(FormatError::Invalid("not a Duo account file"))?
+        .ok_or(malformed(APP, "list of accounts", Problem::Missing))?
         .iter()
         .filter_map(|a| Some((a, a.get("otpGenerator")?)))
         .map(|(a, generator)| {
             let name = fields::text(a, "name").to_string();
-            let secret = fields::base32(fields::text(generator, "otpSecret"))
-                .ok_or_else(|| fields::entry_error(APP, "", &name, "its secret is not base32"))?;
+            let secret = fields::base32(fields::text(generator, "otpSecret")).ok_or_else(|| {
+                fields::entry_error(APP, "", &name, AccountProblem::Secret(Encoding::Base32))
+            })?;
             let params = match fields::number(generator, "counter") {
                 Some(counter) => {
                     let mut params = fields::params(Kind::Hotp);

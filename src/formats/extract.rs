@@ -6,12 +6,39 @@
 
 use serde_json::Value;
 
-use super::fields::{self, Fields};
-use super::{FormatError, Json};
+use super::fields::{self, Fields, malformed};
+use super::registry::{self, Format, Found, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem};
 use crate::entry::Account;
 use crate::otp::Kind;
 
 const APP: &str = "extract_otp_secrets";
+
+pub const FORMAT: Format = Format {
+    name: "extract-otp-secrets",
+    aliases: &[],
+    app: APP,
+    readers: &[
+        Reader {
+            shape: Shape::Json,
+            detect: |doc, _| registry::json_found(doc, detect, registry::never),
+            read: |doc, _| parse(doc.require_json(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+        Reader {
+            shape: Shape::Csv,
+            detect: |doc, _| match doc.csv_header() {
+                Some(header) if detect_csv(header) => Found::Plain,
+                _ => Found::No,
+            },
+            read: |doc, _| parse_csv(doc.require_text(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+    ],
+    writer: None,
+};
 const COLUMNS: [&str; 6] = ["name", "secret", "issuer", "type", "counter", "url"];
 
 /// True if `json` is the tool's JSON: objects with exactly its keys.
@@ -34,7 +61,7 @@ pub fn detect_csv(header: &csv::StringRecord) -> bool {
 pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
     json.value()
         .as_array()
-        .ok_or(FormatError::Invalid("not an extract_otp_secrets file"))?
+        .ok_or(malformed(APP, "list of accounts", Problem::Missing))?
         .iter()
         .map(|i| {
             let counter = fields::number(i, "counter");
@@ -50,7 +77,7 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
 }
 
 pub fn parse_csv(text: &str) -> Result<Vec<Account>, FormatError> {
-    let invalid = || FormatError::Invalid("not a valid extract_otp_secrets CSV");
+    let invalid = || malformed(APP, "CSV", Problem::NotValid);
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     if !detect_csv(reader.headers().map_err(|_| invalid())?) {
         return Err(invalid());
@@ -75,12 +102,13 @@ fn account(
     kind: &str,
     counter: Option<u64>,
 ) -> Result<Account, FormatError> {
-    let bad = |why: &str| fields::entry_error(APP, issuer, name, why);
+    let bad = |problem| fields::entry_error(APP, issuer, name, problem);
     let kind = match fields::kind(kind) {
         Some(kind @ (Kind::Totp | Kind::Hotp)) => kind,
-        _ => return Err(bad("its type is neither totp nor hotp")),
+        _ => return Err(bad(AccountProblem::Kind)),
     };
-    let secret = fields::base32(secret).ok_or_else(|| bad("its secret is not base32"))?;
+    let secret =
+        fields::base32(secret).ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
     let mut params = fields::params(kind);
     if kind == Kind::Hotp {
         params.counter = counter.unwrap_or(0);

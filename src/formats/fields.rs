@@ -6,12 +6,11 @@ use data_encoding::{BASE64, HEXLOWER_PERMISSIVE};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::FormatError;
+use super::{AccountProblem, BadAccount, FormatError, Problem, Who};
 use crate::entry::Account;
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::Secret;
-use crate::text::Quoted;
 
 /// One account as an app stores it.
 pub struct Fields {
@@ -24,11 +23,11 @@ pub struct Fields {
 impl Fields {
     /// The account, its parameters checked; `app` names the file's app in
     /// the error.
-    pub fn into_account(self, app: &str) -> Result<Account, FormatError> {
+    pub fn into_account(self, app: &'static str) -> Result<Account, FormatError> {
         let params = self
             .params
             .validate()
-            .map_err(|e| entry_error(app, &self.issuer, &self.name, &e.to_string()))?;
+            .map_err(|e| entry_error(app, &self.issuer, &self.name, AccountProblem::Params(e)))?;
         Ok(Account {
             issuer: self.issuer.trim().to_string(),
             account: self.name.trim().to_string(),
@@ -41,14 +40,25 @@ impl Fields {
 
 /// An entry `app` stores that cannot be imported, named by its issuer and
 /// name (never its secret): the whole file is refused.
-pub fn entry_error(app: &str, issuer: &str, name: &str, why: &str) -> FormatError {
-    let who = match (issuer.is_empty(), name.is_empty()) {
-        (false, false) => format!("{} ({})", Quoted(issuer), Quoted(name)),
-        (false, true) => Quoted(issuer).to_string(),
-        (true, false) => Quoted(name).to_string(),
-        (true, true) => "an entry without a name".to_string(),
-    };
-    FormatError::Unsupported(format!("{who} of the {app} file: {why}"))
+pub fn entry_error(
+    app: &'static str,
+    issuer: &str,
+    name: &str,
+    problem: AccountProblem,
+) -> FormatError {
+    FormatError::Account(Box::new(BadAccount {
+        app,
+        who: Who {
+            issuer: issuer.to_string(),
+            name: name.to_string(),
+        },
+        problem,
+    }))
+}
+
+/// A part of `app`'s file that is not what the format says.
+pub fn malformed(app: &'static str, part: &'static str, problem: Problem) -> FormatError {
+    FormatError::Malformed { app, part, problem }
 }
 
 /// A secret written in base32 (any case, spaces, padding).
@@ -130,19 +140,19 @@ pub struct Stored<'a> {
 
 /// Parameters of `kind` with what the app stored; `Err` says, for
 /// [`entry_error`], which value otpvault cannot use.
-pub fn stored_params(kind: Kind, stored: Stored) -> Result<Params, &'static str> {
+pub fn stored_params(kind: Kind, stored: Stored) -> Result<Params, AccountProblem> {
     let mut params = params(kind);
     if let Some(name) = stored.algorithm {
-        params.algorithm = algorithm(name).ok_or("its algorithm is not SHA1, SHA256 or SHA512")?;
+        params.algorithm = algorithm(name).ok_or(AccountProblem::Algorithm)?;
     }
     if let Some(digits) = stored.digits {
-        params.digits = narrow(digits).ok_or("its digits are out of range")?;
+        params.digits = narrow(digits).ok_or(AccountProblem::Digits)?;
     }
     match kind {
         Kind::Hotp => params.counter = stored.counter.unwrap_or(0),
         _ => {
             if let Some(period) = stored.period {
-                params.period = narrow(period).ok_or("its period is too long")?;
+                params.period = narrow(period).ok_or(AccountProblem::Period)?;
             }
         }
     }
@@ -173,10 +183,10 @@ mod tests {
 
     #[test]
     fn an_entry_error_names_the_entry_not_the_secret() {
-        let e = entry_error("Duo", "Site", "me", "digits 12 are out of range");
+        let e = entry_error("Duo", "Site", "me", AccountProblem::Digits);
         assert_eq!(
             e.to_string(),
-            "the file has an unsupported entry: \"Site\" (\"me\") of the Duo file: digits 12 are out of range; nothing was imported"
+            "\"Site\" (\"me\") in the Duo file has a number of digits no code has; nothing was imported: fix or remove that account in Duo, then export again"
         );
     }
 }

@@ -10,14 +10,65 @@
 
 use serde_json::Value;
 
-use super::fields::{self, Fields, Stored};
+use super::fields::{self, Fields, Stored, malformed};
 use super::prefs::Prefs;
-use super::{FormatError, Json};
+use super::registry::{self, Format, Found, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem};
 use crate::entry::Account;
 use crate::otp::Kind;
 use crate::secret::Secret;
 
 const APP: &str = "FreeOTP";
+
+/// FreeOTP's token store (a rooted phone's preferences file), read by
+/// either name, and FreeOTP 2's encrypted backup.
+const TOKEN_STORE: Reader = Reader {
+    shape: Shape::Xml,
+    detect: |doc, _| match doc.prefs() {
+        Some(prefs) if detect_prefs(prefs) => Found::Plain,
+        _ => Found::No,
+    },
+    read: |doc, _| parse_prefs(doc.require_prefs(APP)?),
+    decrypt: None,
+    default_password: None,
+};
+
+pub const FORMAT: Format = Format {
+    name: "freeotp",
+    aliases: &[],
+    app: APP,
+    readers: &[
+        Reader {
+            shape: Shape::Container,
+            detect: |doc, _| match super::freeotp2::detect(doc.bytes()) {
+                true => Found::Encrypted,
+                false => Found::No,
+            },
+            read: |_, _| Err(FormatError::WrongPassword),
+            decrypt: Some(|doc, password| super::freeotp2::decrypt(doc.bytes(), password)),
+            default_password: None,
+        },
+        TOKEN_STORE,
+    ],
+    writer: None,
+};
+
+pub const FORMAT_PLUS: Format = Format {
+    name: "freeotp-plus",
+    aliases: &[],
+    app: "FreeOTP+",
+    readers: &[
+        Reader {
+            shape: Shape::Json,
+            detect: |doc, _| registry::json_found(doc, detect_plus, registry::never),
+            read: |doc, _| parse_plus(doc.require_json(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+        TOKEN_STORE,
+    ],
+    writer: None,
+};
 const ORDER: &str = "tokenOrder";
 
 /// True if `prefs` are FreeOTP's token store: every string but the order
@@ -52,8 +103,8 @@ pub fn parse_prefs(prefs: &Prefs) -> Result<Vec<Account>, FormatError> {
         .strings()
         .filter(|(name, _)| *name != ORDER)
         .map(|(_, value)| {
-            let json = Json::parse(value.as_bytes())
-                .ok_or(FormatError::Invalid("a FreeOTP token is not JSON"))?;
+            let json =
+                Json::parse(value.as_bytes()).ok_or(malformed(APP, "token", Problem::NotJson))?;
             stored(json.value())
         })
         .collect()
@@ -64,7 +115,7 @@ pub fn parse_plus(json: &Json) -> Result<Vec<Account>, FormatError> {
     json.value()
         .get("tokens")
         .and_then(Value::as_array)
-        .ok_or(FormatError::Invalid("not a FreeOTP+ export"))?
+        .ok_or(malformed(APP, "list of tokens", Problem::Missing))?
         .iter()
         .map(stored)
         .collect()
@@ -75,7 +126,7 @@ fn stored(token: &Value) -> Result<Account, FormatError> {
     let secret = token.get("secret").and_then(fields::java_bytes);
     let (issuer, name) = issuer_and_name(token);
     let secret = secret.ok_or_else(|| {
-        fields::entry_error(APP, &issuer, &name, "its secret is not a byte array")
+        fields::entry_error(APP, &issuer, &name, AccountProblem::Secret(Encoding::Bytes))
     })?;
     account(token, secret)
 }
@@ -100,11 +151,11 @@ fn issuer_and_name(token: &Value) -> (String, String) {
 /// defaults (SHA1, 6 digits, 30 s, counter 0).
 pub fn account(token: &Value, secret: Secret) -> Result<Account, FormatError> {
     let (issuer, name) = issuer_and_name(token);
-    let bad = |why: &str| fields::entry_error(APP, &issuer, &name, why);
+    let bad = |problem| fields::entry_error(APP, &issuer, &name, problem);
     let kind = match fields::kind(fields::text(token, "type")) {
         Some(Kind::Totp) if issuer == "Steam" => Kind::Steam,
         Some(kind @ (Kind::Totp | Kind::Hotp)) => kind,
-        _ => return Err(bad("its type is not TOTP or HOTP")),
+        _ => return Err(bad(AccountProblem::Kind)),
     };
     let params = fields::stored_params(
         kind,

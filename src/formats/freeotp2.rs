@@ -13,8 +13,8 @@
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::fields;
-use super::{FormatError, Json, freeotp, javaser};
+use super::fields::{self, malformed};
+use super::{AccountProblem, FormatError, Json, Problem, Unread, freeotp, javaser};
 use crate::crypto::aes_gcm_open;
 use crate::crypto::kdf::{self, Pbkdf2Hash};
 use crate::entry::Account;
@@ -32,24 +32,25 @@ pub fn detect(bytes: &[u8]) -> bool {
 }
 
 pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, FormatError> {
-    let map = javaser::string_map(bytes).ok_or(FormatError::Invalid(
-        "not a FreeOTP backup (a Java HashMap of strings)",
-    ))?;
+    let map =
+        javaser::string_map(bytes).ok_or(malformed(APP, "map of strings", Problem::NotValid))?;
     let get = |key: &str| map.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let master =
-        json(get(MASTER).ok_or(FormatError::Invalid("the FreeOTP backup has no master key"))?)?;
+    let master = json(get(MASTER).ok_or(malformed(APP, "master key", Problem::Missing))?)?;
     let master_key = open_master_key(master.value(), password)?;
     let mut accounts = Vec::new();
     for (uuid, value) in &map {
         if uuid == MASTER || uuid.ends_with(TOKEN_SUFFIX) {
             continue;
         }
-        let token = get(&format!("{uuid}{TOKEN_SUFFIX}"))
-            .ok_or(FormatError::Invalid("a FreeOTP key has no token"))?;
+        let token = get(&format!("{uuid}{TOKEN_SUFFIX}")).ok_or(malformed(
+            APP,
+            "token of a key",
+            Problem::Missing,
+        ))?;
         let token = json(token)?;
-        let secret = open_token_key(value, &master_key).map_err(|why| {
+        let secret = open_token_key(value, &master_key).map_err(|problem| {
             let issuer = fields::text(token.value(), "issuerExt");
-            fields::entry_error(APP, issuer, fields::text(token.value(), "label"), why)
+            fields::entry_error(APP, issuer, fields::text(token.value(), "label"), problem)
         })?;
         accounts.push(freeotp::account(token.value(), secret)?);
     }
@@ -57,7 +58,7 @@ pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, Form
 }
 
 fn json(text: &str) -> Result<Json, FormatError> {
-    Json::parse(text.as_bytes()).ok_or(FormatError::Invalid("a FreeOTP backup value is not JSON"))
+    Json::parse(text.as_bytes()).ok_or(malformed(APP, "backup value", Problem::NotJson))
 }
 
 fn open_master_key(
@@ -71,67 +72,69 @@ fn open_master_key(
         "PBKDF2WITHHMACSHA512" => Pbkdf2Hash::Sha512,
         "PBKDF2WITHHMACSHA1" => Pbkdf2Hash::Sha1,
         _ => {
-            return Err(FormatError::Unsupported(
-                "a FreeOTP master key derived other than by PBKDF2 with SHA1 or SHA512".into(),
-            ));
+            return Err(FormatError::Unsupported {
+                app: APP,
+                what: Unread::OtherKdf,
+            });
         }
     };
     let salt = master
         .get("mSalt")
         .and_then(fields::java_bytes)
-        .ok_or(FormatError::Invalid("the FreeOTP master key has no salt"))?;
-    let rounds = fields::number(master, "mIterations").ok_or(FormatError::Invalid(
-        "the FreeOTP master key has no iteration count",
+        .ok_or(malformed(APP, "master key's salt", Problem::Missing))?;
+    let rounds = fields::number(master, "mIterations").ok_or(malformed(
+        APP,
+        "master key's iteration count",
+        Problem::Missing,
     ))?;
     let kek = kdf::pbkdf2(hash, password, salt.expose(), rounds)?;
-    let encrypted = master
-        .get("mEncryptedKey")
-        .ok_or(FormatError::Invalid("the FreeOTP master key is missing"))?;
+    let encrypted =
+        master
+            .get("mEncryptedKey")
+            .ok_or(malformed(APP, "master key", Problem::Missing))?;
     open(encrypted, kek.as_ref()).map_err(|why| match why {
         Why::Tag => FormatError::WrongPassword,
-        Why::Malformed(m) => FormatError::Invalid(m),
+        Why::Malformed(problem) => malformed(APP, "master key", problem),
     })
 }
 
 /// A token's secret: its `{"key": "<EncryptedKey JSON>"}` opened with the
 /// master key.
-fn open_token_key(value: &str, master_key: &[u8]) -> Result<Secret, &'static str> {
-    let outer = Json::parse(value.as_bytes()).ok_or("its key is not JSON")?;
+fn open_token_key(value: &str, master_key: &[u8]) -> Result<Secret, AccountProblem> {
+    let not_sealed = AccountProblem::Secret(super::Encoding::Bytes);
+    let outer = Json::parse(value.as_bytes()).ok_or(not_sealed.clone())?;
     let inner =
-        Json::parse(fields::text(outer.value(), "key").as_bytes()).ok_or("its key is not JSON")?;
+        Json::parse(fields::text(outer.value(), "key").as_bytes()).ok_or(not_sealed.clone())?;
     match open(inner.value(), master_key) {
         Ok(secret) if !secret.is_empty() => Ok(Secret::new(secret.to_vec())),
-        Ok(_) => Err("its secret is empty"),
-        Err(Why::Tag) => Err(
-            "its secret does not open with the backup's master key (FreeOTP writes such backups after a restore): export it from FreeOTP again",
-        ),
-        Err(Why::Malformed(m)) => Err(m),
+        Ok(_) => Err(AccountProblem::EmptySecret),
+        Err(Why::Tag) => Err(AccountProblem::SealedSecret),
+        Err(Why::Malformed(_)) => Err(not_sealed),
     }
 }
 
 enum Why {
     Tag,
-    Malformed(&'static str),
+    Malformed(Problem),
 }
 
 /// An `EncryptedKey` (`mCipher`, `mCipherText`, `mParameters`, `mToken`)
 /// opened with `key`.
 fn open(encrypted: &Value, key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Why> {
     if fields::text(encrypted, "mCipher") != "AES/GCM/NoPadding" {
-        return Err(Why::Malformed("a FreeOTP key is not AES-GCM"));
+        return Err(Why::Malformed(Problem::NotValid));
     }
     let bytes = |field: &str| {
         encrypted
             .get(field)
             .and_then(fields::java_bytes)
-            .ok_or(Why::Malformed("a FreeOTP key is malformed"))
+            .ok_or(Why::Malformed(Problem::NotValid))
     };
     let (sealed, parameters) = (bytes("mCipherText")?, bytes("mParameters")?);
-    let nonce = gcm_nonce(parameters.expose())
-        .ok_or(Why::Malformed("a FreeOTP key's nonce is malformed"))?;
+    let nonce = gcm_nonce(parameters.expose()).ok_or(Why::Malformed(Problem::NotValid))?;
     let sealed = sealed.expose();
     if sealed.len() < TAG {
-        return Err(Why::Malformed("a FreeOTP key is truncated"));
+        return Err(Why::Malformed(Problem::CutShort));
     }
     let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG);
     let aad = fields::text(encrypted, "mToken");

@@ -8,14 +8,71 @@ use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode
 use prost::Message;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::FormatError;
+use super::fields::{self, malformed};
+use super::registry::{Asked, Document, Format, Found, Output, Reader, Shape, Writer};
+use super::{AccountProblem, FormatError, Problem, uri_list};
 use crate::entry::{Account, Entry};
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::Secret;
-use crate::text::Quoted;
 use crate::uri;
 
 pub const PREFIX: &str = "otpauth-migration://";
+
+const APP: &str = "Google Authenticator";
+
+pub const FORMAT: Format = Format {
+    name: "google",
+    aliases: &[],
+    app: APP,
+    readers: &[
+        Reader {
+            shape: Shape::Image,
+            detect: detect_image,
+            read: read_transfer,
+            decrypt: None,
+            default_password: None,
+        },
+        #[cfg(feature = "phone-db")]
+        Reader {
+            shape: Shape::Database,
+            detect: |doc, _| super::phone_db::detect_google_db(doc),
+            read: |doc, _| super::phone_db::read_google_db(doc),
+            decrypt: None,
+            default_password: None,
+        },
+        Reader {
+            shape: Shape::Lines,
+            detect: detect_transfer,
+            read: read_transfer,
+            decrypt: None,
+            default_password: None,
+        },
+    ],
+    writer: Some(Writer {
+        unsupported,
+        output: Output::Texts(|entries, fits| format(entries, fits)),
+    }),
+};
+
+/// Lines of transfer URIs, and no otpauth:// line (`--format google`
+/// reads only those; unnamed, the URI list reads both).
+fn detect_transfer(doc: &Document, _: Asked) -> Found {
+    match uri_list::kinds(doc) {
+        Some((false, true)) => Found::Plain,
+        _ => Found::No,
+    }
+}
+
+fn detect_image(doc: &Document, asked: Asked) -> Found {
+    if !doc.is_image() {
+        return Found::No;
+    }
+    detect_transfer(doc, asked)
+}
+
+fn read_transfer(doc: &Document, _: Asked) -> Result<Vec<Account>, FormatError> {
+    uri_list::read_lines(doc, false, true)
+}
 
 #[derive(Clone, PartialEq, Message)]
 struct MigrationPayload {
@@ -73,14 +130,16 @@ pub fn parse(uri: &str) -> Result<Vec<Account>, FormatError> {
         .get(..PREFIX.len())
         .filter(|p| p.eq_ignore_ascii_case(PREFIX))
         .map(|_| &uri[PREFIX.len()..])
-        .ok_or(FormatError::Invalid("not an otpauth-migration:// URI"))?;
+        .ok_or(malformed(APP, "transfer URI", Problem::NotValid))?;
     let query = rest.split_once('?').map(|(_, q)| q).unwrap_or("");
     // Only percent-decoding: a raw `+` in the data is base64, not a space.
     let data = query
         .split('&')
         .find_map(|pair| pair.strip_prefix("data="))
-        .ok_or(FormatError::Invalid(
-            "the migration URI has no data= parameter",
+        .ok_or(malformed(
+            APP,
+            "transfer URI's data= parameter",
+            Problem::Missing,
         ))?;
     let data = Zeroizing::new(percent_decode_str(data).collect::<Vec<u8>>());
     let trimmed: &[u8] = data
@@ -90,58 +149,38 @@ pub fn parse(uri: &str) -> Result<Vec<Account>, FormatError> {
     let bytes = Zeroizing::new(
         lenient_base64()
             .decode(trimmed)
-            .map_err(|_| FormatError::Invalid("the migration data is not base64"))?,
+            .map_err(|_| malformed(APP, "transfer data", Problem::NotBase64))?,
     );
-    let payload = MigrationPayload::decode(bytes.as_slice()).map_err(|_| {
-        FormatError::Invalid("the migration data is not a Google Authenticator export")
-    })?;
+    let payload = MigrationPayload::decode(bytes.as_slice())
+        .map_err(|_| malformed(APP, "transfer data", Problem::NotValid))?;
     payload.otp_parameters.iter().map(account).collect()
 }
 
 fn account(p: &OtpParameters) -> Result<Account, FormatError> {
+    let bad = |problem| fields::entry_error(APP, &p.issuer, &p.name, problem);
     let algorithm = match p.algorithm {
         0 | 1 => Algorithm::SHA1,
         2 => Algorithm::SHA256,
         3 => Algorithm::SHA512,
-        _ => {
-            return Err(FormatError::Unsupported(format!(
-                "algorithm {} (MD5?) in {}",
-                p.algorithm,
-                Quoted(&p.name)
-            )));
-        }
+        _ => return Err(bad(AccountProblem::Algorithm)),
     };
     let digits = match p.digits {
         0 | 1 => 6,
         2 => 8,
-        d => {
-            return Err(FormatError::Unsupported(format!(
-                "digit count {d} in {}",
-                Quoted(&p.name)
-            )));
-        }
+        _ => return Err(bad(AccountProblem::Digits)),
     };
     let (kind, counter) = match p.otp_type {
         // A counter is never negative; a file that says so is damaged, and
         // guessing 0 would show codes that were used long ago.
         1 => (
             Kind::Hotp,
-            u64::try_from(p.counter).map_err(|_| {
-                FormatError::Invalid("an HOTP account in the export has a negative counter")
-            })?,
+            u64::try_from(p.counter).map_err(|_| bad(AccountProblem::NegativeCounter))?,
         ),
         0 | 2 => (Kind::Totp, 0),
-        t => {
-            return Err(FormatError::Unsupported(format!(
-                "OTP type {t} in {}",
-                Quoted(&p.name)
-            )));
-        }
+        _ => return Err(bad(AccountProblem::Kind)),
     };
     if p.secret.is_empty() {
-        return Err(FormatError::Invalid(
-            "an account in the export has an empty secret",
-        ));
+        return Err(bad(AccountProblem::EmptySecret));
     }
     // Google puts `Issuer:account` in the name when there is an issuer;
     // the issuer field wins. Without one, the name is taken whole, as
@@ -187,7 +226,7 @@ pub fn unsupported(entry: &Entry) -> Option<&'static str> {
 ///
 /// Cut by size rather than count: ten short names fit in one code where
 /// three long ones may not.
-pub fn format(entries: &[&Entry], fits: impl Fn(&str) -> bool) -> Vec<Zeroizing<String>> {
+pub fn format(entries: &[&Entry], fits: &dyn Fn(&str) -> bool) -> Vec<Zeroizing<String>> {
     let batch_id = i32::from_le_bytes(crate::crypto::random_array()) & 0x7fff_ffff;
     // Batch sizes and indexes under 128 are one byte each (and an index of
     // 0 is none), so a trial with 127 for both is at least as long as the
@@ -287,8 +326,8 @@ mod tests {
             )])
             .collect();
         let refs: Vec<&Entry> = entries.iter().collect();
-        assert_eq!(format(&refs, |_| true).len(), 1, "all fit in one");
-        let uris = format(&refs, |uri| uri.len() < 500);
+        assert_eq!(format(&refs, &|_| true).len(), 1, "all fit in one");
+        let uris = format(&refs, &|uri| uri.len() < 500);
         assert!(uris.len() > 1, "cut by size");
         assert!(uris.iter().all(|u| u.len() < 500));
         let accounts: Vec<Account> = uris.iter().flat_map(|u| parse(u).unwrap()).collect();
@@ -330,14 +369,14 @@ mod tests {
             "{PREFIX}offline?data={}",
             BASE64.encode(&payload.encode_to_vec())
         );
-        assert!(matches!(parse(&uri), Err(FormatError::Invalid(_))));
+        assert!(matches!(parse(&uri), Err(FormatError::Malformed { .. })));
         assert!(matches!(
             parse("otpauth-migration://offline?data=%%%"),
-            Err(FormatError::Invalid(_))
+            Err(FormatError::Malformed { .. })
         ));
         assert!(matches!(
             parse("otpauth-migration://offline"),
-            Err(FormatError::Invalid(_))
+            Err(FormatError::Malformed { .. })
         ));
     }
 }

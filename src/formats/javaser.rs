@@ -139,11 +139,16 @@ impl Reader<'_> {
     }
 
     /// Modified UTF-8 (Java's CESU-8 with NUL as two bytes) of `len` bytes.
+    /// (Only FreeOTP 2's encrypted backups are read this way, so the
+    /// decoder comes with the encrypted-files feature; without it, plain
+    /// UTF-8, which is the same for every character of the BMP but NUL.)
     fn text(&mut self, len: usize) -> Option<Text> {
         let raw = self.take(len)?;
-        cesu8::from_java_cesu8(raw)
-            .ok()
-            .map(|s| Rc::new(Zeroizing::new(s.into_owned())))
+        #[cfg(feature = "encrypted-files")]
+        let text = cesu8::from_java_cesu8(raw).ok()?.into_owned();
+        #[cfg(not(feature = "encrypted-files"))]
+        let text = std::str::from_utf8(raw).ok()?.to_string();
+        Some(Rc::new(Zeroizing::new(text)))
     }
 
     fn short_text(&mut self) -> Option<Text> {

@@ -5,12 +5,30 @@
 //! (`HMAC-SHA-256`) are read when present; without them codes are SHA1, 6
 //! digits, 30 s.
 
-use super::FormatError;
-use super::fields::{self, Fields, Stored};
+use super::fields::{self, Fields, Stored, malformed};
+use super::registry::{Format, Found, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Problem};
 use crate::entry::Account;
 use crate::otp::Kind;
 
 const APP: &str = "KeePass CSV";
+
+pub const FORMAT: Format = Format {
+    name: "keepass",
+    aliases: &[],
+    app: APP,
+    readers: &[Reader {
+        shape: Shape::Csv,
+        detect: |doc, _| match doc.csv_header() {
+            Some(header) if detect(header) => Found::Plain,
+            _ => Found::No,
+        },
+        read: |doc, _| parse(doc.require_text(APP)?),
+        decrypt: None,
+        default_password: None,
+    }],
+    writer: None,
+};
 const TOTP: &str = "TimeOtp-Secret-Base32";
 const HOTP: &str = "HmacOtp-Secret-Base32";
 
@@ -20,7 +38,7 @@ pub fn detect(header: &csv::StringRecord) -> bool {
 }
 
 pub fn parse(text: &str) -> Result<Vec<Account>, FormatError> {
-    let invalid = || FormatError::Invalid("not a valid KeePass CSV");
+    let invalid = || malformed(APP, "CSV", Problem::NotValid);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -42,21 +60,22 @@ pub fn parse(text: &str) -> Result<Vec<Account>, FormatError> {
         let record = record.map_err(|_| invalid())?;
         let get = |i: usize| columns[i].and_then(|c| record.get(c)).unwrap_or("").trim();
         let (issuer, name) = (get(0), get(1));
-        let bad = |why: &str| fields::entry_error(APP, issuer, name, why);
+        let bad = |problem| fields::entry_error(APP, issuer, name, problem);
         let (kind, key) = match (get(2), get(3)) {
             ("", "") => continue,
             (totp, "") => (Kind::Totp, totp),
             ("", hotp) => (Kind::Hotp, hotp),
-            _ => return Err(bad("it has both a TOTP and an HOTP secret")),
+            _ => return Err(bad(AccountProblem::TwoSecrets)),
         };
-        let secret = fields::base32(key).ok_or_else(|| bad("its secret is not base32"))?;
+        let secret =
+            fields::base32(key).ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
         let number = |i: usize| -> Result<Option<u64>, FormatError> {
             match get(i) {
                 "" => Ok(None),
                 n => n
                     .parse()
                     .map(Some)
-                    .map_err(|_| bad("a number column is not a number")),
+                    .map_err(|_| bad(AccountProblem::NotANumber)),
             }
         };
         let params = fields::stored_params(

@@ -5,15 +5,45 @@
 //! personal Microsoft accounts (type 1) base64 with 8 digits, and its work
 //! and school accounts (push, no code) are passed over.
 
-use super::FormatError;
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, malformed};
+use super::registry::{Document, Format, Found, Reader, Shape};
 use super::sqlite::Database;
+use super::{AccountProblem, Encoding, FormatError, Problem};
 use crate::entry::Account;
 use crate::otp::Kind;
 
 const GOOGLE: &str = "Google Authenticator";
 const MICROSOFT: &str = "Microsoft Authenticator";
 const TABLE: &str = "accounts";
+pub const MICROSOFT_FORMAT: Format = Format {
+    name: "microsoft",
+    aliases: &[],
+    app: MICROSOFT,
+    readers: &[Reader {
+        shape: Shape::Database,
+        detect: |doc, _| match doc.database() {
+            Some(db) if detect_microsoft(db) => Found::Plain,
+            _ => Found::No,
+        },
+        read: |doc, _| parse_microsoft(doc.require_database(MICROSOFT)?),
+        decrypt: None,
+        default_password: None,
+    }],
+    writer: None,
+};
+
+/// Google Authenticator's database, one of the Google format's shapes.
+pub fn detect_google_db(doc: &Document) -> Found {
+    match doc.database() {
+        Some(db) if detect_google(db) => Found::Plain,
+        _ => Found::No,
+    }
+}
+
+pub fn read_google_db(doc: &Document) -> Result<Vec<Account>, FormatError> {
+    parse_google(doc.require_database(GOOGLE)?)
+}
+
 const GOOGLE_COLUMNS: [&str; 5] = ["email", "secret", "type", "counter", "issuer"];
 const MICROSOFT_COLUMNS: [&str; 4] = ["name", "username", "oath_secret_key", "account_type"];
 
@@ -29,8 +59,10 @@ pub fn detect_microsoft(db: &Database) -> bool {
 }
 
 pub fn parse_google(db: &Database) -> Result<Vec<Account>, FormatError> {
-    let rows = db.rows(TABLE, &GOOGLE_COLUMNS).ok_or(FormatError::Invalid(
-        "Google Authenticator's database cannot be read",
+    let rows = db.rows(TABLE, &GOOGLE_COLUMNS).ok_or(malformed(
+        GOOGLE,
+        "table of accounts",
+        Problem::Unreadable,
     ))?;
     rows.iter()
         .map(|row| {
@@ -44,14 +76,14 @@ pub fn parse_google(db: &Database) -> Result<Vec<Account>, FormatError> {
                 "" => prefix,
                 issuer => issuer,
             };
-            let bad = |why: &str| fields::entry_error(GOOGLE, issuer, name, why);
+            let bad = |problem| fields::entry_error(GOOGLE, issuer, name, problem);
             let kind = match row[2].integer() {
                 Some(0) => Kind::Totp,
                 Some(1) => Kind::Hotp,
-                _ => return Err(bad("its type is neither TOTP nor HOTP")),
+                _ => return Err(bad(AccountProblem::Kind)),
             };
-            let secret =
-                fields::base32(row[1].text()).ok_or_else(|| bad("its secret is not base32"))?;
+            let secret = fields::base32(row[1].text())
+                .ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
             let mut params = fields::params(kind);
             if kind == Kind::Hotp {
                 params.counter = row[3]
@@ -71,15 +103,15 @@ pub fn parse_google(db: &Database) -> Result<Vec<Account>, FormatError> {
 }
 
 pub fn parse_microsoft(db: &Database) -> Result<Vec<Account>, FormatError> {
-    let rows = db
-        .rows(TABLE, &MICROSOFT_COLUMNS)
-        .ok_or(FormatError::Invalid(
-            "Microsoft Authenticator's database cannot be read",
-        ))?;
+    let rows = db.rows(TABLE, &MICROSOFT_COLUMNS).ok_or(malformed(
+        MICROSOFT,
+        "table of accounts",
+        Problem::Unreadable,
+    ))?;
     let mut accounts = Vec::new();
     for row in &rows {
         let (issuer, name, key) = (row[0].text(), row[1].text(), row[2].text());
-        let bad = |why: &str| fields::entry_error(MICROSOFT, issuer, name, why);
+
         let (secret, digits) = match row[3].integer() {
             Some(0) => (fields::base32(key), 6),
             Some(1) => (fields::base64(key), 8),
@@ -87,7 +119,7 @@ pub fn parse_microsoft(db: &Database) -> Result<Vec<Account>, FormatError> {
             _ => continue,
         };
         let secret = secret.ok_or_else(|| {
-            bad("its secret is missing or encrypted by the phone (newer app versions): add it again from the site")
+            fields::entry_error(MICROSOFT, issuer, name, AccountProblem::EncryptedByPhone)
         })?;
         let mut params = fields::params(Kind::Totp);
         params.digits = digits;

@@ -13,6 +13,13 @@ pub struct Prefs {
 impl Prefs {
     /// Parses `text` as a preferences file; `None` if it is not XML with a
     /// `<map>` root.
+    /// Without the phone-db feature, which reads them, `None`.
+    #[cfg(not(feature = "phone-db"))]
+    pub fn parse(_: &str) -> Option<Prefs> {
+        None
+    }
+
+    #[cfg(feature = "phone-db")]
     pub fn parse(text: &str) -> Option<Prefs> {
         let doc = roxmltree::Document::parse(text).ok()?;
         let root = doc.root_element();

@@ -9,7 +9,9 @@
 use data_encoding::BASE64;
 use serde::Deserialize;
 
-use super::{FormatError, Json};
+use super::fields::{self, malformed};
+use super::registry::{self, Format, Reader, Shape};
+use super::{AccountProblem, FormatError, Json, Problem};
 use crate::crypto::aes_gcm_open;
 use crate::crypto::kdf::KdfParams;
 use crate::entry::Account;
@@ -45,6 +47,22 @@ const KDF: KdfParams = KdfParams {
 };
 
 /// True if `json` looks like a Proton Authenticator export.
+const APP: &str = "Proton Authenticator";
+
+pub const FORMAT: Format = Format {
+    name: "proton",
+    aliases: &[],
+    app: APP,
+    readers: &[Reader {
+        shape: Shape::Json,
+        detect: |doc, _| registry::json_found(doc, detect, is_encrypted),
+        read: |doc, _| parse(doc.require_json(APP)?),
+        decrypt: Some(|doc, password| decrypt(doc.require_json(APP)?, password)),
+        default_password: None,
+    }],
+    writer: None,
+};
+
 pub fn detect(json: &serde_json::Value) -> bool {
     let plain = json
         .get("entries")
@@ -63,7 +81,7 @@ pub fn is_encrypted(json: &serde_json::Value) -> bool {
 pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
     let plain: Plain = json
         .to()
-        .map_err(|_| FormatError::Invalid("not a valid Proton Authenticator export"))?;
+        .map_err(|_| malformed(APP, "document", Problem::NotValid))?;
     accounts(&plain)
 }
 
@@ -71,10 +89,10 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
 pub fn decrypt(json: &Json, password: &Passphrase) -> Result<Vec<Account>, FormatError> {
     let file: Encrypted = json
         .to()
-        .map_err(|_| FormatError::Invalid("not a valid Proton Authenticator export"))?;
+        .map_err(|_| malformed(APP, "document", Problem::NotValid))?;
     let plaintext = decrypt_content(&file, password)?;
     let plain: Plain = serde_json::from_slice(&plaintext)
-        .map_err(|_| FormatError::Invalid("the decrypted Proton export is not valid"))?;
+        .map_err(|_| malformed(APP, "decrypted export", Problem::NotValid))?;
     accounts(&plain)
 }
 
@@ -83,9 +101,8 @@ fn accounts(plain: &Plain) -> Result<Vec<Account>, FormatError> {
         .entries
         .iter()
         .map(|item| {
-            uri::parse(&item.content.uri).map_err(|e| {
-                FormatError::Unsupported(format!("an entry of the Proton export: {e}"))
-            })
+            uri::parse(&item.content.uri)
+                .map_err(|e| fields::entry_error(APP, "", "", AccountProblem::Uri(e)))
         })
         .collect()
 }
@@ -97,11 +114,11 @@ fn decrypt_content(
     let b64 = |s: &str| {
         BASE64
             .decode(s.as_bytes())
-            .map_err(|_| FormatError::Invalid("the Proton export is not base64"))
+            .map_err(|_| malformed(APP, "content", Problem::NotBase64))
     };
     let (salt, content) = (b64(&file.salt)?, b64(&file.content)?);
     if content.len() < 12 + 16 {
-        return Err(FormatError::Invalid("the Proton export is truncated"));
+        return Err(malformed(APP, "content", Problem::CutShort));
     }
     let key = KDF.derive(password, &salt).map_err(FormatError::Argon2)?;
     let (nonce, rest) = content.split_at(12);
@@ -109,7 +126,7 @@ fn decrypt_content(
     aes_gcm_open(key.as_ref(), nonce, AAD, ciphertext, tag).ok_or(FormatError::WrongPassword)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encrypted-files"))]
 mod tests {
     use super::*;
     use crate::crypto::random_array;
@@ -166,6 +183,6 @@ mod tests {
     fn an_entry_that_is_not_a_uri_fails_the_whole_export() {
         let json =
             Json::parse(br#"{"entries": [{"content": {"uri": "https://example.com"}}]}"#).unwrap();
-        assert!(matches!(parse(&json), Err(FormatError::Unsupported(_))));
+        assert!(matches!(parse(&json), Err(FormatError::Account(_))));
     }
 }

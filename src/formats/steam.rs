@@ -5,11 +5,26 @@
 use serde_json::Value;
 
 use super::fields::{self, Fields};
-use super::{FormatError, Json};
+use super::registry::{self, Format, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json};
 use crate::entry::Account;
 use crate::otp::Kind;
 
 const APP: &str = "Steam";
+
+pub const FORMAT: Format = Format {
+    name: "steam",
+    aliases: &[],
+    app: APP,
+    readers: &[Reader {
+        shape: Shape::Json,
+        detect: |doc, _| registry::json_found(doc, detect, registry::never),
+        read: |doc, _| parse(doc.require_json(APP)?),
+        decrypt: None,
+        default_password: None,
+    }],
+    writer: None,
+};
 
 /// True if `json` is a Steam authenticator file, old or new.
 pub fn detect(json: &Value) -> bool {
@@ -32,7 +47,7 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
         .map(|a| {
             let name = fields::text(a, "account_name").to_string();
             let secret = fields::base64(fields::text(a, "shared_secret")).ok_or_else(|| {
-                fields::entry_error(APP, APP, &name, "its shared secret is not base64")
+                fields::entry_error(APP, APP, &name, AccountProblem::Secret(Encoding::Base64))
             })?;
             Fields {
                 issuer: APP.into(),

@@ -11,9 +11,11 @@
 
 use serde_json::Value;
 
-use super::fields::{self, Fields, Stored};
+use super::fields::{self, Fields, Stored, malformed};
+use super::registry::{self, Format, Found, Reader, Shape};
+#[cfg(feature = "phone-db")]
 use super::sqlite::Database;
-use super::{FormatError, Json};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem};
 use crate::crypto::kdf::{self, KdfParams, Pbkdf2Hash};
 use crate::crypto::{aes_cbc_open, aes_gcm_open};
 use crate::entry::Account;
@@ -21,6 +23,43 @@ use crate::otp::{Algorithm, Kind};
 use crate::secret::Passphrase;
 
 const APP: &str = "Stratum";
+
+pub const FORMAT: Format = Format {
+    name: "stratum",
+    aliases: &["authenticator-pro"],
+    app: "Stratum (Authenticator Pro)",
+    readers: &[
+        Reader {
+            shape: Shape::Container,
+            detect: |doc, _| match detect_encrypted(doc.bytes()) {
+                true => Found::Encrypted,
+                false => Found::No,
+            },
+            read: |_, _| Err(FormatError::WrongPassword),
+            decrypt: Some(|doc, password| decrypt(doc.bytes(), password)),
+            default_password: None,
+        },
+        #[cfg(feature = "phone-db")]
+        Reader {
+            shape: Shape::Database,
+            detect: |doc, _| match doc.database() {
+                Some(db) if detect_database(db) => Found::Plain,
+                _ => Found::No,
+            },
+            read: |doc, _| parse_database(doc.require_database(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+        Reader {
+            shape: Shape::Json,
+            detect: |doc, _| registry::json_found(doc, detect, registry::never),
+            read: |doc, _| parse(doc.require_json(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+    ],
+    writer: None,
+};
 const HEADER: &[u8; 16] = b"AUTHENTICATORPRO";
 const LEGACY_HEADER: &[u8; 16] = b"AuthenticatorPro";
 const KDF: KdfParams = KdfParams {
@@ -29,7 +68,9 @@ const KDF: KdfParams = KdfParams {
     parallelism: 4,
 };
 const LEGACY_ROUNDS: u64 = 64_000;
+#[cfg(feature = "phone-db")]
 const TABLE: &str = "authenticator";
+#[cfg(feature = "phone-db")]
 const COLUMNS: [&str; 8] = [
     "type",
     "issuer",
@@ -52,6 +93,7 @@ pub fn detect_encrypted(bytes: &[u8]) -> bool {
 }
 
 /// True if `db` is Stratum's own database.
+#[cfg(feature = "phone-db")]
 pub fn detect_database(db: &Database) -> bool {
     db.has(TABLE, &COLUMNS)
 }
@@ -61,7 +103,7 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
 }
 
 pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, FormatError> {
-    let truncated = FormatError::Invalid("the Stratum backup is truncated");
+    let truncated = malformed(APP, "backup", Problem::CutShort);
     let plain = if let Some(rest) = bytes.strip_prefix(HEADER) {
         if rest.len() < 16 + 12 + 16 {
             return Err(truncated);
@@ -80,7 +122,7 @@ pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, Form
         let key = kdf::pbkdf2(Pbkdf2Hash::Sha1, password, salt, LEGACY_ROUNDS)?;
         aes_cbc_open(key.as_ref(), iv, ciphertext)
     } else {
-        return Err(FormatError::Invalid("not an encrypted Stratum backup"));
+        return Err(malformed(APP, "header", Problem::NotValid));
     };
     // CBC authenticates nothing: a wrong password that happens to leave
     // valid padding still does not leave JSON.
@@ -91,10 +133,13 @@ pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, Form
 }
 
 /// The accounts of Stratum's database.
+#[cfg(feature = "phone-db")]
 pub fn parse_database(db: &Database) -> Result<Vec<Account>, FormatError> {
-    let rows = db
-        .rows(TABLE, &COLUMNS)
-        .ok_or(FormatError::Invalid("Stratum's database cannot be read"))?;
+    let rows = db.rows(TABLE, &COLUMNS).ok_or(malformed(
+        APP,
+        "table of authenticators",
+        Problem::Unreadable,
+    ))?;
     rows.iter()
         .map(|row| {
             let n = |i: usize| row[i].integer().and_then(|n| u64::try_from(n).ok());
@@ -116,7 +161,7 @@ pub fn parse_database(db: &Database) -> Result<Vec<Account>, FormatError> {
 fn authenticators(json: &Value) -> Result<Vec<Account>, FormatError> {
     json.get("Authenticators")
         .and_then(Value::as_array)
-        .ok_or(FormatError::Invalid("not a Stratum backup"))?
+        .ok_or(malformed(APP, "list of authenticators", Problem::Missing))?
         .iter()
         .map(|a| {
             entry(Entry {
@@ -146,23 +191,22 @@ struct Entry<'a> {
 }
 
 fn entry(e: Entry) -> Result<Account, FormatError> {
-    let bad = |why: &str| fields::entry_error(APP, &e.issuer, &e.name, why);
+    let bad = |problem| fields::entry_error(APP, &e.issuer, &e.name, problem);
     let kind = match e.kind {
         Some(1) => Kind::Hotp,
         Some(2) => Kind::Totp,
         Some(4) => Kind::Steam,
         _ => {
-            return Err(bad(
-                "its type is not HOTP, TOTP or Steam (mOTP and Yandex codes are not supported)",
-            ));
+            return Err(bad(AccountProblem::Kind));
         }
     };
-    let secret = fields::base32(e.secret).ok_or_else(|| bad("its secret is not base32"))?;
+    let secret =
+        fields::base32(e.secret).ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
     let algorithm = match e.algorithm.unwrap_or(0) {
         0 => Algorithm::SHA1,
         1 => Algorithm::SHA256,
         2 => Algorithm::SHA512,
-        _ => return Err(bad("its algorithm is not SHA1, SHA256 or SHA512")),
+        _ => return Err(bad(AccountProblem::Algorithm)),
     };
     let params = fields::stored_params(
         kind,
@@ -241,6 +285,6 @@ mod tests {
             br#"{"Authenticators":[{"Type":3,"Issuer":"X","Secret":"JBSWY3DPEHPK3PXP"}]}"#,
         )
         .unwrap();
-        assert!(matches!(parse(&json), Err(FormatError::Unsupported(_))));
+        assert!(matches!(parse(&json), Err(FormatError::Account(_))));
     }
 }

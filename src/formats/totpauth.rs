@@ -14,9 +14,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::fields::{self, Fields, Stored};
+use super::fields::{self, Fields, Stored, malformed};
 use super::prefs::Prefs;
-use super::{FormatError, Json};
+use super::registry::{Format, Found, Reader, Shape};
+use super::{AccountProblem, Encoding, FormatError, Json, Problem};
 use crate::crypto::aes_cbc_open;
 use crate::entry::Account;
 use crate::otp::Kind;
@@ -26,6 +27,36 @@ const APP: &str = "TOTP Authenticator";
 const LIST: &str = "STATIC_TOTP_CODES_LIST";
 /// The app's password when the user set none.
 pub const DEFAULT_PASSWORD: &str = "TotpAuthenticator";
+
+pub const FORMAT: Format = Format {
+    name: "totp-authenticator",
+    aliases: &[],
+    app: APP,
+    readers: &[
+        Reader {
+            shape: Shape::Xml,
+            detect: |doc, _| match doc.prefs() {
+                Some(prefs) if detect_prefs(prefs) => Found::Plain,
+                _ => Found::No,
+            },
+            read: |doc, _| parse_prefs(doc.require_prefs(APP)?),
+            decrypt: None,
+            default_password: None,
+        },
+        Reader {
+            shape: Shape::Text,
+            detect: |doc, _| match doc.text() {
+                Some(text) if detect_encrypted(text) => Found::Encrypted,
+                _ => Found::No,
+            },
+            read: |_, _| Err(FormatError::WrongPassword),
+            decrypt: Some(|doc, password| decrypt(doc.require_text(APP)?, password)),
+            // Without a password set, the app uses its own: tried first.
+            default_password: Some(DEFAULT_PASSWORD),
+        },
+    ],
+    writer: None,
+};
 
 /// True if `prefs` are the app's preferences.
 pub fn detect_prefs(prefs: &Prefs) -> bool {
@@ -44,9 +75,11 @@ pub fn detect_encrypted(text: &str) -> bool {
 }
 
 pub fn parse_prefs(prefs: &Prefs) -> Result<Vec<Account>, FormatError> {
-    let list = Json::parse(prefs.get(LIST).unwrap_or("").as_bytes()).ok_or(
-        FormatError::Invalid("the TOTP Authenticator list is not JSON"),
-    )?;
+    let list = Json::parse(prefs.get(LIST).unwrap_or("").as_bytes()).ok_or(malformed(
+        APP,
+        "list",
+        Problem::NotJson,
+    ))?;
     accounts(list.value())
 }
 
@@ -54,7 +87,7 @@ pub fn decrypt(text: &str, password: &Passphrase) -> Result<Vec<Account>, Format
     let ciphertext = Zeroizing::new(
         BASE64
             .decode(text.trim().as_bytes())
-            .map_err(|_| FormatError::Invalid("not a TOTP Authenticator backup"))?,
+            .map_err(|_| malformed(APP, "backup", Problem::NotBase64))?,
     );
     let key: Zeroizing<[u8; 32]> = Zeroizing::new(Sha256::digest(password.expose()).into());
     let plain =
@@ -66,24 +99,18 @@ pub fn decrypt(text: &str, password: &Passphrase) -> Result<Vec<Account>, Format
         .as_object()
         .and_then(|o| o.keys().next())
         .and_then(|k| Json::parse(k.as_bytes()))
-        .ok_or(FormatError::Invalid(
-            "the decrypted TOTP Authenticator backup is not its list",
-        ))?;
+        .ok_or(malformed(APP, "decrypted list", Problem::NotJson))?;
     accounts(list.value())
 }
 
 fn accounts(list: &Value) -> Result<Vec<Account>, FormatError> {
     list.as_array()
-        .ok_or(FormatError::Invalid(
-            "the TOTP Authenticator list is not an array",
-        ))?
+        .ok_or(malformed(APP, "list", Problem::NotValid))?
         .iter()
         .map(|item| match item.as_str() {
             // Older versions stored each account as a JSON string.
             Some(text) => Json::parse(text.as_bytes())
-                .ok_or(FormatError::Invalid(
-                    "a TOTP Authenticator account is not JSON",
-                ))
+                .ok_or(malformed(APP, "account", Problem::NotJson))
                 .and_then(|json| account(json.value())),
             None => account(item),
         })
@@ -92,15 +119,15 @@ fn accounts(list: &Value) -> Result<Vec<Account>, FormatError> {
 
 fn account(a: &Value) -> Result<Account, FormatError> {
     let (issuer, name) = (fields::text(a, "issuer"), fields::text(a, "name"));
-    let bad = |why: &str| fields::entry_error(APP, issuer, name, why);
+    let bad = |problem| fields::entry_error(APP, issuer, name, problem);
     let key = fields::text(a, "key");
-    let secret = match fields::number(a, "base").unwrap_or(16) {
-        16 => fields::hex(key),
-        32 => fields::base32(key),
-        64 => fields::base64(key),
-        _ => None,
-    }
-    .ok_or_else(|| bad("its secret is not in the encoding it names"))?;
+    let (secret, encoding) = match fields::number(a, "base").unwrap_or(16) {
+        16 => (fields::hex(key), Encoding::Hex),
+        32 => (fields::base32(key), Encoding::Base32),
+        64 => (fields::base64(key), Encoding::Base64),
+        _ => (None, Encoding::Bytes),
+    };
+    let secret = secret.ok_or_else(|| bad(AccountProblem::Secret(encoding)))?;
     let params = fields::stored_params(
         Kind::Totp,
         Stored {
@@ -119,7 +146,7 @@ fn account(a: &Value) -> Result<Account, FormatError> {
     .into_account(APP)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encrypted-files", feature = "phone-db"))]
 mod tests {
     use super::*;
 

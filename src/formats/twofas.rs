@@ -11,13 +11,14 @@ use data_encoding::BASE64;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::{FormatError, Json};
+use super::fields::{entry_error, malformed};
+use super::registry::{self, Format, Reader, Shape};
+use super::{AccountProblem, FormatError, Json, Problem, Unread};
 use crate::crypto::{aes_gcm_open, kdf};
 use crate::entry::Account;
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
-use crate::text::Quoted;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,6 +61,22 @@ struct Otp {
 const PBKDF2_ROUNDS: u64 = 10_000;
 
 /// True if `json` looks like a 2FAS backup.
+const APP: &str = "2FAS";
+
+pub const FORMAT: Format = Format {
+    name: "2fas",
+    aliases: &[],
+    app: APP,
+    readers: &[Reader {
+        shape: Shape::Json,
+        detect: |doc, _| registry::json_found(doc, detect, is_encrypted),
+        read: |doc, _| parse(doc.require_json(APP)?),
+        decrypt: Some(|doc, password| decrypt(doc.require_json(APP)?, password)),
+        default_password: None,
+    }],
+    writer: None,
+};
+
 pub fn detect(json: &serde_json::Value) -> bool {
     json.get("schemaVersion").is_some()
         && (json.get("services").is_some() || json.get("servicesEncrypted").is_some())
@@ -79,27 +96,26 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
 /// The accounts in an encrypted 2FAS backup.
 pub fn decrypt(json: &Json, password: &Passphrase) -> Result<Vec<Account>, FormatError> {
     let file = read(json)?;
-    let encrypted = file
-        .services_encrypted
-        .as_deref()
-        .ok_or(FormatError::Invalid(
-            "the 2FAS backup has no servicesEncrypted field",
-        ))?;
+    let encrypted = file.services_encrypted.as_deref().ok_or(malformed(
+        APP,
+        "servicesEncrypted field",
+        Problem::Missing,
+    ))?;
     let plain = decrypt_services(encrypted, password)?;
     let services: Vec<Service> = serde_json::from_slice(&plain)
-        .map_err(|_| FormatError::Invalid("the decrypted 2FAS services are not valid"))?;
+        .map_err(|_| malformed(APP, "decrypted services", Problem::NotValid))?;
     services.iter().map(account).collect()
 }
 
 fn read(json: &Json) -> Result<File, FormatError> {
     let file: File = json
         .to()
-        .map_err(|_| FormatError::Invalid("not a valid 2FAS backup"))?;
+        .map_err(|_| malformed(APP, "document", Problem::NotValid))?;
     if !(1..=4).contains(&file.schema_version) {
-        return Err(FormatError::Unsupported(format!(
-            "2FAS schema version {}",
-            file.schema_version
-        )));
+        return Err(FormatError::Unsupported {
+            app: APP,
+            what: Unread::Version(u64::from(file.schema_version)),
+        });
     }
     Ok(file)
 }
@@ -107,20 +123,16 @@ fn read(json: &Json) -> Result<File, FormatError> {
 fn decrypt_services(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<u8>>, FormatError> {
     let parts: Vec<&str> = field.split(':').collect();
     let [data, salt, iv] = parts.as_slice() else {
-        return Err(FormatError::Invalid(
-            "the 2FAS servicesEncrypted field is malformed",
-        ));
+        return Err(malformed(APP, "servicesEncrypted field", Problem::NotValid));
     };
     let b64 = |s: &str| {
         BASE64
             .decode(s.as_bytes())
-            .map_err(|_| FormatError::Invalid("the 2FAS servicesEncrypted field is not base64"))
+            .map_err(|_| malformed(APP, "servicesEncrypted field", Problem::NotBase64))
     };
     let (data, salt, iv) = (b64(data)?, b64(salt)?, b64(iv)?);
     if data.len() < 16 {
-        return Err(FormatError::Invalid(
-            "the 2FAS servicesEncrypted field is truncated",
-        ));
+        return Err(malformed(APP, "servicesEncrypted field", Problem::CutShort));
     }
     let (ciphertext, tag) = data.split_at(data.len() - 16);
     let key = kdf::pbkdf2(kdf::Pbkdf2Hash::Sha256, password, &salt, PBKDF2_ROUNDS)?;
@@ -128,19 +140,25 @@ fn decrypt_services(field: &str, password: &Passphrase) -> Result<Zeroizing<Vec<
 }
 
 fn account(s: &Service) -> Result<Account, FormatError> {
-    let unsupported =
-        |what: String| FormatError::Unsupported(format!("{what} in {}", Quoted(&s.name)));
     let otp = &s.otp;
+    let bad = |problem| {
+        entry_error(
+            APP,
+            otp.issuer.as_deref().unwrap_or(&s.name),
+            otp.account.as_deref().unwrap_or_default(),
+            problem,
+        )
+    };
     let kind = match &otp.token_type {
         None => Kind::Totp,
         Some(name) => name
             .parse::<Kind>()
-            .map_err(|_| unsupported("a token type that is not TOTP, HOTP or STEAM".into()))?,
+            .map_err(|_| bad(AccountProblem::Kind))?,
     };
     let algorithm = match &otp.algorithm {
         Some(name) => name
             .parse::<Algorithm>()
-            .map_err(|e| unsupported(e.to_string()))?,
+            .map_err(|_| bad(AccountProblem::Algorithm))?,
         None => Algorithm::SHA1,
     };
     let params = Params {
@@ -153,7 +171,7 @@ fn account(s: &Service) -> Result<Account, FormatError> {
         counter: otp.counter.unwrap_or(0),
     }
     .validate()
-    .map_err(|e| unsupported(e.to_string()))?;
+    .map_err(|e| bad(AccountProblem::Params(e)))?;
     let issuer = otp
         .issuer
         .clone()
@@ -240,16 +258,16 @@ mod tests {
     #[test]
     fn bad_backups_are_refused() {
         let file = json(r#"{"schemaVersion": 9, "services": []}"#);
-        assert!(matches!(parse(&file), Err(FormatError::Unsupported(_))));
+        assert!(matches!(parse(&file), Err(FormatError::Unsupported { .. })));
         let file = json(r#"{"schemaVersion": 4, "servicesEncrypted": "a:b"}"#);
         let password = Passphrase::from("x".to_string());
         assert!(matches!(
             decrypt(&file, &password),
-            Err(FormatError::Invalid(_))
+            Err(FormatError::Malformed { .. })
         ));
         let file = json(
             r#"{"schemaVersion": 4, "services": [{"name": "n", "secret": "JBSWY3DPEHPK3PXP", "otp": {"tokenType": "PUSH"}}]}"#,
         );
-        assert!(matches!(parse(&file), Err(FormatError::Unsupported(_))));
+        assert!(matches!(parse(&file), Err(FormatError::Account(_))));
     }
 }

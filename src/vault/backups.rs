@@ -70,9 +70,7 @@ pub fn add(vault: &Path, previous: &[u8]) -> Result<(), StoreError> {
     {
         return Ok(());
     }
-    let stamp = OffsetDateTime::now_utc()
-        .format(STAMP)
-        .map_err(|e| io_error("name a backup in", &dir)(std::io::Error::other(e)))?;
+    let stamp = stamp(OffsetDateTime::now_utc());
     // Two saves within one nanosecond's tick: number the later ones.
     let mut target = dir.join(format!("{stamp}.otpvault"));
     let mut n = 1;
@@ -170,9 +168,18 @@ fn is_vault_file(path: &Path) -> bool {
 
 /// `2026-11-25T01-36-12.123456789Z`: sortable, and valid in file names on
 /// every system.
-const STAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-    "[year]-[month]-[day]T[hour]-[minute]-[second].[subsecond digits:9]Z"
-);
+fn stamp(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}-{:02}-{:02}.{:09}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}
 const STAMP_SHAPE: &str = "9999-99-99T99-99-99.999999999Z";
 const STAMP_LEN: usize = STAMP_SHAPE.len();
 

@@ -3,6 +3,7 @@
 //! damaged file from a wrong passphrase from a busy lock, and each message
 //! says what to do next.
 
+use crate::error::{ErrorKind, Kinded};
 use std::path::PathBuf;
 
 use thiserror::Error;
@@ -164,5 +165,97 @@ pub enum CodeError {
 impl From<ParamError> for CodeError {
     fn from(e: ParamError) -> CodeError {
         CodeError::Entry(EntryError::Params(e))
+    }
+}
+
+impl Kinded for Damage {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Damage::NotAVault
+            | Damage::UnsupportedVersion(_)
+            | Damage::Truncated
+            | Damage::ChecksumMismatch
+            | Damage::Malformed(_)
+            | Damage::NoPassphraseSlot
+            | Damage::Kdf(_)
+            | Damage::PayloadAuthentication
+            | Damage::PayloadInvalid(_) => ErrorKind::Damaged,
+        }
+    }
+}
+
+impl Kinded for OpenError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            OpenError::NotFound(_) => ErrorKind::NoVault,
+            OpenError::WrongPassphrase(_)
+            | OpenError::OtherKey(_)
+            | OpenError::NoRecoveryKey(_)
+            | OpenError::WrongRecoveryKey(_) => ErrorKind::WrongSecret,
+            OpenError::Damaged { damage, .. } => damage.kind(),
+            OpenError::OutOfMemory(_) => ErrorKind::Environment,
+            OpenError::File(e) => e.kind(),
+        }
+    }
+}
+
+impl Kinded for SaveError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            SaveError::Changed(_) => ErrorKind::Busy,
+            SaveError::Serialize(_) | SaveError::Seal(_) => ErrorKind::Internal,
+            SaveError::File(e) => e.kind(),
+        }
+    }
+}
+
+impl Kinded for CreateError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CreateError::Kdf(e) => e.kind(),
+            CreateError::Save(e) => e.kind(),
+            CreateError::File(e) => e.kind(),
+        }
+    }
+}
+
+impl Kinded for BackupError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            BackupError::OverVault => ErrorKind::Usage,
+            BackupError::Mismatch(_) => ErrorKind::Environment,
+            BackupError::Save(e) => e.kind(),
+            BackupError::File(e) => e.kind(),
+        }
+    }
+}
+
+impl Kinded for RestoreError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            RestoreError::OverVault => ErrorKind::Usage,
+            RestoreError::Source(e) => e.kind(),
+            RestoreError::File(e) => e.kind(),
+        }
+    }
+}
+
+impl Kinded for RekeyError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            RekeyError::Kdf(e) => e.kind(),
+            RekeyError::Seal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+impl Kinded for CodeError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CodeError::Entry(e) => e.kind(),
+            CodeError::Save(e) => e.kind(),
+            CodeError::Withheld(_) => ErrorKind::SiteRule,
+            CodeError::Clock(e) => e.kind(),
+        }
     }
 }

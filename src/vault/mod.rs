@@ -81,12 +81,21 @@ pub struct ForUrl<'a> {
     pub allow_http: bool,
 }
 
-/// How a vault is opened: with its passphrase, or with its key itself, as
-/// the agent holds it.
+/// How a vault is opened: with its passphrase, with its key itself (as
+/// the agent holds it), or with its paper recovery key.
 #[derive(Debug, Clone, Copy)]
 pub enum Unlock<'a> {
     Passphrase(&'a Passphrase),
     Key(&'a VaultKey),
+    Recovery(&'a RecoveryKey),
+}
+
+/// Whether a vault is opened to read it or to change it (holding the
+/// writer's lock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Update,
 }
 
 /// An unlocked vault.
@@ -156,62 +165,37 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Opens a vault to read it. Use [`Vault::open_for_update`] to change it.
+    /// Opens the vault at `path` as `unlock` says (its passphrase, its key
+    /// as the agent holds it, or its paper recovery key); with
+    /// [`Access::Update`], holding its writer's lock until the value is
+    /// dropped, so that no other writer's change is lost between read and
+    /// save. The one way a vault file is opened.
     pub fn open(
         path: &Path,
-        passphrase: &Passphrase,
-        settings: Settings,
-    ) -> Result<Vault, OpenError> {
-        Self::open_with(path, Unlock::Passphrase(passphrase), settings)
-    }
-
-    /// [`Vault::open`] with a passphrase or a key.
-    pub fn open_with(path: &Path, unlock: Unlock, settings: Settings) -> Result<Vault, OpenError> {
-        let path = store::resolve(path);
-        let bytes = store::read(&path)?;
-        let mut vault = Self::unlock_with(&path, &bytes, unlock)?;
-        vault.settings = settings;
-        Ok(vault)
-    }
-
-    /// Opens a vault and holds its writer's lock until the value is dropped,
-    /// so that no other writer's change is lost between read and save.
-    pub fn open_for_update(
-        path: &Path,
-        passphrase: &Passphrase,
-        settings: Settings,
-    ) -> Result<Vault, OpenError> {
-        Self::open_for_update_with(path, Unlock::Passphrase(passphrase), settings)
-    }
-
-    /// [`Vault::open_for_update`] with a passphrase or a key.
-    pub fn open_for_update_with(
-        path: &Path,
         unlock: Unlock,
+        access: Access,
         settings: Settings,
     ) -> Result<Vault, OpenError> {
         let path = store::resolve(path);
-        let lock = store::lock(&path, settings.lock_timeout)?;
-        let mut vault = Self::open_with(&path, unlock, settings)?;
-        vault.lock = Some(lock);
+        let lock = match access {
+            Access::Update => Some(store::lock(&path, settings.lock_timeout)?),
+            Access::Read => None,
+        };
+        let bytes = store::read(&path)?;
+        let mut vault = Self::from_bytes(&path, &bytes, unlock)?;
+        vault.settings = settings;
+        vault.lock = lock;
         Ok(vault)
-    }
-
-    fn unlock_with(path: &Path, bytes: &[u8], unlock: Unlock) -> Result<Vault, OpenError> {
-        match unlock {
-            Unlock::Passphrase(passphrase) => Self::unlock(path, bytes, passphrase),
-            Unlock::Key(key) => Self::unlock_with_key(path, bytes, key),
-        }
     }
 
     /// Decrypts a vault file already in memory; `path` names it in errors
     /// and is where [`Vault::save`] would write.
-    pub fn from_bytes(
-        path: &Path,
-        bytes: &[u8],
-        passphrase: &Passphrase,
-    ) -> Result<Vault, OpenError> {
-        Self::unlock(path, bytes, passphrase)
+    pub fn from_bytes(path: &Path, bytes: &[u8], unlock: Unlock) -> Result<Vault, OpenError> {
+        match unlock {
+            Unlock::Passphrase(passphrase) => Self::unlock(path, bytes, passphrase),
+            Unlock::Key(key) => Self::unlock_with_key(path, bytes, key),
+            Unlock::Recovery(recovery) => Self::unlock_with_recovery(path, bytes, recovery),
+        }
     }
 
     /// Decrypts `bytes` read from `path`, in the order of checks that
@@ -239,14 +223,6 @@ impl Vault {
     /// Decrypts `bytes` read from `path` with the vault key itself, as the
     /// agent holds it: no passphrase, no KDF. A file the key does not open
     /// is not this vault (any more): [`OpenError::OtherKey`].
-    pub fn open_with_key(
-        path: &Path,
-        key: &VaultKey,
-        settings: Settings,
-    ) -> Result<Vault, OpenError> {
-        Self::open_with(path, Unlock::Key(key), settings)
-    }
-
     fn unlock_with_key(path: &Path, bytes: &[u8], key: &VaultKey) -> Result<Vault, OpenError> {
         let parsed = format::parse(bytes).map_err(|damage| OpenError::Damaged {
             path: path.to_path_buf(),
@@ -297,18 +273,14 @@ impl Vault {
         })
     }
 
-    /// Opens the vault at `path` with its paper recovery key instead of its
-    /// passphrase, holding the writer's lock (a recovery goes on to set a
-    /// new passphrase).
-    pub fn recover(
+    /// Decrypts `bytes` read from `path` with the paper recovery key
+    /// instead of the passphrase.
+    fn unlock_with_recovery(
         path: &Path,
+        bytes: &[u8],
         recovery: &RecoveryKey,
-        settings: Settings,
     ) -> Result<Vault, OpenError> {
-        let path = store::resolve(path);
-        let lock = store::lock(&path, settings.lock_timeout)?;
-        let bytes = store::read(&path)?;
-        let parsed = format::parse(&bytes).map_err(|damage| OpenError::Damaged {
+        let parsed = format::parse(bytes).map_err(|damage| OpenError::Damaged {
             path: path.to_path_buf(),
             damage,
         })?;
@@ -318,10 +290,7 @@ impl Vault {
             .ok_or_else(|| OpenError::NoRecoveryKey(path.to_path_buf()))?;
         let key = keys::unwrap_recovery(slot, recovery)
             .ok_or_else(|| OpenError::WrongRecoveryKey(path.to_path_buf()))?;
-        let mut vault = Self::decrypt(&path, &bytes, parsed, key)?;
-        vault.settings = settings;
-        vault.lock = Some(lock);
-        Ok(vault)
+        Self::decrypt(path, bytes, parsed, key)
     }
 
     /// Adds a recovery slot for `recovery`, replacing the vault's recovery
@@ -449,7 +418,7 @@ impl Vault {
         }
         let vault = &store::resolve(vault);
         let bytes = store::read(from).map_err(|e| RestoreError::Source(e.into()))?;
-        let mut restored = Self::unlock_with(from, &bytes, unlock).map_err(RestoreError::Source)?;
+        let mut restored = Self::from_bytes(from, &bytes, unlock).map_err(RestoreError::Source)?;
         store::ensure_private_dir(store::parent_dir(vault))?;
         let lock = store::lock(vault, settings.lock_timeout)?;
         let previous = store::read_if_exists(vault)?;

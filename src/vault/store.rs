@@ -10,6 +10,7 @@
 //! Nothing here blocks on a file that is not what it seems: a FIFO or a
 //! device at a vault's path is refused, never opened for a blocking read.
 
+use crate::error::{ErrorKind, Kinded};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
@@ -344,6 +345,19 @@ pub(crate) fn remove_stale_temps(path: &Path) {
         if name.starts_with(&prefix) && name.ends_with(".tmp") {
             // Best effort: a leftover is encrypted and harmless.
             let _ = fs::remove_file(item.path());
+        }
+    }
+}
+
+impl Kinded for StoreError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::Missing(_) => ErrorKind::NoVault,
+            StoreError::Exists(_) => ErrorKind::Exists,
+            StoreError::TooLarge(_) | StoreError::NotAFile { .. } => ErrorKind::Damaged,
+            StoreError::NoFolder(_) => ErrorKind::Usage,
+            StoreError::Busy(_) => ErrorKind::Busy,
+            StoreError::Io { .. } => ErrorKind::Environment,
         }
     }
 }

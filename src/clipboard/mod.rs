@@ -14,11 +14,18 @@
 //! most terminals and tmux accept; a terminal cannot be asked what its
 //! clipboard holds, so such a copy cannot be cleared safely and is not.
 
-use std::time::{Duration, Instant};
+use crate::error::{ErrorKind, Kinded};
+use std::time::Duration;
 
 use data_encoding::BASE64;
 use thiserror::Error;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
+
+/// The system clipboard through arboard, or without the clipboard feature
+/// a stand-in that says it was not built.
+#[cfg_attr(not(feature = "clipboard"), path = "holder_off.rs")]
+mod holder;
+pub use holder::Holder;
 
 use crate::clock::{self, ClockError};
 use crate::entry::{Current, Entry};
@@ -28,20 +35,43 @@ use crate::vault::CodeError;
 /// How long a copied code stays on the clipboard: a code lasts 30 s.
 pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
 
-/// How often a [`Holder`] looks whether its text was replaced.
-const POLL: Duration = Duration::from_millis(200);
-
 #[derive(Debug, Error)]
 pub enum ClipboardError {
     #[error(
         "no clipboard to copy to: no display (DISPLAY or WAYLAND_DISPLAY) and no terminal; leave out --copy to print the code"
     )]
     Unavailable,
-    /// arboard's description of what failed; it never holds the text.
+    /// What arboard said failed; never the text.
     #[error(
         "the system clipboard cannot be used ({0}): check DISPLAY or WAYLAND_DISPLAY, or leave out --copy to print the code"
     )]
-    System(String),
+    System(SystemProblem),
+}
+
+/// What went wrong with the system clipboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemProblem {
+    NotSupported,
+    Busy,
+    Conversion,
+    NoText,
+    /// Any other failure of the display server's clipboard.
+    Failed,
+    /// This otp was built without the clipboard feature.
+    NotBuilt,
+}
+
+impl std::fmt::Display for SystemProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SystemProblem::NotSupported => "not supported here",
+            SystemProblem::Busy => "busy",
+            SystemProblem::Conversion => "conversion failed",
+            SystemProblem::NoText => "no text",
+            SystemProblem::Failed => "the display server's clipboard failed",
+            SystemProblem::NotBuilt => "this otp was built without the clipboard feature",
+        })
+    }
 }
 
 /// Which clipboard a copy goes to.
@@ -83,7 +113,7 @@ impl Surroundings {
         if self.terminal && self.ssh {
             routes.push(Route::Terminal);
         }
-        if self.display {
+        if self.display && holder::BUILT {
             routes.push(Route::System);
         }
         if self.terminal && !self.ssh {
@@ -220,90 +250,12 @@ pub enum Kept {
     Replaced,
 }
 
-/// Text on the system clipboard, offered for as long as this lives.
-pub struct Holder {
-    clipboard: arboard::Clipboard,
-}
-
-impl Holder {
-    /// Puts `text` on the system clipboard.
-    pub fn copy(text: &str) -> Result<Holder, ClipboardError> {
-        let mut clipboard = arboard::Clipboard::new().map_err(system)?;
-        clipboard.set_text(text).map_err(system)?;
-        Ok(Holder { clipboard })
-    }
-
-    /// Whether the clipboard still holds `text`; `None` if it could not be
-    /// read just now (a clipboard manager busy with it, say).
-    pub fn holds(&mut self, text: &str) -> Option<bool> {
-        let mut now = self.clipboard.get_text().ok()?;
-        let same = now == text;
-        now.zeroize();
-        Some(same)
-    }
-
-    /// Offers the schedule's codes, each in turn, until `deadline`, then
-    /// clears the clipboard if it still holds the last one offered (or
-    /// cannot tell). A code is replaced by the next only while the
-    /// clipboard still holds it; once something else was copied, it is
-    /// left alone and this returns. `started` is when the first code was
-    /// put on the clipboard.
-    pub fn keep_until(mut self, schedule: &Schedule, started: Instant, deadline: Instant) -> Kept {
-        let mut steps = schedule.steps().iter();
-        let Some((_, first)) = steps.next() else {
-            return Kept::Replaced;
-        };
-        let mut offered = first.clone();
-        for (after, next) in steps {
-            let at = started + Duration::from_millis(*after);
-            if at >= deadline {
-                break;
-            }
-            if self.wait(&offered, at) == Some(Kept::Replaced) {
-                return Kept::Replaced;
-            }
-            if self.holds(offered.as_str()) == Some(false) {
-                return Kept::Replaced;
-            }
-            if self.clipboard.set_text(next.as_str()).is_ok() {
-                offered = next.clone();
-            }
-        }
-        if self.wait(&offered, deadline) == Some(Kept::Replaced) {
-            return Kept::Replaced;
-        }
-        let _ = self.clipboard.clear();
-        if self.holds(offered.as_str()) != Some(false) {
-            // Clearing did not take: overwrite rather than leave the code.
-            let _ = self.clipboard.set_text("");
-        }
-        Kept::Cleared
-    }
-
-    /// Waits until `until` while the clipboard holds `offered`; `Replaced`
-    /// as soon as it holds something else.
-    fn wait(&mut self, offered: &Code, until: Instant) -> Option<Kept> {
-        loop {
-            if self.holds(offered.as_str()) == Some(false) {
-                return Some(Kept::Replaced);
-            }
-            let now = Instant::now();
-            if now >= until {
-                return None;
-            }
-            std::thread::sleep(POLL.min(until - now));
+impl Kinded for ClipboardError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ClipboardError::Unavailable | ClipboardError::System(_) => ErrorKind::Environment,
         }
     }
-}
-
-fn system(error: arboard::Error) -> ClipboardError {
-    ClipboardError::System(match error {
-        arboard::Error::ClipboardNotSupported => "not supported here".into(),
-        arboard::Error::ClipboardOccupied => "busy".into(),
-        arboard::Error::ConversionFailure => "conversion failed".into(),
-        arboard::Error::ContentNotAvailable => "no text".into(),
-        other => other.to_string(),
-    })
 }
 
 #[cfg(test)]
@@ -316,6 +268,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "clipboard")]
     fn routes_prefer_the_screen_the_user_looks_at() {
         let at = |display, ssh, terminal| {
             Surroundings {

@@ -1,0 +1,184 @@
+//! `otp add`: one account from its setup key, URI or QR screenshot, and
+//! its first code.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use otpvault::clock;
+use otpvault::entries;
+use otpvault::names;
+use otpvault::otp::{self, Algorithm, Kind};
+use otpvault::text::Escaped;
+use otpvault::vault::{Access, Unlock};
+use otpvault::{Account, Overrides, Secret, Vault, import, key, uri};
+use zeroize::Zeroizing;
+
+use super::code::{for_people, only_at};
+use super::context::{Context, report_saved, suggest_recovery_key};
+use super::edit::{warn_mixed_script_name, warn_mixed_script_sites};
+use super::input;
+use super::{Failure, warn};
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// What to call the account, e.g. Amazon.
+    name: String,
+    /// The service [default: from the URI, else NAME].
+    #[arg(long)]
+    issuer: Option<String>,
+    /// The account at the service, e.g. an email address.
+    #[arg(long)]
+    account: Option<String>,
+    /// The setup key (visible to other local users in `ps`: prefer the prompt or stdin).
+    #[arg(long, conflicts_with = "uri")]
+    key: Option<String>,
+    /// An otpauth:// URI (visible to other local users in `ps`: prefer stdin).
+    #[arg(long, conflicts_with = "qr")]
+    uri: Option<String>,
+    /// A PNG or JPEG screenshot of the site's QR code.
+    #[arg(long, value_name = "IMAGE", conflicts_with = "key")]
+    qr: Option<PathBuf>,
+    /// HMAC algorithm [default: SHA1, or the URI's].
+    #[arg(long, value_parser = parse_algorithm)]
+    algorithm: Option<Algorithm>,
+    /// Code length, 6 to 10 [default: 6, or the URI's].
+    #[arg(long)]
+    digits: Option<u8>,
+    /// Seconds a code lasts [default: 30, or the URI's].
+    #[arg(long)]
+    period: Option<u32>,
+    /// Counter-based (HOTP) instead of time-based.
+    #[arg(long)]
+    hotp: bool,
+    /// The HOTP counter of the next code [default: 0].
+    #[arg(long, requires = "hotp")]
+    counter: Option<u64>,
+    /// A site where the code may be typed, such as amazon.co.jp (repeat for
+    /// several): shown with the code, and checked by `code --for-url`.
+    #[arg(long = "site", value_name = "DOMAIN")]
+    sites: Vec<String>,
+}
+
+fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
+    s.parse().map_err(|e: otp::ParamError| e.to_string())
+}
+
+/// The account `add` was given: a bare key, a URI, or a QR screenshot.
+fn account_to_add(args: &mut AddArgs) -> Result<Account, Failure> {
+    if let Some(key) = args.key.take() {
+        let key = Zeroizing::new(key);
+        return Ok(Account::from_key(key::parse(&key)?));
+    }
+    if let Some(text) = args.uri.take() {
+        let text = Zeroizing::new(text);
+        return Ok(uri::parse(&text)?);
+    }
+    if let Some(image) = &args.qr {
+        return Ok(import::account_from_image(&input::read_file(image)?)?);
+    }
+    Ok(uri::parse_pasted(&input::read_key()?)?)
+}
+
+pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
+    if args.key.is_some() || args.uri.is_some() {
+        warn(
+            "a key on the command line can be read by other users of this machine and stays in shell history; next time run `otp add NAME` and paste it at the prompt or pipe it on stdin",
+        );
+    }
+    let overrides = Overrides {
+        issuer: args.issuer.take(),
+        account: args.account.take(),
+        algorithm: args.algorithm,
+        digits: args.digits,
+        period: args.period,
+        hotp: args.hotp,
+        counter: args.counter,
+        sites: (!args.sites.is_empty()).then(|| std::mem::take(&mut args.sites)),
+    };
+    // The name and what was typed are checked before anything is asked,
+    // and a name the vault already has (or one like it) before the key is
+    // pasted.
+    let mut name = entries::check_name(&args.name)?;
+    let overrides = overrides.check()?;
+    warn_mixed_script_sites(overrides.sites.as_deref().unwrap_or(&[]));
+    let existing = match ctx.vault_path().try_exists() {
+        Ok(false) => None,
+        _ => {
+            let (vault, _) = ctx.open()?;
+            name = vault.entries().check_new_name(&name)?;
+            Some(vault)
+        }
+    };
+    warn_mixed_script_name(&name);
+    let account = account_to_add(&mut args)?;
+    let enrolled = account.enrol(&name, overrides)?;
+    if enrolled.cleaned.replaced {
+        warn(
+            "the URI or QR code's issuer or account held control, invisible or text-direction characters; they were replaced with U+FFFD",
+        );
+    }
+    if enrolled.cleaned.cut {
+        warn(&format!(
+            "the URI or QR code's issuer or account was longer than {} characters and was cut",
+            names::MAX_FIELD
+        ));
+    }
+    warn_if_short(&enrolled.entry.secret);
+
+    // Saved under the writer's lock, taken only now (not while the key was
+    // being pasted), with the key already derived.
+    let (mut vault, created) = match existing {
+        Some(read) => (
+            Vault::open(
+                ctx.vault_path(),
+                Unlock::Key(read.key()),
+                Access::Update,
+                ctx.settings,
+            )?,
+            false,
+        ),
+        None => ctx.open_or_create()?,
+    };
+    let entry = vault.add(enrolled.entry)?.clone();
+    report_saved(vault.save()?);
+    note!(
+        "otp: added {} ({}, {}, {} digits{}) to {}",
+        Escaped(&entry.name),
+        entry.otp.kind.as_str().to_uppercase(),
+        entry.otp.algorithm,
+        entry.otp.digits,
+        match entry.otp.kind {
+            Kind::Hotp => format!(", counter {}", entry.otp.counter),
+            _ => format!(", {} s", entry.otp.period),
+        },
+        vault.path().display()
+    );
+    if entry.otp.kind != Kind::Hotp {
+        let now = clock::now()?;
+        note!(
+            "otp: type this code into {} to finish its setup:",
+            Escaped(&entry.issuer)
+        );
+        if let Some(current) = entry.current(now)? {
+            out!("{}{}", for_people(&current), only_at(&entry))?;
+        }
+    } else {
+        note!(
+            "otp: run `otp code {}` for its first code",
+            Escaped(&entry.name)
+        );
+    }
+    if created {
+        suggest_recovery_key();
+    }
+    Ok(())
+}
+
+fn warn_if_short(secret: &Secret) {
+    if secret.is_short() {
+        warn(&format!(
+            "this key has {} bits, fewer than the 128 RFC 4226 recommends; many sites issue keys this size, and it is fine if you copied the whole key",
+            secret.bits()
+        ));
+    }
+}

@@ -1,0 +1,65 @@
+//! Copies of the vault: `backup` (an encrypted copy, checked) and
+//! `restore` (a copy put back, the replaced file kept).
+
+use std::path::Path;
+
+use otpvault::unlock::{self, Restored};
+use otpvault::vault::backups;
+
+use super::context::{Context, report_saved};
+use super::passphrase::Prompt;
+use super::{Failure, warn};
+
+pub fn backup(ctx: &Context, file: &Path, force: bool) -> Result<(), Failure> {
+    // Where it goes is checked before the passphrase is asked for.
+    otpvault::vault::check_backup_destination(file, force)?;
+    let (mut vault, _) = ctx.open()?;
+    vault.backup(file, force)?;
+    let n = vault.entries().len();
+    note!(
+        "otp: backed up {n} {} to {} and checked that it opens with your passphrase",
+        if n == 1 { "entry" } else { "entries" },
+        file.display()
+    );
+    Ok(())
+}
+
+pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
+    let Some(file) = file else {
+        let backups = backups::list(ctx.vault_path())?;
+        if backups.is_empty() {
+            note!(
+                "otp: no automatic backups of {} yet",
+                ctx.vault_path().display()
+            );
+        }
+        for path in backups.iter().rev() {
+            out!("{}", path.display())?;
+        }
+        if !backups.is_empty() {
+            note!("otp: newest first; put one back with `otp restore FILE`");
+        }
+        return Ok(());
+    };
+    let Restored { vault, saved } = unlock::restore(
+        ctx.vault_path(),
+        file,
+        ctx.settings,
+        &ctx.sources,
+        &mut Prompt,
+    )?;
+    report_saved(saved);
+    if vault.restored_other_slots() {
+        warn(
+            "the restored copy opens with the passphrase (and recovery key) it had when it was made, which are not the ones the replaced vault had; run `otp passwd` if you want today's passphrase back",
+        );
+    }
+    note!(
+        "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",
+        ctx.vault_path().display(),
+        vault.entries().len(),
+        file.display(),
+        backups::dir(ctx.vault_path()).display()
+    );
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! `otp code`: the code of the moment, for people (with the seconds
+//! left), for scripts (alone, or JSON), or onto the clipboard.
+
+use std::io::{self, IsTerminal};
+
+use clap::Args;
+use otpvault::clipboard::{Route, Schedule};
+use otpvault::clock::When;
+use otpvault::entry::{Current, NEXT_CODE_WITHIN};
+use otpvault::otp::Kind;
+use otpvault::text::{self, Escaped};
+use otpvault::vault::{ForUrl, Shown};
+use otpvault::{Code, Entry, Vault};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::context::{Context, report_saved};
+use super::list::{EntryJson, print_json};
+use super::{Failure, clip};
+
+#[derive(Args, Debug)]
+pub struct CodeArgs {
+    /// Part of a name, issuer or account; an exact name wins.
+    query: Option<String>,
+    /// Compute the code at this time: Unix seconds or RFC 3339.
+    #[arg(long, value_parser = parse_time)]
+    at: Option<u64>,
+    /// Print a JSON array with the code and seconds remaining.
+    #[arg(short, long)]
+    json: bool,
+    /// Put the code on the clipboard instead of printing it; it is cleared
+    /// after --clipboard-seconds if the clipboard still holds it.
+    #[arg(short, long, requires = "query", conflicts_with = "json")]
+    copy: bool,
+    /// Give the code only if URL is at one of the entry's sites (HTTPS, the
+    /// site or a name under it); otherwise print nothing and exit 11.
+    #[arg(long, value_name = "URL", requires = "query")]
+    for_url: Option<String>,
+    /// With --for-url: accept http:// too (a site on your own network).
+    #[arg(long, requires = "for_url")]
+    allow_http: bool,
+}
+
+fn parse_time(s: &str) -> Result<u64, String> {
+    if let Ok(seconds) = s.parse::<u64>() {
+        return Ok(seconds);
+    }
+    let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+        format!(
+            "{s:?} is not a time: give Unix seconds (1700000000) or RFC 3339 (2026-01-31T12:00:00Z)"
+        )
+    })?;
+    u64::try_from(t.unix_timestamp())
+        .map_err(|_| format!("{s:?} is before 1970: give a later time"))
+}
+
+pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
+    let when = When::at_or_now(args.at);
+    let (mut vault, _) = ctx.open()?;
+    let Some(query) = &args.query else {
+        return all_codes(&vault, when, args.json);
+    };
+    // Asked before an HOTP code is used up.
+    if args.copy {
+        clip::available()?;
+    }
+    let url = args.for_url.as_deref().map(|url| ForUrl {
+        url,
+        allow_http: args.allow_http,
+    });
+    // The code is made now, with the vault open: never from a clock read
+    // before the passphrase was typed.
+    let shown = vault.next_code_for(query, when, url)?;
+    let Shown {
+        entry,
+        code,
+        time,
+        current,
+        saved,
+    } = shown;
+    if let Some(saved) = saved {
+        report_saved(saved);
+    }
+    if args.json {
+        return print_json(&[EntryJson {
+            code: Some(code.as_str()),
+            remaining: current.as_ref().map(|c| c.remaining),
+            ..EntryJson::new(entry)
+        }]);
+    }
+    if args.copy {
+        return copy(ctx, entry, &code, current.as_ref(), when == When::Now);
+    }
+    // People see the seconds left; scripts get the code alone.
+    match current {
+        Some(current) if io::stdout().is_terminal() => {
+            out!("{}{}", for_people(&current), only_at(entry))?
+        }
+        _ => out!("{}", code.as_str())?,
+    }
+    let _ = time;
+    Ok(())
+}
+
+/// `otp code` with no query: every entry's code, a line each.
+fn all_codes(vault: &Vault, when: When, json: bool) -> Result<(), Failure> {
+    let all = vault.all_codes(when)?;
+    if json {
+        let items: Vec<EntryJson> = all
+            .codes
+            .iter()
+            .map(|(entry, code)| EntryJson {
+                code: code.as_ref().map(|c| c.as_str()),
+                remaining: (entry.otp.kind != Kind::Hotp).then(|| entry.otp.remaining(all.time)),
+                ..EntryJson::new(entry)
+            })
+            .collect();
+        return print_json(&items);
+    }
+    if all.codes.is_empty() {
+        note!("otp: the vault is empty: add an account with `otp add NAME`");
+    }
+    let room = super::terminal_columns().map_or(usize::MAX, |w| w.saturating_sub(11));
+    for (entry, code) in &all.codes {
+        let code = code.as_ref().map_or("(hotp)", |c| c.as_str());
+        out!(
+            "{:<10} {}",
+            code,
+            text::fit(&Escaped(&entry.name).to_string(), room)
+        )?;
+    }
+    Ok(())
+}
+
+/// A code as a person reads it: with the seconds left, and the next code
+/// when the current one is about to die (`773698  (4 s left; next: 120357)`).
+pub fn for_people(current: &Current) -> String {
+    format!(
+        "{}  ({} s left{})",
+        current.code.as_str(),
+        current.remaining,
+        current
+            .next
+            .as_ref()
+            .map_or(String::new(), |next| format!("; next: {}", next.as_str()))
+    )
+}
+
+/// ` — type it only at amazon.co.jp`, for an entry with sites.
+pub fn only_at(entry: &Entry) -> String {
+    if entry.sites.is_empty() {
+        return String::new();
+    }
+    format!(" — type it only at {}", Escaped(&entry.sites.join(" or ")))
+}
+
+/// `--copy`: the code onto the clipboard, and a note of it on stderr.
+/// For a time-based code copied now, the clipboard follows the code as it
+/// changes until it is cleared ([`clipboard::Schedule`]).
+fn copy(
+    ctx: &Context,
+    entry: &Entry,
+    code: &Code,
+    current: Option<&Current>,
+    now: bool,
+) -> Result<(), Failure> {
+    let clear_after = ctx.config.clipboard_seconds();
+    let schedule = match current {
+        Some(current) if now => Schedule::following(entry, current, clear_after)?,
+        _ => Schedule::single(code),
+    };
+    let route = clip::copy(&schedule, clear_after)?;
+    let left = current.map_or(String::new(), |c| format!(" ({} s left)", c.remaining));
+    let soon = current.is_some_and(|c| c.remaining <= NEXT_CODE_WITHIN) && now;
+    match route {
+        Route::System => {
+            note!(
+                "otp: copied the code of {}{left}{}; the clipboard is cleared in {} s unless you copy something else",
+                Escaped(&entry.name),
+                only_at(entry),
+                clear_after.as_secs()
+            );
+            if soon {
+                note!(
+                    "otp: the code changes in a moment: the clipboard then gets the next one, until it is cleared"
+                );
+            }
+        }
+        Route::Terminal => {
+            note!(
+                "otp: copied the code of {}{left} through the terminal (OSC 52); a terminal cannot be asked what it holds, so it is not cleared",
+                Escaped(&entry.name)
+            );
+            if soon {
+                note!(
+                    "otp: the code changes in a moment, and a terminal's clipboard cannot be kept current: copy it again then"
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Changes to accounts: `edit` (issuer, account, sites), `rename` and
+//! `remove`.
+
+use clap::Args;
+use otpvault::entries::{self, Edit, EntryError};
+use otpvault::names::{self, Field};
+use otpvault::site::{self, SiteEdit};
+use otpvault::text::{Escaped, Quoted};
+
+use super::context::{Context, report_saved};
+use super::{Failure, warn};
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["issuer", "account", "sites", "add_sites", "remove_sites"])))]
+pub struct EditArgs {
+    /// The entry, by its exact name.
+    name: String,
+    /// The service the account is at.
+    #[arg(long)]
+    issuer: Option<String>,
+    /// The account at the service, e.g. an email address.
+    #[arg(long)]
+    account: Option<String>,
+    /// Replace the entry's sites with these (repeat for several).
+    #[arg(long = "site", value_name = "DOMAIN")]
+    sites: Vec<String>,
+    /// Add a site.
+    #[arg(long = "add-site", value_name = "DOMAIN")]
+    add_sites: Vec<String>,
+    /// Remove a site.
+    #[arg(long = "remove-site", value_name = "DOMAIN")]
+    remove_sites: Vec<String>,
+}
+
+pub fn edit(ctx: &Context, args: EditArgs) -> Result<(), Failure> {
+    let edit = Edit {
+        issuer: args.issuer,
+        account: args.account,
+        sites: SiteEdit {
+            set: (!args.sites.is_empty()).then_some(args.sites),
+            add: args.add_sites,
+            remove: args.remove_sites,
+        },
+    };
+    // Everything given is checked before the vault is opened.
+    for (field, text) in [
+        (Field::Issuer, &edit.issuer),
+        (Field::Account, &edit.account),
+    ] {
+        if let Some(text) = text {
+            names::typed(field, text).map_err(EntryError::from)?;
+        }
+    }
+    let sites = &edit.sites;
+    let given: Vec<String> = [
+        sites.set.as_deref().unwrap_or(&[]),
+        &sites.add,
+        &sites.remove,
+    ]
+    .concat();
+    warn_mixed_script_sites(&site::normalize_all(&given)?);
+    let mut vault = ctx.open_for_update()?;
+    let entry = vault.edit(&args.name, &edit)?;
+    let sites = match entry.sites.is_empty() {
+        true => "no site".to_string(),
+        false => entry.sites.join(", "),
+    };
+    let mut said = format!("{} is now for {}", Escaped(&entry.name), Escaped(&sites));
+    if edit.issuer.is_some() {
+        said.push_str(&format!(", at {}", Quoted(&entry.issuer)));
+    }
+    if edit.account.is_some() {
+        said.push_str(&format!(", as {}", Quoted(&entry.account)));
+    }
+    report_saved(vault.save()?);
+    note!("otp: {said}");
+    Ok(())
+}
+
+/// A warning for a name that mixes scripts, as a look-alike's does.
+pub fn warn_mixed_script_name(name: &str) {
+    if names::is_mixed_script(name) {
+        warn(&format!(
+            "the name {} mixes scripts (letters of different alphabets that can look alike); check that it is the name you meant",
+            Quoted(name)
+        ));
+    }
+}
+
+/// A warning for each site whose labels mix scripts, as a look-alike's do.
+pub fn warn_mixed_script_sites(sites: &[String]) {
+    for site in sites.iter().filter(|s| site::is_mixed_script(s)) {
+        warn(&format!(
+            "the site {} mixes scripts (letters of different alphabets that look alike, as phishing sites use); it is kept as {}: check that it is the site you meant",
+            Quoted(&site::unicode(site)),
+            Escaped(site)
+        ));
+    }
+}
+
+pub fn remove(ctx: &Context, name: &str) -> Result<(), Failure> {
+    let mut vault = ctx.open_for_update()?;
+    let removed = vault.remove(name)?;
+    report_saved(vault.save()?);
+    note!("otp: removed {}", Escaped(&removed.name));
+    Ok(())
+}
+
+pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Failure> {
+    let new = entries::check_name(new)?;
+    let mut vault = ctx.open_for_update()?;
+    let renamed = vault.rename(old, &new)?.name.clone();
+    report_saved(vault.save()?);
+    note!("otp: renamed {} to {}", Escaped(old), Escaped(&renamed));
+    warn_mixed_script_name(&renamed);
+    Ok(())
+}
