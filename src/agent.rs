@@ -16,6 +16,7 @@
 //! The protocol is one request line (`KEY`, `STATUS`, `LOCK`) and one JSON
 //! answer line.
 
+use crate::config::{DEFAULT_IDLE, DEFAULT_MAX};
 use crate::error::{ErrorKind, Kinded};
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -41,10 +42,6 @@ const MAX_ANSWER: usize = 16 * 1024;
 /// How long a client waits for an agent before going on without it: a dead
 /// or hung agent must never hold a command up.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_millis(500);
-/// The default time an unused agent keeps the key.
-pub const DEFAULT_IDLE: Duration = Duration::from_secs(15 * 60);
-/// The longest an agent keeps the key, used or not.
-pub const DEFAULT_MAX: Duration = Duration::from_secs(12 * 3600);
 
 /// Why the agent's socket could not be used.
 #[derive(Debug, Error)]
@@ -65,10 +62,23 @@ pub enum AgentError {
         path: PathBuf,
         source: io::Error,
     },
-    #[error(
-        "the agent for this vault did not answer as expected: run `otp lock`, then `otp unlock`"
-    )]
-    Protocol,
+    #[error("the agent for this vault {0}: run `otp lock`, then `otp unlock`")]
+    Protocol(Garbled),
+}
+
+/// How an agent's answer was not what the protocol says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Garbled {
+    #[error("answered with something other than JSON")]
+    NotJson,
+    #[error("answered for another vault")]
+    OtherVault,
+    #[error("answered without the key")]
+    NoKey,
+    #[error("sent a key that is not hexadecimal")]
+    KeyNotHex,
+    #[error("sent a key of the wrong length")]
+    KeyLength,
 }
 
 /// The folder that holds the agents' sockets, created (mode 0700) if
@@ -175,33 +185,34 @@ pub struct Answer {
 #[derive(Debug)]
 pub enum Reply {
     /// No agent (no socket, or a dead or hung one).
-    None,
+    NoAgent,
     Answer(Answer),
 }
 
 /// Asks the agent of `vault` one request (`KEY`, `STATUS` or `LOCK`). No
 /// agent, a dead one or one that does not answer within
-/// [`CLIENT_TIMEOUT`] is [`Reply::None`]: the caller goes on without it.
+/// [`CLIENT_TIMEOUT`] is [`Reply::NoAgent`]: the caller goes on without it.
 pub fn ask(vault: &Path, request: &str) -> Result<Reply, AgentError> {
     let socket = socket_path(vault, false)?;
     let Ok(mut stream) = UnixStream::connect(&socket) else {
-        return Ok(Reply::None);
+        return Ok(Reply::NoAgent);
     };
     let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
     let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
     if writeln!(stream, "{request}").is_err() {
-        return Ok(Reply::None);
+        return Ok(Reply::NoAgent);
     }
     // Read straight into one wiped buffer (no reader's buffer of its own,
     // which would keep the key): the agent answers one line and closes.
     let mut line = Zeroizing::new(Vec::with_capacity(MAX_ANSWER));
     match (&stream).take(MAX_ANSWER as u64).read_to_end(&mut line) {
-        Ok(0) | Err(_) => return Ok(Reply::None),
+        Ok(0) | Err(_) => return Ok(Reply::NoAgent),
         Ok(_) => {}
     }
-    let answer: Answer = serde_json::from_slice(&line).map_err(|_| AgentError::Protocol)?;
+    let answer: Answer =
+        serde_json::from_slice(&line).map_err(|_| AgentError::Protocol(Garbled::NotJson))?;
     if answer.vault != canonical(vault) {
-        return Err(AgentError::Protocol);
+        return Err(AgentError::Protocol(Garbled::OtherVault));
     }
     Ok(Reply::Answer(answer))
 }
@@ -209,17 +220,17 @@ pub fn ask(vault: &Path, request: &str) -> Result<Reply, AgentError> {
 /// The key the agent of `vault` holds, if it is unlocked.
 pub fn key(vault: &Path) -> Result<Option<VaultKey>, AgentError> {
     match ask(vault, "KEY")? {
-        Reply::None => Ok(None),
+        Reply::NoAgent => Ok(None),
         Reply::Answer(answer) => {
-            let hex = Zeroizing::new(answer.key.ok_or(AgentError::Protocol)?);
+            let hex = Zeroizing::new(answer.key.ok_or(AgentError::Protocol(Garbled::NoKey))?);
             let bytes = Zeroizing::new(
                 HEXLOWER
                     .decode(hex.as_bytes())
-                    .map_err(|_| AgentError::Protocol)?,
+                    .map_err(|_| AgentError::Protocol(Garbled::KeyNotHex))?,
             );
             VaultKey::from_slice(&bytes)
                 .map(Some)
-                .ok_or(AgentError::Protocol)
+                .ok_or(AgentError::Protocol(Garbled::KeyLength))
         }
     }
 }
@@ -478,7 +489,7 @@ impl Kinded for AgentError {
             | AgentError::FolderMode { .. }
             | AgentError::NotAFolder(_)
             | AgentError::Io { .. }
-            | AgentError::Protocol => ErrorKind::Environment,
+            | AgentError::Protocol(_) => ErrorKind::Environment,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Writing the vault's accounts for another authenticator or a phone:
 //! which entries a format can carry, and the texts or file that carry them
-//! (each format's [`Writer`](crate::formats::registry::Writer) says how).
+//! (each format's [`Writer`](crate::formats::format::Writer) says how).
 //! Where the result goes (a terminal, a QR code, a file) is the caller's.
 
 use crate::error::{ErrorKind, Kinded};
@@ -10,7 +10,8 @@ use zeroize::Zeroizing;
 use crate::entries::Entries;
 use crate::entry::Entry;
 use crate::formats::FormatError;
-use crate::formats::registry::{self, Format, Output};
+use crate::formats::format::{Format, Output};
+use crate::formats::registry;
 use crate::qr::QrError;
 use crate::secret::Passphrase;
 

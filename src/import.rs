@@ -18,10 +18,11 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use crate::account::Account;
 use crate::entries::{Clash, EntryError, Index};
-use crate::entry::Account;
 use crate::formats::FormatError;
-use crate::formats::registry::{self, Asked, Document, Format, Found, Reader};
+use crate::formats::format::{Asked, Document, Format, Found, Reader};
+use crate::formats::registry;
 use crate::names::{self, Field};
 use crate::qr::QrError;
 use crate::secret::Passphrase;
@@ -381,6 +382,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "encrypted-files")]
     fn an_encrypted_file_waits_for_its_password() {
         let file = br#"{"schemaVersion": 4, "servicesEncrypted": "a:b:c"}"#;
         match open(file, Wanted::Auto) {

@@ -19,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod agent;
 pub mod clipboard;
 pub mod clock;
@@ -40,14 +41,15 @@ pub mod recovery;
 pub mod secret;
 pub mod site;
 pub mod strength;
-pub mod text;
+pub mod terminal;
 pub mod unlock;
 pub mod uri;
 pub mod vault;
 
+pub use account::{Account, Enrolled, Overrides};
 pub use crypto::kdf::KdfParams;
 pub use entries::{Entries, EntryError};
-pub use entry::{Account, Enrolled, Entry, Overrides};
+pub use entry::Entry;
 pub use otp::{Algorithm, Code, Kind, Params};
 pub use secret::{Passphrase, Secret};
 pub use vault::{Damage, OpenError, Vault};

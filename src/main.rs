@@ -65,8 +65,8 @@ use otpvault::config::Config;
 
 use cli::context::Context;
 use cli::{
-    add, agent, backup, clip, code, edit, init, list, manual, recovery, shell, status, sync, time,
-    transfer, watch,
+    add, agent, backup, clip, code, edit, environment, init, list, manual, recovery, start, status,
+    sync, time, transfer, watch,
 };
 
 /// The heading of the options every command takes.
@@ -222,7 +222,7 @@ struct ListArgs {
 
 /// The command line, with the long help's list of environment variables.
 fn command_line() -> clap::Command {
-    Cli::command().after_long_help(shell::environment_help())
+    Cli::command().after_long_help(environment::environment_help())
 }
 
 impl Cli {
@@ -258,7 +258,7 @@ fn main() -> ExitCode {
             return cli::report(match own {
                 Own::Completions(args) => manual::completions(command_line(), &args),
                 Own::Man(args) => manual::man(command_line(), &args),
-                Own::Config(ConfigCommand::Path) => shell::config_path(),
+                Own::Config(ConfigCommand::Path) => environment::config_path(),
                 Own::ClipboardHold(args) => clip::hold(args),
             });
         }
@@ -270,14 +270,8 @@ fn main() -> ExitCode {
         Err(failure) => return cli::report(Err(failure)),
     };
     let Some(command) = command else {
-        return cli::report(shell::no_command(&ctx));
+        return cli::report(start::no_command(&ctx));
     };
-    if !matches!(
-        command,
-        Command::Merge(_) | Command::MergeDriver(_) | Command::Agent(_)
-    ) {
-        sync::notice_conflicts(&ctx);
-    }
     cli::report(match command {
         Command::Init(args) => init::init(&ctx, args),
         Command::Add(args) => add::add(&ctx, args),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::text::Escaped;
+use crate::terminal::Escaped;
 
 /// The server asked when none is given.
 pub const DEFAULT_SERVER: &str = "pool.ntp.org";

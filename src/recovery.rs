@@ -144,7 +144,7 @@ impl RecoveryKey {
                 None => {
                     return Err(RecoveryKeyError::NotBase32 {
                         position,
-                        kind: crate::text::kind_of(c),
+                        kind: crate::terminal::kind_of(c),
                     });
                 }
             }

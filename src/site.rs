@@ -29,7 +29,7 @@ use crate::error::{ErrorKind, Kinded};
 use thiserror::Error;
 use url::{Host, Url};
 
-use crate::text::Quoted;
+use crate::terminal::Quoted;
 
 /// A site that cannot be one.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -204,12 +204,12 @@ pub enum Refusal {
     UserInfo,
     #[error("the URL's host is an IP address, not a site's name")]
     IpAddress,
-    #[error("the URL's host is {}, not the entry's site", crate::text::Escaped(.0))]
+    #[error("the URL's host is {}, not the entry's site", crate::terminal::Escaped(.0))]
     OtherSite(String),
     #[error(
         "the URL's host {} is under the public suffix {}, where anyone can have a site",
-        crate::text::Escaped(.host),
-        crate::text::Escaped(.suffix)
+        crate::terminal::Escaped(.host),
+        crate::terminal::Escaped(.suffix)
     )]
     PublicSuffix { host: String, suffix: String },
 }
@@ -225,7 +225,7 @@ pub struct Withheld {
 }
 
 fn withheld(name: &str, sites: &[String], why: &Refusal) -> String {
-    let name = crate::text::Quoted(name);
+    let name = crate::terminal::Quoted(name);
     match why {
         Refusal::NoSites => format!("not giving the code of {name}: {why}"),
         _ => format!(
@@ -235,13 +235,14 @@ fn withheld(name: &str, sites: &[String], why: &Refusal) -> String {
     }
 }
 
-/// Whether `url` may have the code of `entry`; see [`check`].
-pub fn release(entry: &crate::Entry, url: &str, allow_http: bool) -> Result<(), Withheld> {
-    check(url, &entry.sites, allow_http)
+/// Whether `url` may have the code of the entry called `name`, which
+/// belongs to `sites`; see [`check`].
+pub fn release(name: &str, sites: &[String], url: &str, allow_http: bool) -> Result<(), Withheld> {
+    check(url, sites, allow_http)
         .map(|_| ())
         .map_err(|why| Withheld {
-            name: entry.name.clone(),
-            sites: entry.sites.clone(),
+            name: name.to_string(),
+            sites: sites.to_vec(),
             why,
         })
 }

@@ -10,10 +10,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-use crate::entry::{Account, Entry};
+use crate::account::Account;
+use crate::entry::Entry;
 use crate::key::{self, KeyError};
 use crate::otp::{Algorithm, Kind, ParamError, Params};
-use crate::text;
+use crate::terminal;
 
 /// Why a URI was refused. Never quotes any part of the URI: a lost `&`
 /// can put the secret into any parameter's value, or the type.
@@ -79,9 +80,9 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    let kind = kind
-        .parse::<Kind>()
-        .map_err(|_| UriError::UnknownType(text::describe(kind, |c| c.is_ascii_alphabetic())))?;
+    let kind = kind.parse::<Kind>().map_err(|_| {
+        UriError::UnknownType(terminal::describe(kind, |c| c.is_ascii_alphabetic()))
+    })?;
     let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
     let label = percent_decode_str(label)
         .decode_utf8()
@@ -177,7 +178,7 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
-/// A parameter whose value is refused, described by [`text::describe`]
+/// A parameter whose value is refused, described by [`terminal::describe`]
 /// against `expected` (what its characters should be).
 fn bad_parameter(
     name: &'static str,
@@ -187,7 +188,7 @@ fn bad_parameter(
 ) -> UriError {
     UriError::Parameter {
         name,
-        detail: text::describe(value, expected),
+        detail: terminal::describe(value, expected),
         reason: reason.to_string(),
     }
 }

@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::screen::{PATIENCE, Tmux, X, otp_path};
 use common::*;
 
 /// 2026-01-01 00:00:27 UTC: 3 s before its period turns.
@@ -98,6 +95,7 @@ fn a_code_typed_for_is_the_code_of_the_moment_it_is_shown() {
 }
 
 #[test]
+#[cfg(feature = "clipboard")]
 fn a_copied_code_is_replaced_by_the_next_when_the_period_turns() {
     if !have_faketime() {
         return;
@@ -106,7 +104,7 @@ fn a_copied_code_is_replaced_by_the_next_when_the_period_turns() {
     let Some(codes) = pyotp_totp(&key_for("Amazon"), &[START + 1, START + 3]) else {
         return;
     };
-    let Some(x) = X::start() else {
+    let Some(x) = common::screen::X::start() else {
         return;
     };
     // Copied with 2 s left: the clipboard holds that code, then the next.
@@ -133,11 +131,12 @@ fn a_copied_code_is_replaced_by_the_next_when_the_period_turns() {
     let out = run_with_stdin(cmd, None);
     assert!(out.status.success(), "{}", stderr(&out));
     x.copy("my own text");
-    std::thread::sleep(Duration::from_secs(4));
+    std::thread::sleep(std::time::Duration::from_secs(4));
     assert_eq!(x.clipboard().as_deref(), Some("my own text"));
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn the_live_view_opens_on_the_code_of_the_moment() {
     if !have_faketime() {
         return;
@@ -148,20 +147,21 @@ fn the_live_view_opens_on_the_code_of_the_moment() {
     };
     let path = v.path.to_str().unwrap();
     let command = slow_passphrase(4);
-    let Some(tmux) = Tmux::start(&[("OTP_VAULT", path), ("OTP_PASSPHRASE_COMMAND", &command)])
+    let Some(tmux) =
+        common::screen::Tmux::start(&[("OTP_VAULT", path), ("OTP_PASSPHRASE_COMMAND", &command)])
     else {
         return;
     };
     tmux.type_text(
         &format!(
             "LD_PRELOAD={LIBFAKETIME} FAKETIME='{FAKETIME}' {} watch",
-            otp_path().display()
+            common::screen::otp_path().display()
         ),
         true,
     );
-    let start = Instant::now();
+    let start = std::time::Instant::now();
     let screen = tmux.wait_for(|s| s.contains("1 of 1 accounts"), "the view");
-    assert!(start.elapsed() < PATIENCE);
+    assert!(start.elapsed() < common::screen::PATIENCE);
     let row = screen
         .lines()
         .find(|l| l.starts_with("Amazon"))

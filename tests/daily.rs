@@ -2,6 +2,12 @@
 //! (Xvfb and xclip): seconds left and the next code, `--copy` and its
 //! clearing, OSC 52, `otp watch`, a new passphrase typed wrong, and `otp`
 //! alone.
+// The core build (no tui, no clipboard) runs the rest: helpers of the
+// gated tests are unused there.
+#![cfg_attr(
+    not(all(feature = "tui", feature = "clipboard")),
+    allow(dead_code, unused_imports)
+)]
 
 mod common;
 
@@ -79,6 +85,7 @@ fn a_code_on_a_terminal_shows_the_seconds_left_and_then_the_next_code() {
 }
 
 #[test]
+#[cfg(feature = "clipboard")]
 fn copy_puts_the_code_on_the_x_clipboard_and_clears_only_its_own() {
     let v = TestVault::new();
     let key = key_for("Amazon");
@@ -162,6 +169,7 @@ fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn watch_shows_every_code_filters_copies_counts_and_leaves_a_clean_screen() {
     let v = three_accounts();
     let Some(x) = X::start() else {
@@ -251,6 +259,7 @@ fn watch_shows_every_code_filters_copies_counts_and_leaves_a_clean_screen() {
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn watch_fits_80_by_24_redraws_on_resize_and_honours_no_color() {
     let v = three_accounts();
     let header_width = |screen: &str| {
@@ -290,6 +299,7 @@ fn watch_fits_80_by_24_redraws_on_resize_and_honours_no_color() {
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn watch_after_a_tiny_window_shows_every_row_again() {
     let v = three_accounts();
     let Some(tmux) = terminal_for(&v, &[]) else {
@@ -315,6 +325,7 @@ fn watch_after_a_tiny_window_shows_every_row_again() {
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn watch_takes_every_letter_as_filter_and_says_how() {
     let v = three_accounts();
     let Some(tmux) = terminal_for(&v, &[]) else {
@@ -343,6 +354,7 @@ fn watch_takes_every_letter_as_filter_and_says_how() {
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn watch_at_80_columns_shows_sites_and_issuers_whole() {
     let v = TestVault::new();
     let out = v.run(
@@ -393,6 +405,7 @@ fn watch_at_80_columns_shows_sites_and_issuers_whole() {
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn watch_puts_the_terminal_back_after_a_panic() {
     let v = three_accounts();
     let Some(tmux) = terminal_for(&v, &[("OTP_FAILPOINT", "watch-panic")]) else {
@@ -407,6 +420,7 @@ fn watch_puts_the_terminal_back_after_a_panic() {
 }
 
 #[test]
+#[cfg(feature = "tui")]
 fn otp_alone_opens_the_view_on_a_terminal_and_says_where_to_start_elsewhere() {
     let v = three_accounts();
     let out = v.run(&[], None);

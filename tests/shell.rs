@@ -1,6 +1,8 @@
 //! A command line that fits the shell: completions, the manual page, help
 //! text, short flags and aliases, `--quiet`, the config file, `add`'s order
 //! of questions, and a KDF cost that fits the machine.
+// Without the shell feature, the manual and completion tests are left out.
+#![cfg_attr(not(feature = "shell"), allow(unused_imports))]
 
 mod common;
 
@@ -19,6 +21,7 @@ fn help(args: &[&str]) -> String {
 }
 
 #[test]
+#[cfg(feature = "shell")]
 fn bash_completion_loads_and_every_shell_gets_a_script() {
     if !have_tool("bash") {
         return;
@@ -43,6 +46,7 @@ fn bash_completion_loads_and_every_shell_gets_a_script() {
 }
 
 #[test]
+#[cfg(feature = "shell")]
 fn the_manual_page_renders() {
     let page = help(&["man"]);
     assert!(
@@ -412,6 +416,7 @@ fn the_environment_s_passphrase_comes_before_the_config_file_s_command() {
 }
 
 /// `text` as `man -l` renders it, 80 columns wide; None without man.
+#[cfg(feature = "shell")]
 fn rendered(page: &[u8]) -> Option<String> {
     if !have_tool("man") {
         return None;
@@ -431,6 +436,7 @@ fn rendered(page: &[u8]) -> Option<String> {
 }
 
 #[test]
+#[cfg(feature = "shell")]
 fn every_page_the_manual_names_exists_with_exit_codes_environment_and_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_with_stdin(
@@ -490,6 +496,7 @@ fn every_page_the_manual_names_exists_with_exit_codes_environment_and_files() {
 }
 
 #[test]
+#[cfg(feature = "shell")]
 fn completions_offer_no_hidden_helper_and_complete_import_formats() {
     let script = help(&["completions", "bash"]);
     for hidden in ["clipboard-hold", "merge-driver-x"] {

@@ -187,7 +187,21 @@ fn conflict_copies_are_noticed_merged_and_moved_to_the_backups() {
         "{}",
         stderr(&out)
     );
-    let said = ok(v.run(&["merge", "--conflicts"], None));
+    // status lists them; merge, which is what to run, does not say it.
+    let out = v.run(&["status", "--json"], None);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        status["conflict_copies"].as_array().map(Vec::len),
+        Some(3),
+        "{status}"
+    );
+    let out = v.run(&["merge", "--conflicts"], None);
+    assert!(
+        !stderr(&out).contains("conflicting cop"),
+        "{}",
+        stderr(&out)
+    );
+    let said = ok(out);
     assert!(said.contains("merged 3 copies: 3 added"), "{said}");
     let now = entries(&v);
     for i in 0..3 {

@@ -1,5 +1,7 @@
 //! `otp time` against a fake SNTP server on loopback that answers with a
 //! chosen offset, a malformed reply, or nothing; and `OTP_TIME_OFFSET`.
+// Without time-sync, only the offset test runs; the fake server is unused.
+#![cfg_attr(not(feature = "time-sync"), allow(dead_code, unused_imports))]
 
 mod common;
 
@@ -93,6 +95,7 @@ fn offset_of(out: &std::process::Output) -> f64 {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn a_clock_on_time_is_said_to_be_and_exits_0() {
     let (server, handle) = fake_server(Answer::Offset(0.0));
     let out = otp_time(server, true);
@@ -105,6 +108,7 @@ fn a_clock_on_time_is_said_to_be_and_exits_0() {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn a_clock_behind_or_ahead_gets_its_own_exit_code_and_advice() {
     for (offset, word) in [(42.0, "behind"), (-90.0, "ahead of")] {
         let (server, handle) = fake_server(Answer::Offset(offset));
@@ -134,6 +138,7 @@ fn a_clock_behind_or_ahead_gets_its_own_exit_code_and_advice() {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn a_right_clock_with_a_wrong_offset_blames_the_offset() {
     let (server, handle) = fake_server(Answer::Offset(0.0));
     let mut cmd = otp_command();
@@ -173,6 +178,7 @@ fn a_right_clock_with_a_wrong_offset_blames_the_offset() {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn five_seconds_either_way_is_within_tolerance() {
     for offset in [5.0, -5.0] {
         let (server, handle) = fake_server(Answer::Offset(offset));
@@ -189,6 +195,7 @@ fn five_seconds_either_way_is_within_tolerance() {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn an_unreachable_server_is_said_to_be() {
     // A name that no resolver answers for (RFC 2606's .invalid).
     let mut cmd = otp_command();
@@ -203,6 +210,7 @@ fn an_unreachable_server_is_said_to_be() {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn a_malformed_reply_or_none_is_a_failure_within_the_timeout() {
     let (server, handle) = fake_server(Answer::Malformed);
     let out = otp_time(server, false);
@@ -227,6 +235,7 @@ fn a_malformed_reply_or_none_is_a_failure_within_the_timeout() {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn the_config_file_names_the_server() {
     let (server, handle) = fake_server(Answer::Offset(0.0));
     let dir = tempfile::tempdir().unwrap();
@@ -275,6 +284,7 @@ fn a_time_offset_shifts_every_code_and_says_so() {
 }
 
 #[test]
+#[cfg(feature = "time-sync")]
 fn a_clock_corrected_by_the_offset_is_on_time() {
     let (server, handle) = fake_server(Answer::Offset(42.0));
     let mut cmd = otp_command();

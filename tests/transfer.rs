@@ -191,6 +191,7 @@ fn google_export_as_png_files_scans_back() {
 }
 
 #[test]
+#[cfg(feature = "qr")]
 fn show_gives_a_uri_another_vault_accepts() {
     let v = varied_vault();
     let out = v.run(&["show", "GitHub", "--uri"], None);

@@ -8,7 +8,7 @@ use otpvault::clock;
 use otpvault::entries;
 use otpvault::names;
 use otpvault::otp::{self, Algorithm, Kind};
-use otpvault::text::Escaped;
+use otpvault::terminal::Escaped;
 use otpvault::vault::{Access, Unlock};
 use otpvault::{Account, Overrides, Secret, Vault, import, key, uri};
 use zeroize::Zeroizing;

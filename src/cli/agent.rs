@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 use super::Failure;
 use super::context::Context;
-use super::helper;
+use super::detached;
 
 #[derive(Args, Debug)]
 pub struct UnlockArgs {
@@ -70,7 +70,7 @@ fn start(ctx: &Context, key: &VaultKey, idle: Duration, max: Duration) -> Result
         max.as_secs().to_string().into(),
     ];
     let hex = Zeroizing::new(data_encoding::HEXLOWER.encode(key.expose()));
-    helper::start(&args, hex.as_bytes(), "the agent")
+    detached::start(&args, hex.as_bytes(), "the agent")
 }
 
 pub fn lock(ctx: &Context) -> Result<(), Failure> {
@@ -79,7 +79,7 @@ pub fn lock(ctx: &Context) -> Result<(), Failure> {
             "otp: locked {}",
             agent::canonical(ctx.vault_path()).display()
         ),
-        Reply::None => note!("otp: {} was not unlocked", ctx.vault_path().display()),
+        Reply::NoAgent => note!("otp: {} was not unlocked", ctx.vault_path().display()),
     }
     Ok(())
 }
@@ -97,14 +97,14 @@ pub struct AgentArgs {
 /// The agent itself (started by `otp unlock`): reads the key from stdin,
 /// says `ready` once it listens, and serves until it locks.
 pub fn run(ctx: &Context, args: AgentArgs) -> Result<(), Failure> {
-    let line = helper::begin(80);
+    let line = detached::begin(80);
     let bytes = Zeroizing::new(
         data_encoding::HEXLOWER
             .decode(line.as_bytes())
             .unwrap_or_default(),
     );
     let Some(key) = VaultKey::from_slice(&bytes) else {
-        helper::answer(Err("no key was handed to it".into()));
+        detached::answer(Err("no key was handed to it".into()));
         return Ok(());
     };
     let mut agent = Agent::new(
@@ -117,7 +117,7 @@ pub fn run(ctx: &Context, args: AgentArgs) -> Result<(), Failure> {
     let (listener, socket) = match agent.bind() {
         Ok(bound) => bound,
         Err(e) => {
-            helper::answer(Err(e.to_string()));
+            detached::answer(Err(e.to_string()));
             return Ok(());
         }
     };
@@ -129,7 +129,7 @@ pub fn run(ctx: &Context, args: AgentArgs) -> Result<(), Failure> {
     ] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
     }
-    helper::answer(Ok(()));
+    detached::answer(Ok(()));
     agent.serve(&listener, &socket, &stop);
     // Dropping the agent wipes the key.
     drop(agent);

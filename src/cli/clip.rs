@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use otpvault::clipboard::{ClipboardError, Holder, Route, Schedule, Surroundings, osc52};
 
-use super::{Failure, helper};
+use super::{Failure, detached};
 
 /// The longest schedule a holder is handed.
 const MAX_SCHEDULE: u64 = 4096;
@@ -44,7 +44,7 @@ pub fn copy(schedule: &Schedule, clear_after: Duration) -> Result<Route, Failure
                     "--seconds".into(),
                     clear_after.as_secs().to_string().into(),
                 ];
-                helper::start(&args, schedule.to_line().as_bytes(), "the clipboard holder")
+                detached::start(&args, schedule.to_line().as_bytes(), "the clipboard holder")
             }
             Route::Terminal => match terminal.as_mut() {
                 Some(tty) => tty
@@ -74,22 +74,22 @@ pub struct HoldArgs {
 /// next as each period turns while the clipboard still holds it, and
 /// clears it when the time is up if it is still there.
 pub fn hold(args: HoldArgs) -> Result<(), Failure> {
-    let line = helper::begin(MAX_SCHEDULE);
+    let line = detached::begin(MAX_SCHEDULE);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds);
     let schedule = match Schedule::from_line(&line) {
         Ok(schedule) => schedule,
         Err(e) => {
-            helper::answer(Err(e.to_string()));
+            detached::answer(Err(e.to_string()));
             return Ok(());
         }
     };
     match Holder::copy(schedule.steps()[0].1.as_str()) {
         Ok(holder) => {
-            helper::answer(Ok(()));
+            detached::answer(Ok(()));
             let _ = holder.keep_until(&schedule, started, deadline);
         }
-        Err(e) => helper::answer(Err(e.to_string())),
+        Err(e) => detached::answer(Err(e.to_string())),
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use otpvault::clipboard::{Route, Schedule};
 use otpvault::clock::When;
 use otpvault::entry::{Current, NEXT_CODE_WITHIN};
 use otpvault::otp::Kind;
-use otpvault::text::{self, Escaped};
+use otpvault::terminal::{self, Escaped};
 use otpvault::vault::{ForUrl, Shown};
 use otpvault::{Code, Entry, Vault};
 use time::OffsetDateTime;
@@ -126,7 +126,7 @@ fn all_codes(vault: &Vault, when: When, json: bool) -> Result<(), Failure> {
         out!(
             "{:<10} {}",
             code,
-            text::fit(&Escaped(&entry.name).to_string(), room)
+            terminal::fit(&Escaped(&entry.name).to_string(), room)
         )?;
     }
     Ok(())

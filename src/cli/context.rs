@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use otpvault::config::{self, Config};
-use otpvault::crypto::kdf::{Choice, Requested};
+use otpvault::crypto::cost::{Choice, Requested};
 use otpvault::strength::{self, Strength};
 use otpvault::unlock::{self, By, Opened, Sources};
 use otpvault::vault::store::StoreError;
@@ -87,21 +87,22 @@ impl Context {
     }
 
     /// Opens the vault through the library's chain (agent, sources,
-    /// prompt), saying what it noted.
+    /// prompt).
     pub fn open_as(&self, access: Access) -> Result<(Vault, By), Failure> {
-        let Opened { vault, by, notes } = unlock::open(
+        let Opened { vault, by } = unlock::open(
             &self.vault,
             access,
             self.settings,
             &self.sources,
             &mut Prompt,
         )?;
-        for note in notes {
-            match note {
-                unlock::Note::AgentUnusable(_) => warn(&note.to_string()),
-                unlock::Note::AgentLocked => note!("otp: {note}"),
-            }
-        }
+        Ok((vault, by))
+    }
+
+    /// Opens the vault for `otp merge` ([`unlock::open_to_merge`]).
+    pub fn open_to_merge(&self) -> Result<(Vault, By), Failure> {
+        let Opened { vault, by } =
+            unlock::open_to_merge(&self.vault, self.settings, &self.sources, &mut Prompt)?;
         Ok((vault, by))
     }
 

@@ -5,7 +5,7 @@ use clap::Args;
 use otpvault::entries::{self, Edit, EntryError};
 use otpvault::names::{self, Field};
 use otpvault::site::{self, SiteEdit};
-use otpvault::text::{Escaped, Quoted};
+use otpvault::terminal::{Escaped, Quoted};
 
 use super::context::{Context, report_saved};
 use super::{Failure, warn};

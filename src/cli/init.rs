@@ -2,7 +2,7 @@
 
 use clap::Args;
 use otpvault::Vault;
-use otpvault::crypto::kdf::Requested;
+use otpvault::crypto::cost::Requested;
 use otpvault::vault::CreateError;
 use otpvault::vault::store::StoreError;
 

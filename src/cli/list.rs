@@ -3,7 +3,7 @@
 
 use otpvault::Entry;
 use otpvault::otp::{self, Algorithm, Kind};
-use otpvault::text::{self, Escaped};
+use otpvault::terminal::{self, Escaped};
 use serde::Serialize;
 
 use super::Failure;
@@ -48,7 +48,7 @@ impl<'a> EntryJson<'a> {
 
 /// Prints `value` as JSON with everything from the vault escaped.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
-    let text = text::to_json(value).map_err(|e| Failure::Output(e.into()))?;
+    let text = terminal::to_json(value).map_err(|e| Failure::Output(e.into()))?;
     out!("{text}")?;
     Ok(())
 }
@@ -89,7 +89,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
     let natural: Vec<usize> = (0..columns)
         .map(|c| {
             rows.iter()
-                .map(|row| text::width(&row[c]))
+                .map(|row| terminal::width(&row[c]))
                 .chain([titles[c].len()])
                 .max()
                 .unwrap_or(0)
@@ -98,14 +98,14 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
         .collect();
     let gaps = 2 * (columns - 1);
     let available = super::terminal_columns().map_or(usize::MAX, |w| w.saturating_sub(gaps));
-    let widths = text::fit_columns(&natural, &mins[..columns], available);
+    let widths = terminal::fit_columns(&natural, &mins[..columns], available);
     let line = |cells: [&str; 5]| {
         let mut line = String::new();
         for (c, &width) in widths.iter().enumerate() {
-            let cell = text::fit(cells[c], width);
+            let cell = terminal::fit(cells[c], width);
             line.push_str(&cell);
             if c + 1 < columns {
-                line.push_str(&" ".repeat(width - text::width(&cell) + 2));
+                line.push_str(&" ".repeat(width - terminal::width(&cell) + 2));
             }
         }
         line

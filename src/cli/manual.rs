@@ -12,14 +12,14 @@ use otpvault::error::{ErrorKind, Kinded};
 use thiserror::Error;
 
 use super::Failure;
-use super::shell::ENVIRONMENT;
+use super::environment::ENVIRONMENT;
 
 /// Why no page was written.
 #[derive(Debug, Error)]
 pub enum ManualError {
     #[error("cannot write into {path}: {source}; check that the folder exists and is yours")]
     WriteFile { path: PathBuf, source: io::Error },
-    #[error("otp has no command {}: `otp --help` lists them", otpvault::text::Quoted(.0))]
+    #[error("otp has no command {}: `otp --help` lists them", otpvault::terminal::Quoted(.0))]
     NoSuchCommand(String),
 }
 

@@ -29,9 +29,10 @@ pub mod backup;
 pub mod clip;
 pub mod code;
 pub mod context;
+pub mod detached;
 pub mod edit;
+pub mod environment;
 pub mod failure;
-pub mod helper;
 pub mod init;
 pub mod input;
 pub mod list;
@@ -39,7 +40,7 @@ pub mod list;
 pub mod manual;
 pub mod passphrase;
 pub mod recovery;
-pub mod shell;
+pub mod start;
 pub mod status;
 pub mod sync;
 pub mod time;
@@ -53,7 +54,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use failure::Failure;
-use otpvault::text::Escaped;
+use otpvault::terminal::Escaped;
 
 /// `--quiet`: notes and warnings are not printed; errors still are.
 static QUIET: AtomicBool = AtomicBool::new(false);

@@ -4,7 +4,7 @@
 //! library's ([`otpvault::unlock::Sources`]).
 
 use otpvault::Passphrase;
-use otpvault::unlock::{Ask, Need, PassphraseError, sources};
+use otpvault::unlock::{Ask, Need, Note, PassphraseError, sources};
 
 /// Asks on the terminal, without echo; says retries on stderr.
 pub struct Prompt;
@@ -18,6 +18,14 @@ impl Ask for Prompt {
 
     fn tell(&mut self, line: &str) {
         note!("otp: {line}");
+    }
+
+    fn noted(&mut self, noted: &Note) {
+        match noted {
+            Note::AgentUnusable(_) => super::warn(&noted.to_string()),
+            Note::AgentLocked => note!("otp: {noted}"),
+            Note::ConflictCopies(_) => note!("otp: note: {noted}"),
+        }
     }
 }
 

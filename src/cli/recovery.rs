@@ -34,10 +34,7 @@ pub fn recovery_key(ctx: &Context, args: RecoveryKeyArgs) -> Result<(), Failure>
         );
         return Ok(());
     }
-    let replaced = vault
-        .slots()
-        .iter()
-        .any(|s| matches!(s, otpvault::vault::format::Slot::Recovery(_)));
+    let replaced = vault.has_recovery_key();
     let key = RecoveryKey::generate();
     vault.set_recovery_key(&key)?;
     // Saved first: a key is shown only once it opens the vault.

@@ -1,12 +1,11 @@
 //! `otp status`: what the vault is and how it can be opened, without
-//! opening it: its format, its slots (passphrase, recovery key, slots of a
-//! newer otpvault) and when each was made. Nothing secret.
+//! opening it ([`otpvault::vault::layout`]), and whether it is unlocked.
+//! Nothing secret.
 
 use clap::Args;
 use otpvault::strength;
-use otpvault::text::Escaped;
-use otpvault::vault::format::Slot;
-use otpvault::vault::{self, format};
+use otpvault::terminal::Escaped;
+use otpvault::vault::layout::{self, SlotSummary};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -39,6 +38,8 @@ struct Status {
     #[serde(skip_serializing_if = "Option::is_none")]
     agent_pid: Option<u32>,
     slots: Vec<SlotStatus>,
+    /// File names of copies a sync tool left beside the vault.
+    conflict_copies: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -78,30 +79,29 @@ fn when(seconds: i64) -> Option<String> {
 
 pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
     ctx.require_vault()?;
-    let header = vault::read_header(ctx.vault_path())?;
-    let slots: Vec<SlotStatus> = header
+    let layout = layout::layout(ctx.vault_path())?;
+    let slots: Vec<SlotStatus> = layout
         .slots
         .iter()
-        .map(|slot| match slot {
-            Slot::Passphrase(p) => SlotStatus::Passphrase {
-                made: p.created.and_then(when),
-                argon2id_memory_mib: p.kdf.memory_kib / 1024,
-                argon2id_passes: p.kdf.iterations,
-                argon2id_lanes: p.kdf.parallelism,
-                gpu_guesses_per_second: strength::guesses_per_second(p.kdf).round() as u64,
+        .map(|slot| match *slot {
+            SlotSummary::Passphrase {
+                made,
+                kdf,
+                gpu_guesses_per_second,
+            } => SlotStatus::Passphrase {
+                made: made.and_then(when),
+                argon2id_memory_mib: kdf.memory_kib / 1024,
+                argon2id_passes: kdf.iterations,
+                argon2id_lanes: kdf.parallelism,
+                gpu_guesses_per_second: gpu_guesses_per_second.round() as u64,
             },
-            Slot::Recovery(r) => SlotStatus::RecoveryKey {
-                made: when(r.created),
-            },
-            Slot::Unknown { kind, body } => SlotStatus::Unknown {
-                kind: *kind,
-                bytes: body.len(),
-            },
+            SlotSummary::RecoveryKey { made } => SlotStatus::RecoveryKey { made: when(made) },
+            SlotSummary::Unknown { kind, bytes } => SlotStatus::Unknown { kind, bytes },
         })
         .collect();
     let agent = match agent::ask(ctx.vault_path(), "STATUS") {
         Ok(Reply::Answer(answer)) => Some(answer),
-        Ok(Reply::None) => None,
+        Ok(Reply::NoAgent) => None,
         Err(e) => {
             super::warn(&format!("not using the agent: {e}"));
             None
@@ -109,16 +109,22 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
     };
     let status = Status {
         vault: agent::canonical(ctx.vault_path()).display().to_string(),
-        format: header.version,
+        format: layout.format,
         unlocked: agent.is_some(),
         locks_unused_in: agent.as_ref().map(|a| a.idle_left),
         locks_at_the_latest_in: agent.as_ref().map(|a| a.max_left),
         memory_locked: agent.as_ref().map(|a| a.memory_locked),
         agent_pid: agent.as_ref().map(|a| a.pid),
         slots,
+        conflict_copies: layout
+            .conflict_copies
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect(),
     };
     if args.json {
-        let text = otpvault::text::to_json(&status).map_err(|e| Failure::Output(e.into()))?;
+        let text = otpvault::terminal::to_json(&status).map_err(|e| Failure::Output(e.into()))?;
         out!("{text}")?;
         return Ok(());
     }
@@ -126,7 +132,7 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
         "vault {} (format {}{})",
         Escaped(&status.vault),
         status.format,
-        if status.format < format::VERSION {
+        if layout.outdated {
             ", written in the current format at the next change"
         } else {
             ""
@@ -167,11 +173,13 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
             )?,
         }
     }
-    if !status
-        .slots
-        .iter()
-        .any(|s| matches!(s, SlotStatus::RecoveryKey { .. }))
-    {
+    if !status.conflict_copies.is_empty() {
+        out!(
+            "  conflicts      a sync tool left {} beside it: `otp merge --conflicts` merges them",
+            Escaped(&status.conflict_copies.join(", "))
+        )?;
+    }
+    if !layout.has_recovery_key() {
         note!(
             "otp: no recovery key: make one with `otp recovery-key` in case you forget the passphrase"
         );

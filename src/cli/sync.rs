@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use otpvault::merge::Report;
-use otpvault::text::Escaped;
+use otpvault::terminal::Escaped;
 use otpvault::unlock::{self, Opened};
 use otpvault::vault::{Access, conflicts, store};
 
@@ -24,27 +24,6 @@ pub struct MergeArgs {
     conflicts: bool,
 }
 
-/// Says once, on stderr, that a sync tool left conflict copies beside the
-/// vault, and how to merge them.
-pub fn notice_conflicts(ctx: &Context) {
-    let copies = conflicts::find(ctx.vault_path());
-    if copies.is_empty() {
-        return;
-    }
-    let names: Vec<String> = copies
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect();
-    note!(
-        "otp: note: a sync tool left {} conflicting cop{} of the vault beside it ({}): run `otp merge --conflicts` to merge {}",
-        copies.len(),
-        if copies.len() == 1 { "y" } else { "ies" },
-        Escaped(&names.join(", ")),
-        if copies.len() == 1 { "it" } else { "them" }
-    );
-}
-
 pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
     let mut files = args.files;
     let found = if args.conflicts {
@@ -60,7 +39,7 @@ pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
         }
         return Err(InputError::NothingToMerge.into());
     }
-    let (mut vault, by) = ctx.open_as(Access::Update)?;
+    let (mut vault, by) = ctx.open_to_merge()?;
     let copies = unlock::open_copies(&vault, &by, &files, &mut Prompt)?;
     let report = vault.merge(&copies);
     report_saved(vault.save()?);

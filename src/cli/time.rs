@@ -32,7 +32,7 @@ pub fn time(ctx: &Context, args: TimeArgs) -> Result<(), Failure> {
             server: &measured.server,
             offset_seconds: measured.offset_seconds,
         };
-        let text = otpvault::text::to_json(&report).map_err(|e| Failure::Output(e.into()))?;
+        let text = otpvault::terminal::to_json(&report).map_err(|e| Failure::Output(e.into()))?;
         out!("{text}")?;
     } else {
         out!("{}", measured.sentence())?;

@@ -9,7 +9,7 @@ use otpvault::export::{self, ExportError};
 use otpvault::formats::Format;
 use otpvault::formats::registry;
 use otpvault::import::{self, Opened, Wanted};
-use otpvault::text::{Escaped, Quoted};
+use otpvault::terminal::{Escaped, Quoted};
 use otpvault::vault::store;
 use otpvault::{qr, uri};
 use zeroize::Zeroizing;

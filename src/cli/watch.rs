@@ -23,7 +23,7 @@ use otpvault::clipboard::Route;
 use otpvault::clipboard::Schedule;
 use otpvault::clock::When;
 use otpvault::entries;
-use otpvault::text::{self, Escaped};
+use otpvault::terminal::{self, Escaped};
 use otpvault::vault::{Access, Unlock};
 use otpvault::{Code, Entry, Kind, Vault, clock};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -245,7 +245,7 @@ const TIME_WIDTH: usize = 14;
 /// Column widths for `width` terminal columns: the code and countdown as
 /// wide as they need; name, issuer, account and site as wide as their
 /// longest value, the widest narrowed first when they do not fit
-/// ([`text::fit_columns`]).
+/// ([`terminal::fit_columns`]).
 fn column_widths(visible: &[&Entry], any_site: bool, width: u16) -> [usize; 6] {
     let digits = visible
         .iter()
@@ -257,7 +257,7 @@ fn column_widths(visible: &[&Entry], any_site: bool, width: u16) -> [usize; 6] {
     let field = |title: &str, value: fn(&Entry) -> String| {
         visible
             .iter()
-            .map(|e| text::width(&Escaped(&value(e)).to_string()))
+            .map(|e| terminal::width(&Escaped(&value(e)).to_string()))
             .chain([title.len()])
             .max()
             .unwrap_or(0)
@@ -275,7 +275,7 @@ fn column_widths(visible: &[&Entry], any_site: bool, width: u16) -> [usize; 6] {
     // One column of space between each two of the six columns.
     let fixed = code + TIME_WIDTH + 5;
     let available = usize::from(width).saturating_sub(fixed);
-    let mut fitted = text::fit_columns(&natural, &mins, available);
+    let mut fitted = terminal::fit_columns(&natural, &mins, available);
     // Room left over is shared out, so that the view fills the window.
     let spare = available.saturating_sub(fitted.iter().sum());
     let share = spare / fitted.len();
@@ -317,7 +317,7 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
         .map(|entry| {
             // Escaped, and cut with … to the column's width.
             let text = |s: &str, column: usize| {
-                Cell::from(text::fit(&Escaped(s).to_string(), widths[column]).into_owned())
+                Cell::from(terminal::fit(&Escaped(s).to_string(), widths[column]).into_owned())
             };
             let (code, time) = match entry.current(now) {
                 Ok(Some(current)) => {

@@ -2,7 +2,7 @@
 //!
 //! A code on the clipboard outlives its use: it is pasted by accident into
 //! a chat, or read by the next program that looks. So a copy is cleared
-//! after [`DEFAULT_CLEAR_AFTER`], as `pass -c` and phone apps do, but only if
+//! after [`crate::config::DEFAULT_CLEAR_AFTER`], as `pass -c` and phone apps do, but only if
 //! the clipboard still holds that code: whatever the user copied since is
 //! theirs.
 //!
@@ -31,9 +31,6 @@ use crate::clock::{self, ClockError};
 use crate::entry::{Current, Entry};
 use crate::otp::Code;
 use crate::vault::CodeError;
-
-/// How long a copied code stays on the clipboard: a code lasts 30 s.
-pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Error)]
 pub enum ClipboardError {

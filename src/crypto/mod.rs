@@ -3,6 +3,7 @@
 //! bounds ([`kdf`]). Nothing here knows a file layout; the vault and each
 //! format decide what to feed these.
 
+pub mod cost;
 pub mod kdf;
 
 use crate::error::{ErrorKind, Kinded};

@@ -4,16 +4,18 @@
 //! [`matches`], the only two places that fold case.
 
 mod index;
+mod order;
+mod payload;
+mod tombstone;
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
-use thiserror::Error;
+use serde::Serialize;
 
 use crate::clock;
 use crate::entry::Entry;
 use crate::names::{self, Field};
-use crate::otp::{Code, Kind, ParamError};
+use crate::otp::{Code, Kind};
 use crate::site::SiteEdit;
 
 /// A change to an entry's fields other than its name and secret: what is
@@ -24,30 +26,11 @@ pub struct Edit {
     pub account: Option<String>,
     pub sites: SiteEdit,
 }
-use crate::text::Quoted;
 
 pub use crate::entry::EntryError;
 pub use index::{Clash, Index};
-
-/// A removed entry's id and when it went, so that a later merge of two
-/// copies does not bring it back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tombstone {
-    pub id: String,
-    pub deleted: i64,
-    /// The largest HOTP counter the entry had: should a later edit on
-    /// another copy bring the entry back, no code it showed is shown again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counter: Option<u64>,
-    /// The account the entry held ([`Entry::account_key`]), so that a
-    /// removal also covers the same account enrolled separately on another
-    /// copy. Absent in tombstones written before format 2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    /// Fields a newer otpvault wrote, kept as they are (format 2).
-    #[serde(flatten)]
-    pub unknown: serde_json::Map<String, serde_json::Value>,
-}
+pub use payload::{BrokenRule, InvalidPayload};
+pub use tombstone::{TOMBSTONE_HORIZON_DAYS, Tombstone};
 
 /// True if two names are the same name: names are unique regardless of
 /// case, so "amazon" and "Amazon" are one entry.
@@ -103,95 +86,6 @@ pub struct Entries {
     /// Top-level fields a newer otpvault wrote, kept as they are.
     #[serde(flatten)]
     pub(crate) unknown: serde_json::Map<String, serde_json::Value>,
-}
-
-/// The payload as stored, before its rules are checked.
-#[derive(Deserialize)]
-struct Stored {
-    entries: Vec<Entry>,
-    #[serde(default)]
-    deleted: Vec<Tombstone>,
-    #[serde(flatten)]
-    unknown: serde_json::Map<String, serde_json::Value>,
-}
-
-/// A stored collection that breaks a rule every writer keeps: another
-/// program wrote it wrong, or someone changed it by hand.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum BrokenRule {
-    #[error("two entries are named {}, regardless of case", Quoted(.0))]
-    SameName(String),
-    #[error("an entry has an empty name")]
-    EmptyName,
-    #[error("two entries have the id {}", Quoted(.0))]
-    SameId(String),
-    #[error("the entry {} has invalid parameters: {source}", Quoted(.name))]
-    Params { name: String, source: ParamError },
-}
-
-/// Why a decrypted payload is not a valid collection.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum InvalidPayload {
-    /// Not the JSON document the spec gives. Only the kind of problem and
-    /// where it is are kept: serde's own message can quote a value, and a
-    /// value can be a secret.
-    #[error("{what} at line {line}, column {column}")]
-    Json {
-        what: &'static str,
-        line: usize,
-        column: usize,
-    },
-    #[error(transparent)]
-    Rule(#[from] BrokenRule),
-}
-
-impl Entries {
-    /// Reads a decrypted payload and checks the collection's rules.
-    pub fn from_json(bytes: &[u8]) -> Result<Entries, InvalidPayload> {
-        let stored: Stored = serde_json::from_slice(bytes).map_err(|e| InvalidPayload::Json {
-            what: match e.classify() {
-                serde_json::error::Category::Syntax => "malformed JSON",
-                serde_json::error::Category::Eof => "JSON cut short",
-                serde_json::error::Category::Data => "a field missing or of the wrong kind",
-                serde_json::error::Category::Io => "unreadable JSON",
-            },
-            line: e.line(),
-            column: e.column(),
-        })?;
-        Ok(Entries::try_from(stored)?)
-    }
-}
-
-impl TryFrom<Stored> for Entries {
-    type Error = BrokenRule;
-    /// Checks every rule in one pass (a vault may hold 10,000 entries).
-    fn try_from(stored: Stored) -> Result<Entries, BrokenRule> {
-        let n = stored.entries.len();
-        let mut names = HashSet::with_capacity(n);
-        let mut ids = HashSet::with_capacity(n);
-        for entry in &stored.entries {
-            if entry.name.trim().is_empty() {
-                return Err(BrokenRule::EmptyName);
-            }
-            if !names.insert(fold(&entry.name)) {
-                return Err(BrokenRule::SameName(entry.name.clone()));
-            }
-            if !ids.insert(entry.id.as_str()) {
-                return Err(BrokenRule::SameId(entry.id.clone()));
-            }
-            entry.otp.validate().map_err(|source| BrokenRule::Params {
-                name: entry.name.clone(),
-                source,
-            })?;
-        }
-        let mut all = Entries {
-            entries: stored.entries,
-            deleted: stored.deleted,
-            unknown: stored.unknown,
-        };
-        all.sort();
-        Ok(all)
-    }
 }
 
 impl Entries {
@@ -437,72 +331,6 @@ impl Entries {
     }
 }
 
-/// How long a tombstone is kept: 400 days. A copy that was away longer
-/// than this (a laptop in a drawer for over a year) can bring back an
-/// entry removed before it left; a tombstone is a few dozen bytes, so the
-/// horizon is generous.
-pub const TOMBSTONE_HORIZON_DAYS: i64 = 400;
-
-impl Entries {
-    /// Forgets tombstones older than [`TOMBSTONE_HORIZON_DAYS`] before `now`.
-    pub(crate) fn forget_old_tombstones(&mut self, now: i64) {
-        let horizon = now.saturating_sub(TOMBSTONE_HORIZON_DAYS * 86_400);
-        self.deleted.retain(|t| t.deleted >= horizon);
-    }
-
-    /// Puts entries and tombstones in the canonical order.
-    pub(crate) fn sort(&mut self) {
-        self.entries.sort_by_cached_key(|e| {
-            let (created, name, id) = order(e);
-            (created, name, id.to_string())
-        });
-        self.deleted.sort_by(|a, b| a.id.cmp(&b.id));
-    }
-
-    /// Gives every entry its given name, except where an older entry (in the
-    /// canonical order: by creation time) has the same one: the later ones are shown
-    /// as `Name (2)`, `Name (3)`, ..., skipping names in use. A function of
-    /// the entries alone, so that every copy settles the same way, and an
-    /// entry gets its given name back once the clash is gone.
-    pub(crate) fn settle_names(&mut self) {
-        // Names settle themselves unless some entry shows a name other than
-        // its given one (the usual case: nothing to do).
-        if self.entries.iter().all(|e| e.given_name.is_none()) && self.names_unique() {
-            return;
-        }
-        let given: HashSet<String> = self.entries.iter().map(|e| fold(e.given_name())).collect();
-        let mut taken: HashSet<String> = HashSet::with_capacity(self.entries.len());
-        for entry in &mut self.entries {
-            let base = entry.given_name().to_string();
-            let mut name = base.clone();
-            let mut n = 1;
-            while taken.contains(&fold(&name)) || (n > 1 && given.contains(&fold(&name))) {
-                n += 1;
-                name = format!("{base} ({n})");
-            }
-            taken.insert(fold(&name));
-            entry.given_name = (name != base).then_some(base);
-            entry.name = name;
-        }
-    }
-}
-
-impl Entries {
-    /// True if no two shown names are the same regardless of case.
-    fn names_unique(&self) -> bool {
-        let mut seen = HashSet::with_capacity(self.entries.len());
-        self.entries.iter().all(|e| seen.insert(fold(&e.name)))
-    }
-}
-
-/// The canonical order of entries: creation time, then (for entries made
-/// in the same second, as by an import) given name, then id. The order
-/// `otp list` shows, and a function of the entries alone, so that every
-/// copy holds them the same way.
-fn order(entry: &Entry) -> (i64, String, &str) {
-    (entry.created, fold(entry.given_name()), entry.id.as_str())
-}
-
 impl<'a> IntoIterator for &'a Entries {
     type Item = &'a Entry;
     type IntoIter = std::slice::Iter<'a, Entry>;
@@ -514,7 +342,7 @@ impl<'a> IntoIterator for &'a Entries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entry::{Account, Overrides};
+    use crate::account::{Account, Overrides};
 
     fn entry(name: &str, issuer: &str) -> Entry {
         // A key of its own for every name: one account, one entry.

@@ -10,11 +10,13 @@ use data_encoding::{BASE64, HEXLOWER, HEXLOWER_PERMISSIVE};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::error::{AccountProblem, FormatError, Problem, Unread};
 use super::fields::{entry_error, malformed};
-use super::registry::{self, Format, Output, Reader, Shape, Writer};
-use super::{AccountProblem, FormatError, Json, Problem, Unread};
+use super::format::{self, Format, Output, Reader, Shape, Writer};
+use super::json::Json;
+use crate::account::Account;
 use crate::crypto::{aes_gcm_open, aes_gcm_seal, kdf, random_array};
-use crate::entry::{Account, Entry};
+use crate::entry::Entry;
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
@@ -27,7 +29,7 @@ pub const FORMAT: Format = Format {
     app: APP,
     readers: &[Reader {
         shape: Shape::Json,
-        detect: |doc, _| registry::json_found(doc, detect, is_encrypted),
+        detect: |doc, _| format::json_found(doc, detect, is_encrypted),
         read: |doc, _| parse(doc.require_json(APP)?),
         decrypt: Some(|doc, password| decrypt(doc.require_json(APP)?, password)),
         default_password: None,
@@ -332,10 +334,10 @@ pub fn format(
         .map_err(|_| FormatError::WriteFailed(APP))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encrypted-files"))]
 mod tests {
     use super::*;
-    use crate::entry::Overrides;
+    use crate::account::Overrides;
 
     fn entries() -> Vec<Entry> {
         let enrol = |name: &str, key: &str, params: Params| {

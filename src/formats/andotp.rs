@@ -8,12 +8,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, Stored, malformed};
-use super::registry::{self, Asked, Document, Format, Found, Reader, Shape};
-use super::{AccountProblem, Encoding, FormatError, Json, Problem};
+use super::format::{self, Asked, Document, Format, Found, Reader, Shape};
+use super::json::Json;
+use crate::account::Account;
 use crate::crypto::aes_gcm_open;
 use crate::crypto::kdf::{self, Pbkdf2Hash};
-use crate::entry::Account;
 use crate::otp::Kind;
 use crate::secret::Passphrase;
 
@@ -33,7 +34,7 @@ pub const FORMAT: Format = Format {
         },
         Reader {
             shape: Shape::Json,
-            detect: |doc, _| registry::json_found(doc, detect, registry::never),
+            detect: |doc, _| format::json_found(doc, detect, format::never),
             read: |doc, _| parse(doc.require_json(APP)?),
             decrypt: None,
             default_password: None,
@@ -176,7 +177,7 @@ fn entry(e: &Value) -> Result<Account, FormatError> {
     .into_account(APP)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encrypted-files"))]
 mod tests {
     use super::*;
     use crate::crypto::{aes_gcm_seal, random_array};

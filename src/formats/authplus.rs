@@ -6,10 +6,10 @@ use std::io::{Cursor, Read};
 
 use zeroize::Zeroizing;
 
+use super::error::{AccountProblem, FormatError, Problem};
 use super::fields::{self, malformed};
-use super::registry::{Format, Found, Reader, Shape};
-use super::{AccountProblem, FormatError, Problem};
-use crate::entry::Account;
+use super::format::{Format, Found, Reader, Shape};
+use crate::account::Account;
 use crate::secret::Passphrase;
 use crate::uri;
 

@@ -13,13 +13,14 @@
 use data_encoding::BASE64;
 use serde_json::Value;
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, malformed};
+use super::format::{Format, Found, Reader, Shape};
+use super::json::Json;
 use super::prefs::Prefs;
-use super::registry::{Format, Found, Reader, Shape};
-use super::{AccountProblem, Encoding, FormatError, Json, Problem};
+use crate::account::Account;
 use crate::crypto::aes_cbc_open;
 use crate::crypto::kdf::{self, Pbkdf2Hash};
-use crate::entry::Account;
 use crate::otp::Kind;
 use crate::secret::{Passphrase, Secret};
 

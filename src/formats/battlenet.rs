@@ -6,11 +6,11 @@
 use data_encoding::HEXLOWER_PERMISSIVE;
 use zeroize::Zeroizing;
 
+use super::error::{FormatError, Problem, Unread};
 use super::fields::{self, Fields, malformed};
+use super::format::{Format, Found, Reader, Shape};
 use super::prefs::Prefs;
-use super::registry::{Format, Found, Reader, Shape};
-use super::{FormatError, Problem, Unread};
-use crate::entry::Account;
+use crate::account::Account;
 use crate::otp::Kind;
 
 const APP: &str = "Battle.net";
@@ -89,7 +89,7 @@ fn unmask(hex: &str) -> Option<Zeroizing<String>> {
     String::from_utf8(clear.to_vec()).ok().map(Zeroizing::new)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "phone-db"))]
 mod tests {
     use super::*;
 

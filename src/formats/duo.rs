@@ -5,10 +5,11 @@
 
 use serde_json::Value;
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, malformed};
-use super::registry::{self, Format, Reader, Shape};
-use super::{AccountProblem, Encoding, FormatError, Json, Problem};
-use crate::entry::Account;
+use super::format::{self, Format, Reader, Shape};
+use super::json::Json;
+use crate::account::Account;
 use crate::otp::Kind;
 
 const APP: &str = "Duo";
@@ -19,7 +20,7 @@ pub const FORMAT: Format = Format {
     app: "Duo Mobile",
     readers: &[Reader {
         shape: Shape::Json,
-        detect: |doc, _| registry::json_found(doc, detect, registry::never),
+        detect: |doc, _| format::json_found(doc, detect, format::never),
         read: |doc, _| parse(doc.require_json(APP)?),
         decrypt: None,
         default_password: None,

@@ -6,8 +6,8 @@ use data_encoding::{BASE64, HEXLOWER_PERMISSIVE};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::{AccountProblem, BadAccount, FormatError, Problem, Who};
-use crate::entry::Account;
+use super::error::{AccountProblem, BadAccount, FormatError, Problem, Who};
+use crate::account::Account;
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::Secret;

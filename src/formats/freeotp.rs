@@ -10,11 +10,12 @@
 
 use serde_json::Value;
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, Stored, malformed};
+use super::format::{self, Format, Found, Reader, Shape};
+use super::json::Json;
 use super::prefs::Prefs;
-use super::registry::{self, Format, Found, Reader, Shape};
-use super::{AccountProblem, Encoding, FormatError, Json, Problem};
-use crate::entry::Account;
+use crate::account::Account;
 use crate::otp::Kind;
 use crate::secret::Secret;
 
@@ -45,7 +46,12 @@ pub const FORMAT: Format = Format {
                 false => Found::No,
             },
             read: |_, _| Err(FormatError::WrongPassword),
-            decrypt: Some(|doc, password| super::freeotp2::decrypt(doc.bytes(), password)),
+            decrypt: Some(|doc, password| {
+                super::freeotp2::decrypt(doc.bytes(), password)?
+                    .into_iter()
+                    .map(|(token, secret)| account(token.value(), secret))
+                    .collect()
+            }),
             default_password: None,
         },
         TOKEN_STORE,
@@ -60,7 +66,7 @@ pub const FORMAT_PLUS: Format = Format {
     readers: &[
         Reader {
             shape: Shape::Json,
-            detect: |doc, _| registry::json_found(doc, detect_plus, registry::never),
+            detect: |doc, _| format::json_found(doc, detect_plus, format::never),
             read: |doc, _| parse_plus(doc.require_json(APP)?),
             decrypt: None,
             default_password: None,
@@ -176,7 +182,7 @@ pub fn account(token: &Value, secret: Secret) -> Result<Account, FormatError> {
     .into_account(APP)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "phone-db"))]
 mod tests {
     use super::*;
 

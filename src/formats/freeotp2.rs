@@ -13,11 +13,12 @@
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::error::{AccountProblem, FormatError, Problem, Unread};
 use super::fields::{self, malformed};
-use super::{AccountProblem, FormatError, Json, Problem, Unread, freeotp, javaser};
+use super::javaser;
+use super::json::Json;
 use crate::crypto::aes_gcm_open;
 use crate::crypto::kdf::{self, Pbkdf2Hash};
-use crate::entry::Account;
 use crate::secret::{Passphrase, Secret};
 
 const APP: &str = "FreeOTP";
@@ -31,13 +32,16 @@ pub fn detect(bytes: &[u8]) -> bool {
     javaser::is_stream(bytes)
 }
 
-pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, FormatError> {
+/// The tokens of a backup, each its parameters (FreeOTP's token JSON,
+/// without the secret) and its secret, for [`super::freeotp`] to make
+/// accounts of as it does for FreeOTP 1's store.
+pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<(Json, Secret)>, FormatError> {
     let map =
         javaser::string_map(bytes).ok_or(malformed(APP, "map of strings", Problem::NotValid))?;
     let get = |key: &str| map.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let master = json(get(MASTER).ok_or(malformed(APP, "master key", Problem::Missing))?)?;
     let master_key = open_master_key(master.value(), password)?;
-    let mut accounts = Vec::new();
+    let mut tokens = Vec::new();
     for (uuid, value) in &map {
         if uuid == MASTER || uuid.ends_with(TOKEN_SUFFIX) {
             continue;
@@ -52,9 +56,9 @@ pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, Form
             let issuer = fields::text(token.value(), "issuerExt");
             fields::entry_error(APP, issuer, fields::text(token.value(), "label"), problem)
         })?;
-        accounts.push(freeotp::account(token.value(), secret)?);
+        tokens.push((token, secret));
     }
-    Ok(accounts)
+    Ok(tokens)
 }
 
 fn json(text: &str) -> Result<Json, FormatError> {
@@ -101,7 +105,7 @@ fn open_master_key(
 /// A token's secret: its `{"key": "<EncryptedKey JSON>"}` opened with the
 /// master key.
 fn open_token_key(value: &str, master_key: &[u8]) -> Result<Secret, AccountProblem> {
-    let not_sealed = AccountProblem::Secret(super::Encoding::Bytes);
+    let not_sealed = AccountProblem::Secret(super::error::Encoding::Bytes);
     let outer = Json::parse(value.as_bytes()).ok_or(not_sealed.clone())?;
     let inner =
         Json::parse(fields::text(outer.value(), "key").as_bytes()).ok_or(not_sealed.clone())?;

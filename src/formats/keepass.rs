@@ -5,10 +5,10 @@
 //! (`HMAC-SHA-256`) are read when present; without them codes are SHA1, 6
 //! digits, 30 s.
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, Stored, malformed};
-use super::registry::{Format, Found, Reader, Shape};
-use super::{AccountProblem, Encoding, FormatError, Problem};
-use crate::entry::Account;
+use super::format::{Format, Found, Reader, Shape};
+use crate::account::Account;
 use crate::otp::Kind;
 
 const APP: &str = "KeePass CSV";

@@ -5,11 +5,11 @@
 //! personal Microsoft accounts (type 1) base64 with 8 digits, and its work
 //! and school accounts (push, no code) are passed over.
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, malformed};
-use super::registry::{Document, Format, Found, Reader, Shape};
+use super::format::{Document, Format, Found, Reader, Shape};
 use super::sqlite::Database;
-use super::{AccountProblem, Encoding, FormatError, Problem};
-use crate::entry::Account;
+use crate::account::Account;
 use crate::otp::Kind;
 
 const GOOGLE: &str = "Google Authenticator";

@@ -56,7 +56,7 @@ impl Prefs {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "phone-db"))]
 mod tests {
     use super::*;
 

@@ -9,12 +9,13 @@
 use data_encoding::BASE64;
 use serde::Deserialize;
 
+use super::error::{AccountProblem, FormatError, Problem};
 use super::fields::{self, malformed};
-use super::registry::{self, Format, Reader, Shape};
-use super::{AccountProblem, FormatError, Json, Problem};
+use super::format::{self, Format, Reader, Shape};
+use super::json::Json;
+use crate::account::Account;
 use crate::crypto::aes_gcm_open;
 use crate::crypto::kdf::KdfParams;
-use crate::entry::Account;
 use crate::secret::Passphrase;
 use crate::uri;
 
@@ -55,7 +56,7 @@ pub const FORMAT: Format = Format {
     app: APP,
     readers: &[Reader {
         shape: Shape::Json,
-        detect: |doc, _| registry::json_found(doc, detect, is_encrypted),
+        detect: |doc, _| format::json_found(doc, detect, is_encrypted),
         read: |doc, _| parse(doc.require_json(APP)?),
         decrypt: Some(|doc, password| decrypt(doc.require_json(APP)?, password)),
         default_password: None,

@@ -4,10 +4,11 @@
 
 use serde_json::Value;
 
+use super::error::{AccountProblem, Encoding, FormatError};
 use super::fields::{self, Fields};
-use super::registry::{self, Format, Reader, Shape};
-use super::{AccountProblem, Encoding, FormatError, Json};
-use crate::entry::Account;
+use super::format::{self, Format, Reader, Shape};
+use super::json::Json;
+use crate::account::Account;
 use crate::otp::Kind;
 
 const APP: &str = "Steam";
@@ -18,7 +19,7 @@ pub const FORMAT: Format = Format {
     app: APP,
     readers: &[Reader {
         shape: Shape::Json,
-        detect: |doc, _| registry::json_found(doc, detect, registry::never),
+        detect: |doc, _| format::json_found(doc, detect, format::never),
         read: |doc, _| parse(doc.require_json(APP)?),
         decrypt: None,
         default_password: None,

@@ -11,14 +11,15 @@
 
 use serde_json::Value;
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, Stored, malformed};
-use super::registry::{self, Format, Found, Reader, Shape};
+use super::format::{self, Format, Found, Reader, Shape};
+use super::json::Json;
 #[cfg(feature = "phone-db")]
 use super::sqlite::Database;
-use super::{AccountProblem, Encoding, FormatError, Json, Problem};
+use crate::account::Account;
 use crate::crypto::kdf::{self, KdfParams, Pbkdf2Hash};
 use crate::crypto::{aes_cbc_open, aes_gcm_open};
-use crate::entry::Account;
 use crate::otp::{Algorithm, Kind};
 use crate::secret::Passphrase;
 
@@ -52,7 +53,7 @@ pub const FORMAT: Format = Format {
         },
         Reader {
             shape: Shape::Json,
-            detect: |doc, _| registry::json_found(doc, detect, registry::never),
+            detect: |doc, _| format::json_found(doc, detect, format::never),
             read: |doc, _| parse(doc.require_json(APP)?),
             decrypt: None,
             default_password: None,
@@ -227,7 +228,7 @@ fn entry(e: Entry) -> Result<Account, FormatError> {
     .into_account(APP)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encrypted-files"))]
 mod tests {
     use super::*;
     use crate::crypto::{aes_gcm_seal, random_array};

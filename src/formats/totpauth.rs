@@ -14,12 +14,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, Stored, malformed};
+use super::format::{Format, Found, Reader, Shape};
+use super::json::Json;
 use super::prefs::Prefs;
-use super::registry::{Format, Found, Reader, Shape};
-use super::{AccountProblem, Encoding, FormatError, Json, Problem};
+use crate::account::Account;
 use crate::crypto::aes_cbc_open;
-use crate::entry::Account;
 use crate::otp::Kind;
 use crate::secret::Passphrase;
 

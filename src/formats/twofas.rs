@@ -11,11 +11,12 @@ use data_encoding::BASE64;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::error::{AccountProblem, FormatError, Problem, Unread};
 use super::fields::{entry_error, malformed};
-use super::registry::{self, Format, Reader, Shape};
-use super::{AccountProblem, FormatError, Json, Problem, Unread};
+use super::format::{self, Format, Reader, Shape};
+use super::json::Json;
+use crate::account::Account;
 use crate::crypto::{aes_gcm_open, kdf};
-use crate::entry::Account;
 use crate::key;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::{Passphrase, Secret};
@@ -69,7 +70,7 @@ pub const FORMAT: Format = Format {
     app: APP,
     readers: &[Reader {
         shape: Shape::Json,
-        detect: |doc, _| registry::json_found(doc, detect, is_encrypted),
+        detect: |doc, _| format::json_found(doc, detect, is_encrypted),
         read: |doc, _| parse(doc.require_json(APP)?),
         decrypt: Some(|doc, password| decrypt(doc.require_json(APP)?, password)),
         default_password: None,
@@ -186,7 +187,7 @@ fn account(s: &Service) -> Result<Account, FormatError> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encrypted-files"))]
 mod tests {
     use super::*;
     use crate::crypto::{aes_gcm_seal, random_array};

@@ -6,10 +6,11 @@
 
 use zeroize::Zeroizing;
 
-use super::FormatError;
-use super::google;
-use super::registry::{Asked, Document, Format, Found, Output, Reader, Shape, Writer};
-use crate::entry::{Account, Entry};
+use super::error::FormatError;
+use super::format::{Asked, Document, Format, Found, Output, Reader, Shape, Writer};
+use super::migration;
+use crate::account::Account;
+use crate::entry::Entry;
 use crate::uri;
 
 pub const FORMAT: Format = Format {
@@ -52,10 +53,10 @@ fn classify(line: &str) -> Line {
         return Line::Skip;
     }
     let head = line
-        .get(..google::PREFIX.len())
+        .get(..migration::PREFIX.len())
         .unwrap_or(line)
         .to_ascii_lowercase();
-    if head.starts_with(google::PREFIX) {
+    if head.starts_with(migration::PREFIX) {
         Line::Migration
     } else if head.starts_with("otpauth://") {
         Line::Otpauth
@@ -116,7 +117,7 @@ pub fn read_lines(
         match classify(line) {
             Line::Skip => {}
             Line::Migration if migration => {
-                accounts.extend(google::parse(line).map_err(|source| {
+                accounts.extend(migration::parse(line).map_err(|source| {
                     FormatError::MigrationLine {
                         line: n,
                         source: Box::new(source),

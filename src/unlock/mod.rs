@@ -3,11 +3,11 @@
 //! else asking the person ([`Ask`], which the front end supplies). Every
 //! command, restore, merge and git's merge driver open the vault through
 //! [`open`]; the front end only prompts and prints what it is told
-//! ([`Note`]).
+//! ([`Ask::noted`]).
 
 pub mod sources;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
@@ -20,7 +20,7 @@ use crate::error::{ErrorKind, Kinded};
 use crate::merge;
 use crate::secret::Passphrase;
 use crate::strength::{self, Strength, TooWeak};
-use crate::vault::{Access, OpenError, RestoreError, Saved, Settings, Unlock, Vault};
+use crate::vault::{Access, OpenError, RestoreError, Saved, Settings, Unlock, Vault, conflicts};
 
 /// How a vault was opened.
 pub enum By {
@@ -39,6 +39,9 @@ pub enum Note {
     /// The agent's key no longer opens the file (another vault is in its
     /// place): the agent was locked and the passphrase used.
     AgentLocked,
+    /// A sync tool left conflict copies beside the vault: every command
+    /// that opens it says so, except `merge`, which is what to run.
+    ConflictCopies(Vec<PathBuf>),
 }
 
 impl std::fmt::Display for Note {
@@ -48,15 +51,30 @@ impl std::fmt::Display for Note {
             Note::AgentLocked => f.write_str(
                 "the vault was replaced by another since `otp unlock` (its key differs): locked the agent; asking for the passphrase",
             ),
+            Note::ConflictCopies(copies) => {
+                let names: Vec<String> = copies
+                    .iter()
+                    .filter_map(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .collect();
+                let one = copies.len() == 1;
+                write!(
+                    f,
+                    "a sync tool left {} conflicting cop{} of the vault beside it ({}): run `otp merge --conflicts` to merge {}",
+                    copies.len(),
+                    if one { "y" } else { "ies" },
+                    crate::terminal::Escaped(&names.join(", ")),
+                    if one { "it" } else { "them" }
+                )
+            }
         }
     }
 }
 
-/// An open vault, how it was opened, and what to tell the person.
+/// An open vault, and how it was opened.
 pub struct Opened {
     pub vault: Vault,
     pub by: By,
-    pub notes: Vec<Note>,
 }
 
 /// Why the vault could not be opened.
@@ -142,6 +160,7 @@ pub fn restore(
     sources: &Sources,
     ask: &mut dyn Ask,
 ) -> Result<Restored, UnlockError> {
+    note_conflicts(vault, ask);
     if let Ok(Some(key)) = agent::key(vault) {
         match Vault::restore(vault, from, Unlock::Key(&key), settings) {
             Err(RestoreError::Source(OpenError::OtherKey(_))) => {}
@@ -204,13 +223,14 @@ pub fn new_passphrase(
 pub fn prompt_for(path: &Path) -> String {
     format!(
         "Passphrase for {}: ",
-        crate::text::Escaped(&path.display().to_string())
+        crate::terminal::Escaped(&path.display().to_string())
     )
 }
 
-/// Opens the vault at `path`: through its agent when one holds the key,
-/// else with the passphrase from `sources`, else asked. A missing vault
-/// is said before anyone is asked anything.
+/// Opens the vault at `path` for a command: through its agent when one
+/// holds the key, else with the passphrase from `sources`, else asked. A
+/// missing vault is said before anyone is asked anything, and conflict
+/// copies beside it ([`Note::ConflictCopies`]) before the passphrase.
 pub fn open(
     path: &Path,
     access: Access,
@@ -218,7 +238,26 @@ pub fn open(
     sources: &Sources,
     ask: &mut dyn Ask,
 ) -> Result<Opened, UnlockError> {
+    note_conflicts(path, ask);
     open_file(path, path, access, settings, sources, ask)
+}
+
+/// [`open`] for `otp merge`, which merges the conflict copies rather than
+/// being told about them.
+pub fn open_to_merge(
+    path: &Path,
+    settings: Settings,
+    sources: &Sources,
+    ask: &mut dyn Ask,
+) -> Result<Opened, UnlockError> {
+    open_file(path, path, Access::Update, settings, sources, ask)
+}
+
+fn note_conflicts(path: &Path, ask: &mut dyn Ask) {
+    let copies = conflicts::find(path);
+    if !copies.is_empty() {
+        ask.noted(&Note::ConflictCopies(copies));
+    }
 }
 
 /// [`open`] for a file that is a copy of the vault at `vault` (git's
@@ -235,24 +274,21 @@ pub fn open_file(
     if matches!(path.try_exists(), Ok(false)) {
         return Err(OpenError::NotFound(path.to_path_buf()).into());
     }
-    let mut notes = Vec::new();
     match agent::open_through(vault, |unlock| Vault::open(path, unlock, access, settings))? {
         Through::Opened(vault) => {
             return Ok(Opened {
                 vault,
                 by: By::Agent,
-                notes,
             });
         }
         Through::NoKey(None) => {}
-        Through::NoKey(Some(e)) => notes.push(Note::AgentUnusable(e)),
-        Through::Replaced => notes.push(Note::AgentLocked),
+        Through::NoKey(Some(e)) => ask.noted(&Note::AgentUnusable(e)),
+        Through::Replaced => ask.noted(&Note::AgentLocked),
     }
     let passphrase = sources.current(ask, &prompt_for(path))?;
     let vault = Vault::open(path, Unlock::Passphrase(&passphrase), access, settings)?;
     Ok(Opened {
         vault,
         by: By::Passphrase(passphrase),
-        notes,
     })
 }

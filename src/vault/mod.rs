@@ -7,25 +7,26 @@
 //! saving an HOTP counter before its code is shown.
 
 pub mod backups;
+mod codes;
 pub mod conflicts;
+mod copies;
 pub mod error;
 pub mod format;
 pub mod keys;
+pub mod layout;
 pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::clock::When;
 use crate::crypto::kdf::{KdfError, KdfParams};
 use crate::crypto::{self, NONCE_LEN};
 use crate::entries::{Edit, Entries, EntryError};
-use crate::entry::{Current, Entry};
-use crate::merge;
-use crate::otp::{Code, Kind};
+use crate::entry::Entry;
 use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
-use crate::site;
+pub use codes::{AllCodes, ForUrl, Shown};
+pub use copies::check_backup_destination;
 pub use error::{
     BackupError, CodeError, CreateError, Damage, OpenError, RekeyError, RestoreError, SaveError,
 };
@@ -58,27 +59,6 @@ impl Default for Settings {
 #[derive(Debug)]
 pub struct Saved {
     pub backup: Result<(), StoreError>,
-}
-
-/// A code shown, with the entry it belongs to; `saved` is the save that
-/// moved an HOTP counter on before the code was given.
-#[derive(Debug)]
-pub struct Shown<'a> {
-    pub entry: &'a Entry,
-    pub code: Code,
-    /// The time the code is for (Unix seconds), read when it was made.
-    pub time: u64,
-    /// For a time-based code: the seconds it has left and, when few, the
-    /// next one, at that same time.
-    pub current: Option<Current>,
-    pub saved: Option<Saved>,
-}
-
-/// A URL a code is asked for, with whether plain HTTP may have it.
-#[derive(Debug, Clone, Copy)]
-pub struct ForUrl<'a> {
-    pub url: &'a str,
-    pub allow_http: bool,
 }
 
 /// How a vault is opened: with its passphrase, with its key itself (as
@@ -330,28 +310,6 @@ impl Vault {
         &self.key
     }
 
-    /// The entries of another copy of this vault at `path`: a sync tool's
-    /// conflict copy, a backup, the other side of a git merge. Copies of
-    /// one vault share its key (a passphrase change rewraps the same key),
-    /// so a copy opens with the key this vault holds, without a
-    /// passphrase. A file made by another vault gives
-    /// [`OpenError::OtherKey`]: open it with its own passphrase instead.
-    pub fn open_copy(&self, path: &Path) -> Result<Entries, OpenError> {
-        let path = store::resolve(path);
-        let bytes = store::read(&path)?;
-        Ok(Self::unlock_with_key(&path, &bytes, &self.key)?.entries)
-    }
-
-    /// Merges another copy's entries into this vault's (see
-    /// [`crate::merge`]); this vault keeps its own passphrase and slots.
-    /// Call [`Vault::save`] to keep the result.
-    pub fn merge(&mut self, other: &Entries) -> merge::Report {
-        let merged = merge::merge(&self.entries, other);
-        let report = merge::report(&self.entries, other, &merged);
-        self.entries = merged;
-        report
-    }
-
     /// The vault as a file, sealed under a fresh nonce, for a caller that
     /// writes it elsewhere (git's merge driver writes its `%A` file).
     pub fn to_file(&mut self) -> Result<Vec<u8>, SaveError> {
@@ -400,81 +358,6 @@ impl Vault {
             None => Ok(()),
         };
         Ok(Saved { backup })
-    }
-
-    /// Replaces the vault at `vault` with the vault file `from` (a backup),
-    /// after checking that `from` opens with `passphrase`, and keeps the
-    /// file it replaced, damaged or not, as the newest automatic backup.
-    /// No backup is deleted, whatever the setting: a restore is undone by
-    /// restoring again.
-    pub fn restore(
-        vault: &Path,
-        from: &Path,
-        unlock: Unlock,
-        settings: Settings,
-    ) -> Result<(Vault, Saved), RestoreError> {
-        if same_file(vault, from) {
-            return Err(RestoreError::OverVault);
-        }
-        let vault = &store::resolve(vault);
-        let bytes = store::read(from).map_err(|e| RestoreError::Source(e.into()))?;
-        let mut restored = Self::from_bytes(from, &bytes, unlock).map_err(RestoreError::Source)?;
-        store::ensure_private_dir(store::parent_dir(vault))?;
-        let lock = store::lock(vault, settings.lock_timeout)?;
-        let previous = store::read_if_exists(vault)?;
-        store::write_vault(vault, &bytes)?;
-        // The copy opens as it did when it was made: say so when that is
-        // not as the vault did (a passphrase or recovery key changed since).
-        let other_slots = previous.as_ref().is_some_and(|previous| {
-            format::parse(previous).map_or(true, |parsed| parsed.header.slots != restored.slots())
-        });
-        let backup = match previous {
-            Some(previous) => backups::add(vault, &previous),
-            None => Ok(()),
-        };
-        restored.path = vault.to_path_buf();
-        restored.lock = Some(lock);
-        restored.settings = settings;
-        restored.restored_other_slots = other_slots;
-        Ok((restored, Saved { backup }))
-    }
-
-    /// True if this vault was just restored from a copy whose passphrase or
-    /// recovery key differ from the vault's it replaced: the vault now opens
-    /// with the copy's.
-    pub fn restored_other_slots(&self) -> bool {
-        self.restored_other_slots
-    }
-
-    /// Writes an encrypted copy to `dest` once it has checked that the
-    /// written copy reads back as this vault: the same slots, byte for byte
-    /// (so it opens with the same passphrase and recovery key), and a
-    /// payload that opens with this vault's key to the same entries. A bad
-    /// copy never replaces a good older one. No KDF runs: the check needs
-    /// neither the passphrase nor half a second.
-    pub fn backup(&mut self, dest: &Path, overwrite: bool) -> Result<(), BackupError> {
-        check_backup_destination(dest, overwrite)?;
-        // Through a symbolic link, as the vault's own path is.
-        let dest = &store::resolve(dest);
-        let backups_dir = backups::dir(&self.path);
-        if same_file(dest, &self.path)
-            || same_file(dest, &store::lock_path(&self.path))
-            || same_file(dest, &backups_dir)
-            || dest.parent().is_some_and(|p| same_file(p, &backups_dir))
-        {
-            return Err(BackupError::OverVault);
-        }
-        let bytes = self.seal()?;
-        let mismatch = || BackupError::Mismatch(dest.to_path_buf());
-        store::write_checked(dest, &bytes, overwrite, |written| {
-            let read_back = store::read(written)?;
-            let copy =
-                Self::unlock_with_key(written, &read_back, &self.key).map_err(|_| mismatch())?;
-            if copy.header.slots != self.header.slots || copy.entries != self.entries {
-                return Err(mismatch());
-            }
-            Ok(())
-        })
     }
 
     /// Re-wraps the vault key under a new passphrase (new salt, same KDF
@@ -529,116 +412,5 @@ impl Vault {
     /// `name`.
     pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<&Entry, EntryError> {
         self.entries.edit(name, edit)
-    }
-
-    /// The code of the one entry `query` designates, for `when`.
-    ///
-    /// An HOTP code is used up once shown: its counter is moved on and the
-    /// vault saved *before* the code is returned, so that a crash never
-    /// lets the same code be shown twice.
-    pub fn next_code(&mut self, query: &str, when: When) -> Result<Shown<'_>, CodeError> {
-        self.next_code_for(query, when, None)
-    }
-
-    /// [`Vault::next_code`], given only if `url` is at one of the entry's
-    /// sites ([`site::release`]), checked before an HOTP code is used up.
-    /// The clock is read last, just before the code is made.
-    pub fn next_code_for(
-        &mut self,
-        query: &str,
-        when: When,
-        url: Option<ForUrl>,
-    ) -> Result<Shown<'_>, CodeError> {
-        let i = self.entries.position(query)?;
-        if let Some(url) = url {
-            site::release(&self.entries.as_slice()[i], url.url, url.allow_http)?;
-        }
-        if self.entries.as_slice()[i].otp.kind != Kind::Hotp {
-            let entry = &self.entries.as_slice()[i];
-            let time = when.time()?;
-            let current = entry.current(time)?;
-            let code = entry.code(time)?;
-            return Ok(Shown {
-                entry,
-                code,
-                time,
-                current,
-                saved: None,
-            });
-        }
-        let (entry, code) = self.entries.advance_hotp_at(i)?;
-        let id = entry.id.clone();
-        let saved = self.save()?;
-        let entry = self
-            .entries
-            .by_id(&id)
-            .ok_or_else(|| EntryError::NoMatch(query.to_string()))?;
-        Ok(Shown {
-            entry,
-            code,
-            time: when.time()?,
-            current: None,
-            saved: Some(saved),
-        })
-    }
-
-    /// Every entry with its code for `when`, and the time they are for.
-    /// HOTP entries get none: showing one would use it up, which only
-    /// asking for that entry should do.
-    pub fn all_codes(&self, when: When) -> Result<AllCodes<'_>, CodeError> {
-        let time = when.time()?;
-        let codes = self
-            .entries
-            .iter()
-            .map(|entry| match entry.otp.kind {
-                Kind::Hotp => Ok((entry, None)),
-                _ => Ok((entry, Some(entry.code(time)?))),
-            })
-            .collect::<Result<_, CodeError>>()?;
-        Ok(AllCodes { time, codes })
-    }
-}
-
-/// Every entry's code, as [`Vault::all_codes`] gives them.
-#[derive(Debug)]
-pub struct AllCodes<'a> {
-    /// The time the codes are for (Unix seconds).
-    pub time: u64,
-    pub codes: Vec<(&'a Entry, Option<Code>)>,
-}
-
-/// The header of the vault at `path`, checked (magic, version, checksum,
-/// structure) but not unlocked: which slots it has, for `otp status`.
-pub fn read_header(path: &Path) -> Result<Header, OpenError> {
-    let path = store::resolve(path);
-    let bytes = store::read(&path)?;
-    Ok(format::parse(&bytes)
-        .map_err(|damage| OpenError::Damaged {
-            path: path.to_path_buf(),
-            damage,
-        })?
-        .header)
-}
-
-/// Whether a backup can be written at `dest`: its folder exists, and
-/// without `overwrite` no file is there. Asked before the passphrase, so
-/// that nobody types it for a USB stick that is not mounted.
-pub fn check_backup_destination(dest: &Path, overwrite: bool) -> Result<(), BackupError> {
-    let dest = store::resolve(dest);
-    let dir = store::parent_dir(&dest);
-    if !dir.is_dir() {
-        return Err(StoreError::NoFolder(dir.to_path_buf()).into());
-    }
-    if !overwrite && dest.exists() {
-        return Err(StoreError::Exists(dest.to_path_buf()).into());
-    }
-    Ok(())
-}
-
-/// True if both paths name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
     }
 }

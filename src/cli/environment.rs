@@ -1,13 +1,8 @@
-//! What fits `otp` into a shell: the list of environment variables in the
-//! long help (and the manual page's), where the config file is, and what
-//! `otp` alone does. Completion scripts and manual pages are
-//! [`super::manual`]'s.
-
-use std::io::{self, IsTerminal};
+//! Where `otp` takes its settings from besides its flags: the environment
+//! variables (listed in the long help and the manual page) and the config
+//! file (`otp config path`).
 
 use super::Failure;
-use super::context::Context;
-use super::watch::{self, WatchArgs};
 
 /// Every environment variable `otp` reads, with its meaning: the long help
 /// and the README list them all (a test checks both against the source).
@@ -104,21 +99,4 @@ pub fn config_path() -> Result<(), Failure> {
         note!("otp: there is no config file yet; create it to set defaults (see `otp --help`)");
     }
     Ok(())
-}
-
-/// `otp` alone: on a terminal, with a vault, the live view; otherwise a
-/// short usage that says where to start.
-pub fn no_command(ctx: &Context) -> Result<(), Failure> {
-    let terminal = io::stdin().is_terminal() && io::stdout().is_terminal();
-    if terminal && ctx.vault_path().exists() {
-        return watch::watch(ctx, WatchArgs::default());
-    }
-    out!(
-        "otp: TOTP codes from an encrypted vault\n\n  \
-         otp add NAME        add an account (paste its setup key) and print its code\n  \
-         otp code [QUERY]    print a code; -c copies it instead\n  \
-         otp watch           every code, live\n  \
-         otp --help          everything else\n\n\
-         start with: otp add NAME"
-    )
 }

@@ -27,8 +27,11 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::clock;
 use crate::vault::{Settings, backups, store};
-use crate::{agent, clipboard, clock};
+
+mod expand;
+use expand::expand;
 
 /// Every setting, each unset unless given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -265,6 +268,17 @@ impl Config {
 /// How long a passphrase command may run before it is killed.
 pub const DEFAULT_PASSPHRASE_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// How long a copied code stays on the clipboard when nothing says: long
+/// enough to paste, short enough that it is gone before the screen is.
+pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
+/// How long `otp unlock` keeps an unused vault unlocked when nothing says.
+pub const DEFAULT_IDLE: Duration = Duration::from_secs(15 * 60);
+
+/// The longest any unlock lasts, whatever is asked: a forgotten terminal
+/// must not keep the vault open for days.
+pub const DEFAULT_MAX: Duration = Duration::from_secs(12 * 3600);
+
 /// The settings, with the defaults for what is unset.
 impl Config {
     pub fn vault_settings(&self) -> Settings {
@@ -281,8 +295,7 @@ impl Config {
 
     /// How long a copied code stays on the clipboard.
     pub fn clipboard_seconds(&self) -> Duration {
-        self.clipboard_seconds
-            .unwrap_or(clipboard::DEFAULT_CLEAR_AFTER)
+        self.clipboard_seconds.unwrap_or(DEFAULT_CLEAR_AFTER)
     }
 
     /// The NTP server `otp time` asks.
@@ -294,52 +307,8 @@ impl Config {
 
     /// How long `otp unlock` keeps an unused vault unlocked.
     pub fn unlock_timeout(&self) -> Duration {
-        self.unlock_timeout.unwrap_or(agent::DEFAULT_IDLE)
+        self.unlock_timeout.unwrap_or(DEFAULT_IDLE)
     }
-}
-
-/// A path as a shell would read it: `~/x` is the home folder's `x`, and
-/// `$VAR` and `${VAR}` are the environment's values. An unset variable is
-/// an error (its name), never an empty string: `$HOME/v` must not become
-/// `/v`.
-fn expand(text: &str) -> Result<PathBuf, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = match (text.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(dirs)) => {
-            out.push_str(&dirs.home_dir().to_string_lossy());
-            out.push('/');
-            rest
-        }
-        _ => text,
-    };
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (name, next) = match after.strip_prefix('{') {
-            Some(braced) => match braced.find('}') {
-                Some(end) => (&braced[..end], &braced[end + 1..]),
-                None => return Err(after.to_string()),
-            },
-            None => {
-                let end = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                (&after[..end], &after[end..])
-            }
-        };
-        if name.is_empty() {
-            // A lone `$` is itself.
-            out.push('$');
-        } else {
-            let value = std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| name.to_string())?;
-            out.push_str(&value.to_string_lossy());
-        }
-        rest = next;
-    }
-    out.push_str(rest);
-    Ok(PathBuf::from(out))
 }
 
 /// The 1-based line of byte `offset` in `text`.

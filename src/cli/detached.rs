@@ -14,9 +14,9 @@ use zeroize::Zeroizing;
 use super::Failure;
 use super::input::InputError;
 
-/// What a helper says once it is set up.
+/// What a detached process says once it is set up.
 const READY: &str = "ready";
-/// How long a helper may take to say it.
+/// How long a detached process may take to say it.
 const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Starts `otp ARGS` detached, writes `secret` and a newline on its
