@@ -135,7 +135,7 @@ pub fn open(bytes: &[u8], wanted: Wanted) -> Result<Opened<'_>, ImportError> {
                 return nonempty((reader.read)(&document, asked)?).map(Opened::Accounts);
             }
             Found::Encrypted if !crate::crypto::foreign::BUILT => {
-                return Err(FormatError::Feature("encrypted-files").into());
+                return Err(FormatError::from(crate::error::NotBuilt("encrypted-files")).into());
             }
             Found::Encrypted => {
                 if let Some(password) = reader.default_password {
@@ -154,7 +154,7 @@ pub fn open(bytes: &[u8], wanted: Wanted) -> Result<Opened<'_>, ImportError> {
         }
     }
     if let Some(feature) = left_out(&document) {
-        return Err(FormatError::Feature(feature).into());
+        return Err(FormatError::from(crate::error::NotBuilt(feature)).into());
     }
     Err(match wanted {
         Wanted::Named(format) => ImportError::WrongFormat(format.app),

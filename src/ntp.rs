@@ -113,10 +113,8 @@ pub enum TimeError {
         Escaped(.server)
     )]
     BadReply { server: String },
-    #[error(
-        "this otp was built without the time-sync feature, which asks an NTP server: build it with --features time-sync"
-    )]
-    NotBuilt,
+    #[error(transparent)]
+    NotBuilt(#[from] crate::error::NotBuilt),
     /// A clock, or a shift, that makes codes sites may refuse.
     #[error("{}", off(.measured, *.shift))]
     Off { measured: Measured, shift: i64 },
@@ -145,7 +143,7 @@ fn off(m: &Measured, shift: i64) -> String {
 /// Without the time-sync feature, no server is asked.
 #[cfg(not(feature = "time-sync"))]
 pub fn measure(_: &str) -> Result<Measured, TimeError> {
-    Err(TimeError::NotBuilt)
+    Err(crate::error::NotBuilt("time-sync").into())
 }
 
 /// Asks `server` (`host` or `host:port`) for the time.
@@ -180,7 +178,7 @@ impl Kinded for TimeError {
             TimeError::NoAnswer { .. }
             | TimeError::Unreachable { .. }
             | TimeError::BadReply { .. } => ErrorKind::Environment,
-            TimeError::NotBuilt => ErrorKind::Usage,
+            TimeError::NotBuilt(e) => e.kind(),
             TimeError::Off { .. } => ErrorKind::ClockOff,
         }
     }

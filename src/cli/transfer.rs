@@ -186,7 +186,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
     }
     let Some(texts) = selection.texts() else {
         if !otpvault::crypto::foreign::BUILT {
-            return Err(otpvault::formats::FormatError::Feature("encrypted-files").into());
+            return Err(otpvault::error::NotBuilt("encrypted-files").into());
         }
         let password = other_password(
             "OTP_EXPORT_PASSPHRASE",

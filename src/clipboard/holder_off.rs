@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use super::{ClipboardError, Kept, Schedule, SystemProblem};
+use super::{ClipboardError, Kept, Schedule};
+use crate::error::NotBuilt;
 
 /// True when the system clipboard can be used.
 pub const BUILT: bool = false;
@@ -14,7 +15,7 @@ pub struct Holder(());
 
 impl Holder {
     pub fn copy(_: &str) -> Result<Holder, ClipboardError> {
-        Err(ClipboardError::System(SystemProblem::NotBuilt))
+        Err(NotBuilt("clipboard").into())
     }
 
     pub fn keep_until(self, _: &Schedule, _: Instant, _: Instant) -> Kept {

@@ -43,6 +43,9 @@ pub enum ClipboardError {
         "the system clipboard cannot be used ({0}): check DISPLAY or WAYLAND_DISPLAY, or leave out --copy to print the code"
     )]
     System(SystemProblem),
+    /// There is a display, but this otp cannot use its clipboard.
+    #[error(transparent)]
+    NotBuilt(#[from] crate::error::NotBuilt),
 }
 
 /// What went wrong with the system clipboard.
@@ -54,8 +57,6 @@ pub enum SystemProblem {
     NoText,
     /// Any other failure of the display server's clipboard.
     Failed,
-    /// This otp was built without the clipboard feature.
-    NotBuilt,
 }
 
 impl std::fmt::Display for SystemProblem {
@@ -66,7 +67,6 @@ impl std::fmt::Display for SystemProblem {
             SystemProblem::Conversion => "conversion failed",
             SystemProblem::NoText => "no text",
             SystemProblem::Failed => "the display server's clipboard failed",
-            SystemProblem::NotBuilt => "this otp was built without the clipboard feature",
         })
     }
 }
@@ -115,6 +115,9 @@ impl Surroundings {
         }
         if self.terminal && !self.ssh {
             routes.push(Route::Terminal);
+        }
+        if routes.is_empty() && self.display {
+            return Err(crate::error::NotBuilt("clipboard").into());
         }
         if routes.is_empty() {
             return Err(ClipboardError::Unavailable);
@@ -251,6 +254,7 @@ impl Kinded for ClipboardError {
     fn kind(&self) -> ErrorKind {
         match self {
             ClipboardError::Unavailable | ClipboardError::System(_) => ErrorKind::Environment,
+            ClipboardError::NotBuilt(e) => e.kind(),
         }
     }
 }

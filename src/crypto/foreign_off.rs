@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use super::kdf::{ForeignKdfError, Pbkdf2Hash};
 use super::{KEY_LEN, SealError, TAG_LEN};
+use crate::error::NotBuilt;
 use crate::secret::Passphrase;
 
 /// True when other apps' encrypted files can be opened and written.
@@ -42,7 +43,7 @@ pub fn scrypt(
     _: u32,
     _: u32,
 ) -> Result<Zeroizing<[u8; KEY_LEN]>, ForeignKdfError> {
-    Err(ForeignKdfError::NotBuilt)
+    Err(NotBuilt("encrypted-files").into())
 }
 
 pub fn pbkdf2(
@@ -51,5 +52,5 @@ pub fn pbkdf2(
     _: &[u8],
     _: u64,
 ) -> Result<Zeroizing<[u8; KEY_LEN]>, ForeignKdfError> {
-    Err(ForeignKdfError::NotBuilt)
+    Err(NotBuilt("encrypted-files").into())
 }

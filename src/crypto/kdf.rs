@@ -177,10 +177,8 @@ pub enum ForeignKdfError {
     Scrypt { n: u64, r: u32, p: u32 },
     #[error("PBKDF2 with {0} rounds is out of bounds (1 to {MAX_PBKDF2_ROUNDS})")]
     Pbkdf2(u64),
-    #[error(
-        "this otp was built without the encrypted-files feature, which opens other apps' encrypted files: build it with --features encrypted-files"
-    )]
-    NotBuilt,
+    #[error(transparent)]
+    NotBuilt(#[from] crate::error::NotBuilt),
 }
 
 /// The most PBKDF2 rounds an export may ask for: a few seconds here, 35

@@ -54,10 +54,8 @@ pub enum FormatError {
         "line {line} is a URI of the other kind (otpauth:// and Google's otpauth-migration://): use --format auto to read both"
     )]
     MixedLines { line: usize },
-    #[error(
-        "this otp was built without the {0} feature, which reads such files: build it with --features {0}"
-    )]
-    Feature(&'static str),
+    #[error(transparent)]
+    Feature(#[from] crate::error::NotBuilt),
     /// Serialising or sealing an export failed: a bug, not the input.
     #[error("otp could not write the {0} file: this is a bug in otp; please report it")]
     WriteFailed(&'static str),

@@ -20,19 +20,19 @@ pub use read::decode;
 /// Without the qr-read feature, no image is read.
 #[cfg(not(feature = "qr-read"))]
 pub fn decode(_: &[u8]) -> Result<Vec<zeroize::Zeroizing<String>>, QrError> {
-    Err(QrError::NotBuilt("qr-read"))
+    Err(crate::error::NotBuilt("qr-read").into())
 }
 
 /// Without the qr feature, no code is drawn.
 #[cfg(not(feature = "qr"))]
 pub fn to_terminal(_: &str) -> Result<zeroize::Zeroizing<String>, QrError> {
-    Err(QrError::NotBuilt("qr"))
+    Err(crate::error::NotBuilt("qr").into())
 }
 
 /// Without the qr feature, no code is drawn.
 #[cfg(not(feature = "qr"))]
 pub fn to_png(_: &str) -> Result<Vec<u8>, QrError> {
-    Err(QrError::NotBuilt("qr"))
+    Err(crate::error::NotBuilt("qr").into())
 }
 
 use thiserror::Error;
@@ -54,8 +54,8 @@ pub enum QrError {
     NotFound,
     #[error("the QR code is too long to draw ({0} bytes): export fewer accounts at a time")]
     TooLong(usize),
-    #[error("this otp was built without the {0} feature: build it with --features {0}")]
-    NotBuilt(&'static str),
+    #[error(transparent)]
+    NotBuilt(#[from] crate::error::NotBuilt),
     /// Writing the PNG of a drawn code failed: a bug, not the input.
     #[error("otp could not write the QR code's PNG image: this is a bug in otp; please report it")]
     Drawing,
