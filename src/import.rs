@@ -89,7 +89,17 @@ pub enum ImportError {
     Qr(#[from] QrError),
     #[error("the image holds {0} accounts: use `otp import` on it to add them all")]
     SeveralAccounts(usize),
+    #[error(
+        "the file is larger than any export ({} MiB at most): check that it is the export, or split it",
+        MAX_FILE / (1024 * 1024)
+    )]
+    TooLarge,
 }
+
+/// The largest export or screenshot read: far more than any app writes
+/// (a 10,000-account export is a few MiB), and a bound on what a parser is
+/// ever handed. Callers read no more than this and one byte.
+pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
 /// What a first look at an export found: its accounts, or a file that
 /// needs its password before it can give them.
@@ -123,6 +133,9 @@ impl Encrypted<'_> {
 /// Nothing is asked for: an encrypted file comes back as
 /// [`Opened::Encrypted`], for the caller to get its password.
 pub fn open(bytes: &[u8], wanted: Wanted) -> Result<Opened<'_>, ImportError> {
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(ImportError::TooLarge);
+    }
     let document = document(bytes)?;
     let asked = wanted.asked();
     for (format, reader) in registry::readers() {
@@ -335,7 +348,8 @@ impl Kinded for ImportError {
             ImportError::Empty
             | ImportError::NotAnExport
             | ImportError::WrongFormat(_)
-            | ImportError::SeveralAccounts(_) => ErrorKind::Usage,
+            | ImportError::SeveralAccounts(_)
+            | ImportError::TooLarge => ErrorKind::Usage,
         }
     }
 }
@@ -343,6 +357,17 @@ impl Kinded for ImportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_larger_than_any_export_is_not_parsed() {
+        let mut big = b"otpauth://totp/A?secret=JBSWY3DPEHPK3PXP\n".to_vec();
+        big.resize(MAX_FILE as usize + 1, b'\n');
+        assert!(matches!(
+            open(&big, Wanted::Auto),
+            Err(ImportError::TooLarge)
+        ));
+        // Refused before any parse: the one line at its start is not read.
+    }
 
     fn accounts(text: &str) -> Result<Vec<Account>, ImportError> {
         match open(text.as_bytes(), Wanted::Auto)? {

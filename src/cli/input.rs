@@ -106,18 +106,15 @@ pub fn read_key() -> Result<Zeroizing<String>, InputError> {
         .map_err(|_| InputError::NotText("the key on standard input"))
 }
 
-/// The largest export or image read.
-const MAX_FILE_INPUT: u64 = 16 * 1024 * 1024;
-
 /// The file at `path`, or standard input for `-`, up to the size of the
-/// largest export.
+/// largest export ([`otpvault::import::MAX_FILE`]).
 pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, InputError> {
     let what = path.display().to_string();
     if path == Path::new("-") {
-        return read_at_most(io::stdin(), MAX_FILE_INPUT, &what);
+        return read_at_most(io::stdin(), otpvault::import::MAX_FILE, &what);
     }
     match std::fs::File::open(path) {
-        Ok(file) => read_at_most(file, MAX_FILE_INPUT, &what),
+        Ok(file) => read_at_most(file, otpvault::import::MAX_FILE, &what),
         Err(source) => Err(InputError::Read { what, source }),
     }
 }

@@ -90,8 +90,12 @@ impl From<StoreError> for OpenError {
 pub enum SaveError {
     #[error("{0} was changed by another otp while this one had it open: run the command again")]
     Changed(PathBuf),
-    #[error("cannot serialise the entries ({0}): nothing was written; please report this")]
-    Serialize(String),
+    /// A bug: entries that serde_json cannot write. Its message is left
+    /// out of ours (it could describe a value), kept as the source.
+    #[error(
+        "cannot serialise the entries: nothing was written; this is a bug in otp, please report it"
+    )]
+    Serialize(#[source] serde_json::Error),
     #[error(transparent)]
     Seal(#[from] SealError),
     #[error(transparent)]

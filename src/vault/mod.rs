@@ -323,8 +323,7 @@ impl Vault {
         self.header.version = format::VERSION;
         self.header.payload_nonce = crypto::random_array();
         let mut plaintext = Vec::with_capacity(1024 + 512 * self.entries.len());
-        serde_json::to_writer(&mut plaintext, &self.entries)
-            .map_err(|e| SaveError::Serialize(e.to_string()))?;
+        serde_json::to_writer(&mut plaintext, &self.entries).map_err(SaveError::Serialize)?;
         let header_bytes = self.header.to_bytes();
         // Encrypted in place: the plaintext buffer becomes the ciphertext.
         let ciphertext = crypto::seal(
