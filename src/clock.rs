@@ -95,6 +95,14 @@ pub fn timestamp() -> i64 {
     }
 }
 
+/// The UTC date of Unix second `seconds`, as `2026-11-25`, for messages.
+pub fn date(seconds: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(seconds) {
+        Ok(t) => format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
+        Err(_) => "an unknown date".to_string(),
+    }
+}
+
 /// A duration as people write it was not one.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DurationError {

@@ -13,6 +13,7 @@ use crate::names::NameError;
 use crate::otp::{Code, Kind, ParamError, Params};
 use crate::secret::Secret;
 use crate::site::SiteError;
+use crate::stamp::Stamp;
 use crate::terminal::{Escaped, Quoted};
 
 /// Why an entry could not be found, added or changed. Names in the
@@ -82,8 +83,13 @@ pub struct Entry {
     pub sites: Vec<String>,
     /// Unix seconds (negative before 1970; see [`clock::timestamp`]).
     pub created: i64,
-    /// Unix seconds.
+    /// Unix seconds of the latest change ([`Entry::latest`]), for people;
+    /// merges go by [`Entry::stamps`].
     pub modified: i64,
+    /// When each field last changed (format 3). A file of an older format
+    /// has none; its entries read as changed wholly at `modified`.
+    #[serde(default, skip_serializing_if = "Stamps::is_unset")]
+    pub stamps: Stamps,
     /// Fields a newer otpvault wrote, kept as they are (format 2).
     #[serde(flatten)]
     pub unknown: serde_json::Map<String, serde_json::Value>,
@@ -110,6 +116,7 @@ impl Entry {
             sites: Vec::new(),
             created: now,
             modified: now,
+            stamps: Stamps::all(Stamp::from_seconds(now)),
             unknown: serde_json::Map::new(),
         })
     }
@@ -161,10 +168,16 @@ impl Entry {
         Ok(code)
     }
 
-    /// Marks the entry as changed at `now`. A change is always later than
-    /// the version it changes, even if the clock went back.
-    pub(crate) fn touch(&mut self, now: i64) {
-        self.modified = now.max(self.modified.saturating_add(1));
+    /// Marks `field` as changed at `stamp`, which the caller made later
+    /// than every stamp the vault has seen.
+    pub(crate) fn stamp(&mut self, field: Part, stamp: Stamp) {
+        *self.stamps.of(field) = stamp;
+        self.modified = self.latest().seconds();
+    }
+
+    /// The latest change to any field.
+    pub fn latest(&self) -> Stamp {
+        self.stamps.latest()
     }
 
     /// Which account the entry is, for a merge: entries that hold the same
@@ -190,6 +203,93 @@ impl Entry {
         } else {
             &self.account
         }
+    }
+}
+
+/// The parts of an entry that change on their own, each with its stamp.
+/// The secret and the kind of code are the account itself and never
+/// change; the HOTP counter only grows, and a merge takes the larger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    Name,
+    Issuer,
+    Account,
+    Sites,
+    /// The algorithm, digits and period.
+    Otp,
+}
+
+impl Part {
+    pub const ALL: [Part; 5] = [
+        Part::Name,
+        Part::Issuer,
+        Part::Account,
+        Part::Sites,
+        Part::Otp,
+    ];
+}
+
+/// When each field of an entry last changed ([`crate::stamp`]). A newer
+/// otpvault's field keeps its stamp under its own name in `other`, so that
+/// a merge by this version still takes the later of two.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamps {
+    pub name: Stamp,
+    pub issuer: Stamp,
+    pub account: Stamp,
+    pub sites: Stamp,
+    pub otp: Stamp,
+    #[serde(flatten)]
+    pub other: std::collections::BTreeMap<String, Stamp>,
+}
+
+impl Stamps {
+    /// Every field changed at `stamp`.
+    pub fn all(stamp: Stamp) -> Stamps {
+        Stamps {
+            name: stamp,
+            issuer: stamp,
+            account: stamp,
+            sites: stamp,
+            otp: stamp,
+            other: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// True for the stamps of an entry read from a file of an older
+    /// format, which had none.
+    pub fn is_unset(&self) -> bool {
+        *self == Stamps::default()
+    }
+
+    pub fn of(&mut self, field: Part) -> &mut Stamp {
+        match field {
+            Part::Name => &mut self.name,
+            Part::Issuer => &mut self.issuer,
+            Part::Account => &mut self.account,
+            Part::Sites => &mut self.sites,
+            Part::Otp => &mut self.otp,
+        }
+    }
+
+    pub fn get(&self, field: Part) -> Stamp {
+        match field {
+            Part::Name => self.name,
+            Part::Issuer => self.issuer,
+            Part::Account => self.account,
+            Part::Sites => self.sites,
+            Part::Otp => self.otp,
+        }
+    }
+
+    /// The latest of them.
+    pub fn latest(&self) -> Stamp {
+        Part::ALL
+            .iter()
+            .map(|&f| self.get(f))
+            .chain(self.other.values().copied())
+            .max()
+            .unwrap_or_default()
     }
 }
 

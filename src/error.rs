@@ -30,6 +30,13 @@ pub enum ErrorKind {
     ClockOff,
     /// A site rule withheld a code.
     SiteRule,
+    /// A file to merge is another vault.
+    OtherVault,
+    /// A copy to merge may hold entries whose removal was forgotten.
+    TooOld,
+    /// Some conflict copies could not be merged and were left in place
+    /// (the others were merged).
+    CopiesLeft,
     /// Something around otp failed: the disk, the memory, a clipboard, the
     /// network, a helper process.
     Environment,

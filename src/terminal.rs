@@ -88,6 +88,17 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// A path as it is printed in messages and prompts: its file names may
+/// hold anything a sync tool or another user put there, so escaped as
+/// [`Escaped`] escapes text (and lossily decoded where not UTF-8).
+pub struct ShownPath<'a>(pub &'a std::path::Path);
+
+impl fmt::Display for ShownPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Escaped(&self.0.to_string_lossy()).fmt(f)
+    }
+}
+
 /// Like `{:?}` for a string (quoted), but escaping exactly the forbidden
 /// characters, for names in messages.
 pub struct Quoted<'a>(pub &'a str);

@@ -178,9 +178,20 @@ fn a_vault_replaced_under_the_agent() {
     // `restore` puts back a copy of the same vault: same key, still unlocked.
     ok(&u.run(&["restore", backup.to_str().unwrap()]));
     ok(&u.code());
-    // `passwd` while unlocked: no old passphrase needed, the key stays.
+    // `passwd` makes a new key: the agent's old one would open nothing
+    // written from now on, so the agent is locked, and says so.
     let mut cmd = u.bare(&["passwd"]);
     cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase");
+    let out = run_with_stdin(cmd, None);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("locked the agent"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(locked(&u.code()), "the old key is gone");
+    let mut cmd = u.bare(&["unlock"]);
+    cmd.env("OTP_PASSPHRASE", "a new passphrase");
     ok(&run_with_stdin(cmd, None));
     ok(&u.code());
     // Another vault copied over it: the agent's key no longer opens it.
@@ -350,16 +361,29 @@ fn restoring_an_older_copy_through_the_agent_says_which_passphrase_opens_it() {
     let mut cmd = u.bare(&["passwd"]);
     cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase");
     ok(&run_with_stdin(cmd, None));
-    // The copy from before `passwd` opens with the agent's key, and with
-    // the old passphrase once restored: said, not silent.
-    let out = u.run(&["restore", backup.to_str().unwrap()]);
+    // A new key: unlocked again with the new passphrase.
+    let mut cmd = u.bare(&["unlock"]);
+    cmd.env("OTP_PASSPHRASE", "a new passphrase");
+    ok(&run_with_stdin(cmd, None));
+    // The copy from before `passwd` is sealed with the old key: restoring
+    // it asks its passphrase (the old one), and says that the vault opens
+    // with that one from now on.
+    let mut cmd = u.bare(&["restore", backup.to_str().unwrap()]);
+    cmd.env("OTP_PASSPHRASE", PASSPHRASE);
+    let out = run_with_stdin(cmd, None);
     ok(&out);
     assert!(
         stderr(&out).contains("opens with the passphrase"),
         "{}",
         stderr(&out)
     );
+    assert!(
+        stderr(&out).contains("locked the agent"),
+        "{}",
+        stderr(&out)
+    );
     // Restoring a copy with the same passphrase says nothing of the kind.
+    ok(&u.unlock(&[]));
     let same = u.v.dir.path().join("same.otpvault");
     ok(&u.run(&["backup", same.to_str().unwrap()]));
     let out = u.run(&["restore", same.to_str().unwrap()]);

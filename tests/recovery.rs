@@ -171,7 +171,7 @@ fn status_names_the_slots_and_nothing_secret() {
         stderr(&out)
     );
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(status["format"], 2);
+    assert_eq!(status["format"], 3);
     let kinds: Vec<&str> = status["slots"]
         .as_array()
         .unwrap()

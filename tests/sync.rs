@@ -55,8 +55,9 @@ fn merge_brings_together_two_diverged_copies() {
     ok(desktop.run(&["code", "Bank"], None));
     desktop.add("Steam", &key_for("Steam"));
     let said = ok(laptop.run(&["merge", desktop.path.to_str().unwrap()], None));
+    // The rename arrived, and the summary says so.
     assert!(
-        said.contains("merged 1 copy: 1 added, 0 removed, 0 renamed"),
+        said.contains("merged 1 copy: 1 added, 0 removed, 1 renamed (GitHub → GitHub work)"),
         "{said}"
     );
     let now = entries(&laptop);
@@ -66,9 +67,15 @@ fn merge_brings_together_two_diverged_copies() {
     // The copy merged in is left as it was; merging again changes nothing.
     assert!(entries(&desktop).contains_key("Gone"));
     let before = entries(&laptop);
+    let (bytes, backups) = (laptop.bytes(), laptop.backups());
     let said = ok(laptop.run(&["merge", desktop.path.to_str().unwrap()], None));
-    assert!(said.contains("0 added, 0 removed, 0 renamed"), "{said}");
+    assert!(
+        said.contains("nothing new, so the vault was not rewritten"),
+        "{said}"
+    );
     assert_eq!(entries(&laptop), before);
+    assert_eq!(laptop.bytes(), bytes, "not written");
+    assert_eq!(laptop.backups(), backups, "no backup kept");
 }
 
 #[test]
@@ -103,11 +110,10 @@ fn the_same_name_twice_is_shown_numbered_and_the_same_account_twice_is_one() {
 }
 
 #[test]
-fn a_copy_with_another_passphrase_or_another_vault_merges_and_ours_stays() {
+fn a_passphrase_changed_on_the_other_copy_travels_and_another_vault_is_refused() {
     let laptop = TestVault::new();
     laptop.add("Amazon", &key_for("Amazon"));
-    // The same vault, its passphrase changed on the other device: the key
-    // is the same, so no passphrase is needed.
+    // The desktop changes the passphrase (a new key) and adds an entry.
     let desktop = copy_of(&laptop, "desktop");
     let mut cmd = desktop.command(&["passwd"]);
     cmd.env("OTP_NEW_PASSPHRASE", "the desktop's passphrase");
@@ -115,34 +121,46 @@ fn a_copy_with_another_passphrase_or_another_vault_merges_and_ours_stays() {
     let mut cmd = desktop.command(&["add", "Desk"]);
     cmd.env("OTP_PASSPHRASE", "the desktop's passphrase");
     ok(run_with_stdin(cmd, Some(&key_for("Desk"))));
-    ok(laptop.run(&["merge", desktop.path.to_str().unwrap()], None));
-    assert!(entries(&laptop).contains_key("Desk"));
-    // Another vault altogether: its passphrase from OTP_MERGE_PASSPHRASE.
-    let other = TestVault::empty();
-    let mut cmd = other.command(&TINY_INIT);
-    cmd.env("OTP_PASSPHRASE", "another vault's passphrase");
-    ok(run_with_stdin(cmd, None));
-    let mut cmd = other.command(&["add", "Other"]);
-    cmd.env("OTP_PASSPHRASE", "another vault's passphrase");
-    ok(run_with_stdin(cmd, Some(&key_for("Other"))));
-    let out = laptop.run(&["merge", other.path.to_str().unwrap()], None);
-    assert_eq!(
-        code(&out),
-        2,
-        "no terminal, no OTP_MERGE_PASSPHRASE: {}",
-        stderr(&out)
-    );
+    // Its copy is sealed with a key the laptop has not seen: its passphrase
+    // is asked (OTP_MERGE_PASSPHRASE without a terminal).
+    let out = laptop.run(&["merge", desktop.path.to_str().unwrap()], None);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("OTP_MERGE_PASSPHRASE"),
         "{}",
         stderr(&out)
     );
+    let mut cmd = laptop.command(&["merge", desktop.path.to_str().unwrap()]);
+    cmd.env("OTP_MERGE_PASSPHRASE", "the desktop's passphrase");
+    let said = ok(run_with_stdin(cmd, None));
+    assert!(
+        said.contains("the passphrase was changed on another copy on 20"),
+        "{said}"
+    );
+    // The later passphrase opens the laptop now; the old one does not.
+    let out = laptop.run(&["list"], None);
+    assert_eq!(code(&out), EXIT_WRONG_PASSPHRASE, "{}", stderr(&out));
+    let mut cmd = laptop.command(&["list", "--json"]);
+    cmd.env("OTP_PASSPHRASE", "the desktop's passphrase");
+    let out = run_with_stdin(cmd, None);
+    assert!(stdout(&out).contains("Desk"), "{}", stderr(&out));
+    // Another vault altogether, even with the same passphrase and
+    // OTP_MERGE_PASSPHRASE set: refused, naming both, nothing changed.
+    let other = TestVault::new();
+    other.add("Other", &key_for("Other"));
+    let before = laptop.bytes();
     let mut cmd = laptop.command(&["merge", other.path.to_str().unwrap()]);
-    cmd.env("OTP_MERGE_PASSPHRASE", "another vault's passphrase");
-    ok(run_with_stdin(cmd, None));
-    assert!(entries(&laptop).contains_key("Other"));
-    // The vault keeps its own passphrase.
-    assert_eq!(laptop.code_at("Other", 59).len(), 6);
+    cmd.env("OTP_PASSPHRASE", "the desktop's passphrase")
+        .env("OTP_MERGE_PASSPHRASE", PASSPHRASE);
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), 12, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is another vault (made 20"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("otp import"), "{}", stderr(&out));
+    assert_eq!(laptop.bytes(), before, "nothing was merged");
 }
 
 /// The names the sync tools give conflict copies (see src/vault/conflicts.rs).

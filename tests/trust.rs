@@ -449,6 +449,7 @@ fn older_vault_with_hostile_names(path: &Path) {
     .unwrap();
     let header = Header {
         version: 1,
+        identity: None,
         slots: vec![Slot::Passphrase(slot)],
         payload_nonce: crypto::random_array(),
     };

@@ -69,27 +69,37 @@ fn damage(result: Result<Vault, OpenError>) -> Damage {
 fn offsets_match_the_spec() {
     let (_dir, _path, bytes) = small_vault();
     assert_eq!(&bytes[0..8], b"OTPVAULT");
-    assert_eq!(u16::from_be_bytes([bytes[8], bytes[9]]), 2, "version");
-    assert_eq!(bytes[10], 1, "slot count");
-    assert_eq!(bytes[11], 1, "passphrase slot type");
+    assert_eq!(u16::from_be_bytes([bytes[8], bytes[9]]), 3, "version");
+    let parsed = format::parse(&bytes).unwrap();
+    let identity = parsed.header.identity.unwrap();
+    assert_eq!(&bytes[10..26], identity.vault_id, "vault id");
+    let i64_at = |o: usize| i64::from_be_bytes(bytes[o..o + 8].try_into().unwrap());
+    assert!(
+        (i64_at(26) - otpvault::clock::timestamp()).abs() < 60,
+        "made now"
+    );
+    assert_eq!(&bytes[34..42], identity.key_id, "key id");
+    assert_eq!(i64_at(42), identity.passphrase_changed.0, "passphrase set");
+    assert_eq!(i64_at(54), 0, "no recovery key yet");
+    assert_eq!(bytes[66], 1, "slot count");
+    assert_eq!(bytes[67], 1, "passphrase slot type");
     // A passphrase set by this version records when: 124 bytes.
-    assert_eq!(u16::from_be_bytes([bytes[12], bytes[13]]), 124, "body_len");
+    assert_eq!(u16::from_be_bytes([bytes[68], bytes[69]]), 124, "body_len");
     let u32_at = |o: usize| u32::from_be_bytes(bytes[o..o + 4].try_into().unwrap());
-    assert_eq!(u32_at(14), TINY.memory_kib);
-    assert_eq!(u32_at(18), TINY.iterations);
-    assert_eq!(u32_at(22), TINY.parallelism);
-    let created = i64::from_be_bytes(bytes[82..90].try_into().unwrap());
+    assert_eq!(u32_at(70), TINY.memory_kib);
+    assert_eq!(u32_at(74), TINY.iterations);
+    assert_eq!(u32_at(78), TINY.parallelism);
+    let created = i64_at(138);
     assert!(
         (created - otpvault::clock::timestamp()).abs() < 60,
         "set now"
     );
-    let parsed = format::parse(&bytes).unwrap();
     assert_eq!(
         parsed.header_bytes.len(),
-        162,
+        218,
         "header ends after payload_nonce"
     );
-    assert_eq!(&bytes[138..162], parsed.header.payload_nonce);
+    assert_eq!(&bytes[194..218], parsed.header.payload_nonce);
     let body = bytes.len() - 32;
     assert_eq!(Sha256::digest(&bytes[..body]).as_slice(), &bytes[body..]);
 }
@@ -136,7 +146,9 @@ fn every_single_byte_change_is_detected_as_damage() {
             let d = damage(open_bytes(&path, &bytes, "pw"));
             let expected_kind = match i {
                 0..8 => matches!(d, Damage::NotAVault),
-                8..10 => matches!(d, Damage::UnsupportedVersion(_)),
+                // A flip that lands on another version this otp reads
+                // is caught by the checksum.
+                8..10 => matches!(d, Damage::UnsupportedVersion(_) | Damage::ChecksumMismatch),
                 _ => matches!(d, Damage::ChecksumMismatch),
             };
             assert!(expected_kind, "byte {i}: {d:?}");
@@ -160,9 +172,12 @@ fn a_vault_with_a_recovery_slot_detects_every_single_byte_change() {
     let _ = vault.save().unwrap();
     drop(vault);
     let good = std::fs::read(&path).unwrap();
-    assert_eq!(good[10], 2, "two slots");
-    let recovery_slot = 11 + 3 + 124;
-    assert_eq!(good[recovery_slot], 2, "the recovery slot's type");
+    assert_eq!(good[66], 2, "two slots");
+    let recovery_slot = 67 + 3 + 124;
+    assert_eq!(
+        good[recovery_slot], 3,
+        "the recovery slot's type: a recipient"
+    );
     for i in 0..good.len() {
         let mut bytes = good.clone();
         bytes[i] ^= 0x10;
@@ -205,7 +220,7 @@ fn every_truncation_is_detected_as_damage() {
 #[test]
 fn unknown_version_is_refused_by_number() {
     let (_dir, path, mut bytes) = small_vault();
-    for version in [3u16, 7, 0] {
+    for version in [4u16, 7, 0] {
         bytes[8..10].copy_from_slice(&version.to_be_bytes());
         rechecksum(&mut bytes);
         let d = damage(open_bytes(&path, &bytes, "pw"));
@@ -216,7 +231,7 @@ fn unknown_version_is_refused_by_number() {
 }
 
 #[test]
-fn a_version_1_vault_is_read_and_saved_as_version_2_with_the_old_file_kept() {
+fn a_version_1_vault_is_read_and_saved_as_version_3_with_the_old_file_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.otpvault");
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/example-v1.otpvault");
@@ -233,7 +248,7 @@ fn a_version_1_vault_is_read_and_saved_as_version_2_with_the_old_file_kept() {
     vault.save().unwrap().backup.unwrap();
     drop(vault);
     let saved = std::fs::read(&path).unwrap();
-    assert_eq!(u16::from_be_bytes([saved[8], saved[9]]), 2);
+    assert_eq!(u16::from_be_bytes([saved[8], saved[9]]), 3);
     let vault = Vault::open(
         &path,
         Unlock::Passphrase(&pass("example passphrase")),
@@ -253,12 +268,12 @@ fn hostile_kdf_parameters_are_refused_before_allocating() {
     // (offset, value): 4 TiB of memory, zero passes, zero and 1000 lanes;
     // and each bound met but their product, 2 GiB × 64 passes, too slow.
     for changes in [
-        &[(14, u32::MAX)][..],
-        &[(18, 0)],
-        &[(18, 1_000_000)],
-        &[(22, 0)],
-        &[(22, 1000)],
-        &[(14, 2 * 1024 * 1024), (18, 64)],
+        &[(70, u32::MAX)][..],
+        &[(74, 0)],
+        &[(74, 1_000_000)],
+        &[(78, 0)],
+        &[(78, 1000)],
+        &[(70, 2 * 1024 * 1024), (74, 64)],
     ] {
         let mut bytes = good.clone();
         for &(offset, value) in changes {
@@ -273,7 +288,7 @@ fn hostile_kdf_parameters_are_refused_before_allocating() {
         );
         if changes.len() == 2 {
             assert!(matches!(d, Damage::Kdf(KdfError::TooSlow { .. })), "{d:?}");
-        } else if offset == 14 {
+        } else if offset == 70 {
             assert_eq!(
                 d,
                 Damage::Kdf(KdfError::TooCostly {
@@ -298,9 +313,9 @@ fn headers_costing_over_ten_default_unlocks_are_refused() {
         (64, 65, 1),
     ] {
         let mut bytes = good.clone();
-        bytes[14..18].copy_from_slice(&(memory_mib * 1024u32).to_be_bytes());
-        bytes[18..22].copy_from_slice(&passes.to_be_bytes());
-        bytes[22..26].copy_from_slice(&lanes.to_be_bytes());
+        bytes[70..74].copy_from_slice(&(memory_mib * 1024u32).to_be_bytes());
+        bytes[74..78].copy_from_slice(&passes.to_be_bytes());
+        bytes[78..82].copy_from_slice(&lanes.to_be_bytes());
         rechecksum(&mut bytes);
         let d = damage(open_bytes(&path, &bytes, "pw"));
         assert!(
@@ -320,9 +335,9 @@ fn headers_costing_over_ten_default_unlocks_are_refused() {
 fn malformed_headers_are_damage() {
     let (_dir, path, good) = small_vault();
     for (offset, value, what) in [
-        (10, 0u8, "no slots"),
-        (10, 9, "too many slots"),
-        (13, 115, "short slot body"),
+        (66, 0u8, "no slots"),
+        (66, 9, "too many slots"),
+        (69, 115, "short slot body"),
     ] {
         let mut bytes = good.clone();
         bytes[offset] = value;
@@ -340,7 +355,7 @@ fn tampering_behind_a_recomputed_checksum() {
     let (_dir, path, good) = small_vault();
     // A changed payload fails authentication.
     let mut bytes = good.clone();
-    let i = 162 + 3;
+    let i = 218 + 3;
     bytes[i] ^= 1;
     rechecksum(&mut bytes);
     assert_eq!(
@@ -349,7 +364,7 @@ fn tampering_behind_a_recomputed_checksum() {
     );
     // A changed payload nonce is part of the header, so it fails too.
     let mut bytes = good.clone();
-    bytes[148] ^= 1;
+    bytes[204] ^= 1;
     rechecksum(&mut bytes);
     assert_eq!(
         damage(open_bytes(&path, &bytes, "pw")),
@@ -358,7 +373,7 @@ fn tampering_behind_a_recomputed_checksum() {
     // A changed salt derives another key: indistinguishable from a wrong
     // passphrase once the checksum was forged, as the spec says.
     let mut bytes = good.clone();
-    bytes[30] ^= 1;
+    bytes[86] ^= 1;
     rechecksum(&mut bytes);
     assert!(matches!(
         open_bytes(&path, &bytes, "pw"),
@@ -370,10 +385,10 @@ fn tampering_behind_a_recomputed_checksum() {
 fn unknown_slots_are_skipped_and_kept() {
     let (_dir, path, good) = small_vault();
     // Insert a slot of type 200 with a 3-byte body before the passphrase slot.
-    let mut bytes = good[..11].to_vec();
-    bytes[10] = 2;
+    let mut bytes = good[..67].to_vec();
+    bytes[66] = 2;
     bytes.extend_from_slice(&[200, 0, 3, 0xaa, 0xbb, 0xcc]);
-    bytes.extend_from_slice(&good[11..]);
+    bytes.extend_from_slice(&good[67..]);
     rechecksum(&mut bytes);
     // The payload's associated data is the whole header, which changed: this
     // file must be re-sealed by a writer that knows the key, so build it
@@ -410,13 +425,13 @@ fn no_plaintext_and_fresh_nonces_on_every_save() {
     drop(vault);
     let second = std::fs::read(&path).unwrap();
     assert_eq!(
-        first[..138],
-        second[..138],
-        "the slot is unchanged by a save"
+        first[..194],
+        second[..194],
+        "the identity and the slot are unchanged by a save"
     );
     assert_ne!(
-        first[138..162],
-        second[138..162],
+        first[194..218],
+        second[194..218],
         "payload nonce must be fresh"
     );
     for bytes in [&first, &second] {
@@ -426,7 +441,7 @@ fn no_plaintext_and_fresh_nonces_on_every_save() {
 }
 
 #[test]
-fn passphrase_change_rewraps_the_same_key() {
+fn a_passphrase_change_seals_with_a_new_key() {
     let (_dir, path, first) = small_vault();
     let mut vault = Vault::open(
         &path,
@@ -440,9 +455,15 @@ fn passphrase_change_rewraps_the_same_key() {
     drop(vault);
     let second = std::fs::read(&path).unwrap();
     assert_ne!(
-        first[26..58],
-        second[26..58],
+        first[82..114],
+        second[82..114],
         "a new passphrase gets a new salt"
+    );
+    assert_eq!(first[10..26], second[10..26], "the vault id stays");
+    assert_ne!(
+        first[34..42],
+        second[34..42],
+        "a new data key, so a new key id"
     );
     assert!(matches!(
         Vault::open(
@@ -465,4 +486,24 @@ fn passphrase_change_rewraps_the_same_key() {
         .len(),
         1
     );
+    // The old file (a backup, say) opened with the old passphrase gives a
+    // key that opens nothing written after the change.
+    let old = path.with_extension("old");
+    std::fs::write(&old, &first).unwrap();
+    let before = Vault::open(
+        &old,
+        Unlock::Passphrase(&pass("pw")),
+        Access::Read,
+        Settings::default(),
+    )
+    .unwrap();
+    assert!(matches!(
+        Vault::open(
+            &path,
+            Unlock::Key(before.key()),
+            Access::Read,
+            Settings::default()
+        ),
+        Err(OpenError::OtherKey(_))
+    ));
 }

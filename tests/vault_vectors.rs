@@ -95,7 +95,14 @@ fn every_case_reaches_the_outcome_the_spec_gives() {
                     .iter()
                     .zip(expect["tombstones"].as_array().into_iter().flatten())
                 {
-                    assert_eq!(&serde_json::to_value(t).unwrap(), want, "{name}");
+                    let mut got = serde_json::to_value(t).unwrap();
+                    if want.get("stamp").is_none() {
+                        // Before format 3 a removal has no stamp: read as
+                        // made at `deleted`, to the second.
+                        let stamp = got.as_object_mut().unwrap().remove("stamp").unwrap();
+                        assert_eq!(stamp, serde_json::json!([t.deleted * 1000, 0]), "{name}");
+                    }
+                    assert_eq!(&got, want, "{name}");
                 }
             }
             ("wrong_passphrase", Err(OpenError::WrongPassphrase(_))) => {}

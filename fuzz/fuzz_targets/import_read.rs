@@ -5,13 +5,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otpvault::import::{self, Format, Opened};
+use otpvault::import::{self, Opened, Wanted};
 use otpvault::Passphrase;
 
 fuzz_target!(|data: &[u8]| {
     // An encrypted export is tried with a password only when its KDF is
     // cheap enough for the fuzzer: 2FAS's fixed PBKDF2 is, others are not.
-    if let Ok(Opened::Encrypted(file)) = import::open(data, Format::Auto) {
+    if let Ok(Opened::Encrypted(file)) = import::open(data, Wanted::Auto) {
         if file.app() == "2FAS" {
             let _ = file.decrypt(&Passphrase::new(b"fuzz".to_vec()));
         }

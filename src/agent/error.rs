@@ -10,17 +10,13 @@ use crate::error::{ErrorKind, Kinded};
 /// Why the agent's socket could not be used.
 #[derive(Debug, Error)]
 pub enum AgentError {
-    #[error(
-        "the agent's folder {path} belongs to another user (uid {owner}): remove it, or set XDG_RUNTIME_DIR to a folder of your own"
-    )]
+    #[error("the agent's folder {shown_path} belongs to another user (uid {owner}): remove it, or set XDG_RUNTIME_DIR to a folder of your own", shown_path = crate::terminal::ShownPath(.path))]
     FolderOwner { path: PathBuf, owner: u32 },
-    #[error(
-        "the agent's folder {path} can be entered by other users (mode {mode:o}): `chmod 700` it, or remove it"
-    )]
+    #[error("the agent's folder {shown_path} can be entered by other users (mode {mode:o}): `chmod 700` it, or remove it", shown_path = crate::terminal::ShownPath(.path))]
     FolderMode { path: PathBuf, mode: u32 },
-    #[error("{0} is not a folder: remove it, or set XDG_RUNTIME_DIR to a folder of your own")]
+    #[error("{shown_path0} is not a folder: remove it, or set XDG_RUNTIME_DIR to a folder of your own", shown_path0 = crate::terminal::ShownPath(.0))]
     NotAFolder(PathBuf),
-    #[error("could not {action} {path}: {source}")]
+    #[error("could not {action} {shown_path}: {source}", shown_path = crate::terminal::ShownPath(.path))]
     Io {
         action: &'static str,
         path: PathBuf,

@@ -59,7 +59,7 @@ pub struct AddArgs {
     sites: Vec<String>,
 }
 
-fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
+pub fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
     s.parse().map_err(|e: otp::ParamError| e.to_string())
 }
 

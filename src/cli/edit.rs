@@ -30,6 +30,15 @@ pub struct EditArgs {
     /// Remove a site.
     #[arg(long = "remove-site", value_name = "DOMAIN")]
     remove_sites: Vec<String>,
+    /// HMAC algorithm, if the site's is not the one given at `add`.
+    #[arg(long, value_parser = super::add::parse_algorithm)]
+    algorithm: Option<otpvault::Algorithm>,
+    /// Code length, 6 to 10.
+    #[arg(long)]
+    digits: Option<u8>,
+    /// Seconds a code lasts.
+    #[arg(long)]
+    period: Option<u32>,
 }
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<(), Failure> {
@@ -41,6 +50,9 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<(), Failure> {
             add: args.add_sites,
             remove: args.remove_sites,
         },
+        algorithm: args.algorithm,
+        digits: args.digits,
+        period: args.period,
     };
     // Everything given is checked before the vault is opened.
     for (field, text) in [

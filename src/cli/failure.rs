@@ -25,6 +25,9 @@ pub mod exit {
     pub const EXISTS: u8 = 9;
     pub const CLOCK_OFF: u8 = 10;
     pub const NOT_THE_SITE: u8 = 11;
+    pub const OTHER_VAULT: u8 = 12;
+    pub const TOO_OLD: u8 = 13;
+    pub const COPIES_LEFT: u8 = 14;
 
     /// The exit code of each kind of failure.
     pub fn code(kind: ErrorKind) -> u8 {
@@ -39,13 +42,16 @@ pub mod exit {
             ErrorKind::Exists => EXISTS,
             ErrorKind::ClockOff => CLOCK_OFF,
             ErrorKind::SiteRule => NOT_THE_SITE,
+            ErrorKind::OtherVault => OTHER_VAULT,
+            ErrorKind::TooOld => TOO_OLD,
+            ErrorKind::CopiesLeft => COPIES_LEFT,
             ErrorKind::Environment | ErrorKind::Internal => FAILURE,
         }
     }
 
     /// What each exit status means, for the manual page and the README.
     #[cfg_attr(not(feature = "shell"), allow(dead_code))]
-    pub const MEANINGS: [(u8, &str); 12] = [
+    pub const MEANINGS: [(u8, &str); 15] = [
         (0, "success"),
         (
             FAILURE,
@@ -81,6 +87,18 @@ pub mod exit {
         (
             NOT_THE_SITE,
             "code --for-url: the URL is not at the entry's site, so no code was given",
+        ),
+        (
+            OTHER_VAULT,
+            "merge: the copy is another vault (its vault id differs): nothing was merged; `otp import` takes another vault's accounts",
+        ),
+        (
+            TOO_OLD,
+            "merge: the copy holds an entry whose removal may have been forgotten (over 400 days): nothing was merged; --accept-old merges anyway",
+        ),
+        (
+            COPIES_LEFT,
+            "merge --conflicts: some copies could not be merged and were left where they are (each is listed with why); the others were merged",
         ),
     ];
 }
@@ -148,6 +166,9 @@ mod tests {
             ErrorKind::Exists,
             ErrorKind::ClockOff,
             ErrorKind::SiteRule,
+            ErrorKind::OtherVault,
+            ErrorKind::TooOld,
+            ErrorKind::CopiesLeft,
             ErrorKind::Environment,
             ErrorKind::Internal,
         ];

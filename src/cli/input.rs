@@ -74,16 +74,14 @@ pub fn read_at_most(
 /// Reads a line without echo from the controlling terminal. With no
 /// terminal this fails at once instead of waiting on stdin.
 pub fn prompt_hidden(prompt: &str, need: Need) -> Result<Passphrase, InputError> {
-    let typed = rpassword::prompt_password(prompt)
-        .map(Passphrase::from)
-        .map_err(|_| InputError::NoTerminal(need))?;
-    if typed.expose().len() as u64 > MAX_TYPED {
-        return Err(InputError::TooLong {
+    match super::tty::read_hidden(prompt, MAX_TYPED as usize) {
+        Ok(mut typed) => Ok(Passphrase::from(std::mem::take(&mut *typed))),
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => Err(InputError::TooLong {
             what: "what was typed".into(),
             kib: MAX_TYPED / 1024,
-        });
+        }),
+        Err(_) => Err(InputError::NoTerminal(need)),
     }
-    Ok(typed)
 }
 
 /// The most a prompt takes: a pasted key or passphrase fits many times.

@@ -17,7 +17,7 @@ use super::environment::ENVIRONMENT;
 /// Why no page was written.
 #[derive(Debug, Error)]
 pub enum ManualError {
-    #[error("cannot write into {path}: {source}; check that the folder exists and is yours")]
+    #[error("cannot write into {shown_path}: {source}; check that the folder exists and is yours", shown_path = otpvault::terminal::ShownPath(.path))]
     WriteFile { path: PathBuf, source: io::Error },
     #[error("otp has no command {}: `otp --help` lists them", otpvault::terminal::Quoted(.0))]
     NoSuchCommand(String),

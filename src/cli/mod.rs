@@ -45,6 +45,7 @@ pub mod status;
 pub mod sync;
 pub mod time;
 pub mod transfer;
+pub mod tty;
 #[cfg_attr(not(feature = "tui"), path = "watch_off.rs")]
 pub mod watch;
 

@@ -6,14 +6,17 @@
 use otpvault::Passphrase;
 use otpvault::unlock::{Ask, Need, Note, PassphraseError, sources};
 
+use super::input::InputError;
+
 /// Asks on the terminal, without echo; says retries on stderr.
 pub struct Prompt;
 
 impl Ask for Prompt {
     fn hidden(&mut self, prompt: &str, need: Need) -> Result<Passphrase, PassphraseError> {
-        rpassword::prompt_password(prompt)
-            .map(Passphrase::from)
-            .map_err(|_| PassphraseError::NoTerminal(need))
+        super::input::prompt_hidden(prompt, need).map_err(|e| match e {
+            InputError::TooLong { what, kib } => PassphraseError::TooLong { what, kib },
+            _ => PassphraseError::NoTerminal(need),
+        })
     }
 
     fn tell(&mut self, line: &str) {
@@ -23,7 +26,7 @@ impl Ask for Prompt {
     fn noted(&mut self, noted: &Note) {
         match noted {
             Note::AgentUnusable(_) => super::warn(&noted.to_string()),
-            Note::AgentLocked => note!("otp: {noted}"),
+            Note::AgentLocked | Note::AgentStale => note!("otp: {noted}"),
             Note::ConflictCopies(_) => note!("otp: note: {noted}"),
         }
     }

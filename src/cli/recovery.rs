@@ -7,7 +7,9 @@ use std::io::{self, IsTerminal};
 use clap::Args;
 use otpvault::Vault;
 use otpvault::recovery::RecoveryKey;
-use otpvault::vault::{Access, Unlock};
+use otpvault::terminal::ShownPath;
+use otpvault::unlock;
+use otpvault::vault::{Access, Rotated, Unlock};
 use zeroize::Zeroizing;
 
 use super::Failure;
@@ -75,10 +77,44 @@ fn read_recovery_key() -> Result<RecoveryKey, Failure> {
 pub fn passwd(ctx: &Context) -> Result<(), Failure> {
     let mut vault = ctx.open_for_update()?;
     let new = ctx.new_passphrase(false, vault.kdf())?;
-    vault.change_passphrase(&new)?;
+    let rotated = vault.change_passphrase(&new)?;
     report_saved(vault.save()?);
-    note!("otp: changed the passphrase of {}", vault.path().display());
+    note!(
+        "otp: changed the passphrase of {}, and sealed it with a new key: backups and copies made before still open with the old passphrase, and nothing written from now on does",
+        ShownPath(vault.path())
+    );
+    say_rotated(rotated);
+    if unlock::lock_stale_agent(vault.path()) {
+        note!(
+            "otp: locked the agent, which held the old key: run `otp unlock` to unlock with the new passphrase"
+        );
+    }
     Ok(())
+}
+
+/// What a new data key could not take along.
+fn say_rotated(rotated: Rotated) {
+    if rotated.dropped_recovery_key {
+        note!(
+            "otp: the recovery key was made by an older otpvault and cannot follow a new key: it no longer opens this vault or any copy written from now on; make a new one with `otp recovery-key`"
+        );
+    }
+    if rotated.dropped_unknown > 0 {
+        super::warn(&format!(
+            "{} slot{} of a newer otpvault could not follow the new key and {} dropped",
+            rotated.dropped_unknown,
+            if rotated.dropped_unknown == 1 {
+                ""
+            } else {
+                "s"
+            },
+            if rotated.dropped_unknown == 1 {
+                "was"
+            } else {
+                "were"
+            }
+        ));
+    }
 }
 
 pub fn recover(ctx: &Context) -> Result<(), Failure> {
@@ -91,11 +127,25 @@ pub fn recover(ctx: &Context) -> Result<(), Failure> {
         ctx.settings,
     )?;
     let new = ctx.new_passphrase(false, vault.kdf())?;
-    vault.change_passphrase(&new)?;
+    let rotated = vault.change_passphrase(&new)?;
+    if rotated.dropped_recovery_key {
+        // The paper key was just typed: it follows the new key as a
+        // recipient, in the slot format 3 keeps.
+        vault.set_recovery_key(&key)?;
+    }
     report_saved(vault.save()?);
     note!(
-        "otp: {} has a new passphrase, and the recovery key still opens it",
-        vault.path().display()
+        "otp: {} has a new passphrase and a new key, and the recovery key still opens it",
+        ShownPath(vault.path())
     );
+    say_rotated(Rotated {
+        dropped_recovery_key: false,
+        ..rotated
+    });
+    if unlock::lock_stale_agent(vault.path()) {
+        note!(
+            "otp: locked the agent, which held the old key: run `otp unlock` to unlock with the new passphrase"
+        );
+    }
     Ok(())
 }

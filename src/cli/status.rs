@@ -3,6 +3,7 @@
 //! Nothing secret.
 
 use clap::Args;
+use data_encoding::HEXLOWER;
 use otpvault::strength;
 use otpvault::terminal::Escaped;
 use otpvault::vault::layout::{self, SlotSummary};
@@ -26,6 +27,12 @@ pub struct StatusArgs {
 struct Status {
     vault: String,
     format: u16,
+    /// The vault's id and the id of its data key (which every passphrase
+    /// change replaces), in hex; absent before the first save in format 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vault_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_id: Option<String>,
     /// Whether an agent holds the key (`otp unlock`).
     unlocked: bool,
     /// Seconds until it locks unused, and at the latest.
@@ -110,6 +117,8 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
     let status = Status {
         vault: agent::canonical(ctx.vault_path()).display().to_string(),
         format: layout.format,
+        vault_id: layout.identity.map(|id| HEXLOWER.encode(&id.vault_id)),
+        key_id: layout.identity.map(|id| HEXLOWER.encode(&id.key_id)),
         unlocked: agent.is_some(),
         locks_unused_in: agent.as_ref().map(|a| a.idle_left),
         locks_at_the_latest_in: agent.as_ref().map(|a| a.max_left),
@@ -138,6 +147,14 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
             ""
         }
     )?;
+    if let (Some(vault_id), Some(key_id), Some(identity)) =
+        (&status.vault_id, &status.key_id, layout.identity)
+    {
+        out!(
+            "  id             {vault_id}, made {}; sealed with key {key_id} (a new one at every passphrase change)",
+            otpvault::clock::date(identity.created)
+        )?;
+    }
     match (status.locks_unused_in, status.locks_at_the_latest_in) {
         (Some(idle), Some(max)) => out!(
             "  unlocked       locks after {} unused, in {} at the latest{}",

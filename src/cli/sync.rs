@@ -1,14 +1,15 @@
-//! One vault on several devices: `merge`, `merge --conflicts`, git's
-//! `merge-driver`, and the note every command gives when a sync tool has
-//! left conflict copies beside the vault.
+//! One vault on several devices: `merge`, `merge --conflicts` and git's
+//! `merge-driver`. What a merge does is the library's
+//! ([`otpvault::merge`], [`otpvault::vault::Vault::merge`]); this file
+//! says what it did.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use otpvault::merge::Report;
-use otpvault::terminal::Escaped;
-use otpvault::unlock::{self, Opened};
-use otpvault::vault::{Access, conflicts, store};
+use otpvault::clock;
+use otpvault::terminal::{Escaped, ShownPath};
+use otpvault::unlock::{self, By, CopiesLeft, Opened};
+use otpvault::vault::{Access, Merged, conflicts, store};
 
 use super::context::{Context, report_saved};
 use super::passphrase::Prompt;
@@ -19,40 +20,71 @@ pub struct MergeArgs {
     /// Other copies of the vault to merge into it.
     files: Vec<PathBuf>,
     /// Merge the conflict copies a sync tool left beside the vault, then
-    /// move them into VAULT.backups/.
+    /// move them into VAULT.backups/; a copy that cannot be merged is left
+    /// where it is, with why (exit status 14).
     #[arg(long)]
     conflicts: bool,
+    /// Merge a copy even if it holds entries last changed before removals
+    /// this vault has forgotten (over 400 days ago): such an entry comes
+    /// back.
+    #[arg(long)]
+    accept_old: bool,
 }
 
 pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
-    let mut files = args.files;
-    let found = if args.conflicts {
-        conflicts::find(ctx.vault_path())
-    } else {
-        Vec::new()
-    };
-    files.extend(found.iter().cloned());
-    if files.is_empty() {
-        if args.conflicts {
-            note!("otp: no conflict copies beside the vault: nothing to merge");
-            return Ok(());
-        }
+    if args.files.is_empty() && !args.conflicts {
         return Err(InputError::NothingToMerge.into());
     }
+    if args.files.is_empty() && conflicts::find(ctx.vault_path()).is_empty() {
+        note!("otp: no conflict copies beside the vault: nothing to merge");
+        return Ok(());
+    }
     let (mut vault, by) = ctx.open_to_merge()?;
-    let copies = unlock::open_copies(&vault, &by, &files, &mut Prompt)?;
-    let report = vault.merge(&copies);
-    report_saved(vault.save()?);
-    say(&report, files.len());
-    for copy in &found {
+    let mut merged =
+        unlock::merge_files(&mut vault, &by, &args.files, args.accept_old, &mut Prompt)?;
+    let mut copies = args.files.len();
+    let found = if args.conflicts {
+        unlock::merge_conflicts(&mut vault, &by, args.accept_old, &mut Prompt)
+    } else {
+        unlock::Conflicts::default()
+    };
+    merged.add(found.merged);
+    copies += found.taken.len();
+    if merged.changed {
+        report_saved(vault.save()?);
+    }
+    say(&merged, copies);
+    if merged.keys.key_changed && matches!(by, By::Agent) && unlock::lock_stale_agent(vault.path())
+    {
+        note!(
+            "otp: locked the agent, which held the key from before: run `otp unlock` with the vault's passphrase now"
+        );
+    }
+    for copy in &found.taken {
         let kept = conflicts::put_away(vault.path(), copy)?;
-        note!("otp: moved {} to {}", copy.display(), kept.display());
+        note!("otp: moved {} to {}", ShownPath(copy), ShownPath(&kept));
+    }
+    for (copy, why) in &found.left {
+        note!("otp: left {} where it is: {why}", ShownPath(copy));
+    }
+    if !found.left.is_empty() {
+        return Err(CopiesLeft(found.left.len()).into());
     }
     Ok(())
 }
 
-/// `merged 2 copies: 3 added, 1 removed, 1 renamed (GitHub → GitHub (2)), 0 conflicts`
-fn say(report: &Report, copies: usize) {
+/// `merged 2 copies: 3 added, 1 removed, 1 renamed (GitHub → GitHub (2)), 1 updated`,
+/// and a line for each change of keys.
+fn say(merged: &Merged, copies: usize) {
+    let report = &merged.entries;
+    let copies_said = format!("{copies} cop{}", if copies == 1 { "y" } else { "ies" });
+    if copies == 0 {
+        return;
+    }
+    if !merged.changed {
+        note!("otp: merged {copies_said}: nothing new, so the vault was not rewritten");
+        return;
+    }
     let renamed = if report.renamed.is_empty() {
         String::new()
     } else {
@@ -64,13 +96,11 @@ fn say(report: &Report, copies: usize) {
         format!(" ({})", pairs.join(", "))
     };
     note!(
-        "otp: merged {copies} cop{}: {} added, {} removed, {} renamed{renamed}, {} conflict{} (the later change won)",
-        if copies == 1 { "y" } else { "ies" },
+        "otp: merged {copies_said}: {} added, {} removed, {} renamed{renamed}, {} updated (each field from the copy that changed it last)",
         report.added.len(),
         report.removed.len(),
         report.renamed.len(),
-        report.conflicts,
-        if report.conflicts == 1 { "" } else { "s" },
+        report.updated.len(),
     );
     for (dropped, kept) in &report.joined {
         note!(
@@ -78,6 +108,35 @@ fn say(report: &Report, copies: usize) {
             Escaped(dropped),
             Escaped(kept),
             Escaped(kept)
+        );
+    }
+    let keys = &merged.keys;
+    if let Some(when) = keys.passphrase {
+        note!(
+            "otp: the passphrase was changed on another copy{}: this vault now opens with that passphrase",
+            when.map(|t| format!(" on {}", clock::date(t)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(when) = keys.recovery_made {
+        note!(
+            "otp: a recovery key made on another copy on {} now opens this vault; one made before no longer does",
+            clock::date(when)
+        );
+    }
+    if keys.recovery_removed {
+        note!("otp: the recovery key was removed on another copy: it no longer opens this vault");
+    }
+    if let Some(latest) = report.ahead.latest {
+        note!(
+            "otp: {} change{} stamped as late as {}, more than a day ahead of this computer's clock, counted as made a day from now: check the other device's clock",
+            report.ahead.count,
+            if report.ahead.count == 1 {
+                " was"
+            } else {
+                "s were"
+            },
+            clock::date(latest.seconds())
         );
     }
 }
@@ -94,11 +153,11 @@ pub struct MergeDriverArgs {
 
 /// git's merge driver: merges THEIRS into OURS and writes the result to
 /// OURS, exit 0 on success, so that `git pull` merges vaults without a
-/// conflict. The passphrase is OURS's, from the usual sources.
+/// conflict. OURS opens through the vault's agent when it is unlocked,
+/// else with the passphrase from the usual sources.
 pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> Result<(), Failure> {
     let _ = args.base;
-    // OURS is a copy of this vault: its agent is asked first.
-    let Opened { mut vault, by, .. } = unlock::open_file(
+    let Opened { mut vault, by } = unlock::open_file(
         ctx.vault_path(),
         &args.ours,
         Access::Read,
@@ -106,9 +165,11 @@ pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> Result<(), Failure>
         &ctx.sources,
         &mut Prompt,
     )?;
-    let theirs = unlock::open_copies(&vault, &by, std::slice::from_ref(&args.theirs), &mut Prompt)?;
-    let report = vault.merge(&theirs);
-    store::write_atomic(&args.ours, &vault.to_file()?, true)?;
-    say(&report, 1);
+    let theirs = unlock::read_copy(&vault, &by, &args.theirs, &mut Prompt)?;
+    let merged = vault.merge(&theirs, false)?;
+    if merged.changed {
+        store::write_atomic(&args.ours, &vault.to_file()?, true)?;
+    }
+    say(&merged, 1);
     Ok(())
 }

@@ -75,40 +75,32 @@ const MAX_LEN: u64 = 64 * 1024;
 pub enum ConfigError {
     #[error("cannot find your home directory: give the vault's path with --vault or OTP_VAULT")]
     NoHome,
-    #[error("cannot read the config file {path}: {source}")]
+    #[error("cannot read the config file {shown_path}: {source}", shown_path = crate::terminal::ShownPath(.path))]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the config file {0} is larger than 64 KiB: it is not a config file")]
+    #[error("the config file {shown_path0} is larger than 64 KiB: it is not a config file", shown_path0 = crate::terminal::ShownPath(.0))]
     TooLarge(PathBuf),
-    #[error(
-        "the config file {0} can be changed by other users, and it can name a command to run: make it yours alone (chmod go-w)"
-    )]
+    #[error("the config file {shown_path0} can be changed by other users, and it can name a command to run: make it yours alone (chmod go-w)", shown_path0 = crate::terminal::ShownPath(.0))]
     Writable(PathBuf),
-    #[error(
-        "the config file {0} belongs to another user, and it can name a command to run: use a file of your own"
-    )]
+    #[error("the config file {shown_path0} belongs to another user, and it can name a command to run: use a file of your own", shown_path0 = crate::terminal::ShownPath(.0))]
     Owner(PathBuf),
-    #[error("the config file {path}, line {line}: not valid TOML: write `key = value` lines")]
+    #[error("the config file {shown_path}, line {line}: not valid TOML: write `key = value` lines", shown_path = crate::terminal::ShownPath(.path))]
     Syntax { path: PathBuf, line: usize },
-    #[error(
-        "the config file {path}, line {line}: unknown key `{key}`: the keys are vault, passphrase_command, passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds, unlock_timeout, time_offset, ntp_server"
-    )]
+    #[error("the config file {shown_path}, line {line}: unknown key `{key}`: the keys are vault, passphrase_command, passphrase_command_timeout, keep_backups, lock_timeout, clipboard_seconds, unlock_timeout, time_offset, ntp_server", shown_path = crate::terminal::ShownPath(.path))]
     UnknownKey {
         path: PathBuf,
         line: usize,
         key: String,
     },
-    #[error(
-        "the config file {path}, line {line}: `vault` names the variable ${var}, which is not set: set it, or write the path out"
-    )]
+    #[error("the config file {shown_path}, line {line}: `vault` names the variable ${var}, which is not set: set it, or write the path out", shown_path = crate::terminal::ShownPath(.path))]
     UnsetVariable {
         path: PathBuf,
         line: usize,
         var: String,
     },
-    #[error("the config file {path}, line {line}: `{key}` takes {expected}")]
+    #[error("the config file {shown_path}, line {line}: `{key}` takes {expected}", shown_path = crate::terminal::ShownPath(.path))]
     BadValue {
         path: PathBuf,
         line: usize,

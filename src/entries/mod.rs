@@ -12,11 +12,12 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::clock;
-use crate::entry::Entry;
+use crate::entry::{Entry, Part, Stamps};
+use crate::keyring::Keyring;
 use crate::names::{self, Field};
 use crate::otp::{Code, Kind};
 use crate::site::SiteEdit;
+use crate::stamp::{self, Stamp};
 
 /// A change to an entry's fields other than its name and secret: what is
 /// `None` (or an empty [`SiteEdit`]) stays.
@@ -25,6 +26,11 @@ pub struct Edit {
     pub issuer: Option<String>,
     pub account: Option<String>,
     pub sites: SiteEdit,
+    /// A new algorithm, number of digits or period (the kind of code and
+    /// the counter stay: the kind is part of the account).
+    pub algorithm: Option<crate::otp::Algorithm>,
+    pub digits: Option<u8>,
+    pub period: Option<u32>,
 }
 
 pub use crate::entry::EntryError;
@@ -83,6 +89,14 @@ pub fn matches(entry: &Entry, query: &str) -> bool {
 pub struct Entries {
     pub(crate) entries: Vec<Entry>,
     pub(crate) deleted: Vec<Tombstone>,
+    /// The latest stamp this copy has seen: a change stamps after it
+    /// ([`crate::stamp`]).
+    pub(crate) clock: Stamp,
+    /// See [`Entries::horizon`].
+    pub(crate) horizon: Stamp,
+    /// Retired data keys and revoked recovery keys ([`crate::keyring`]).
+    #[serde(flatten)]
+    pub(crate) keyring: Keyring,
     /// Top-level fields a newer otpvault wrote, kept as they are.
     #[serde(flatten)]
     pub(crate) unknown: serde_json::Map<String, serde_json::Value>,
@@ -166,6 +180,12 @@ impl Entries {
     /// against the others too, or none if one is refused: in time linear
     /// in the entries, for imports of any size.
     pub fn add_all(&mut self, new: Vec<Entry>) -> Result<(), EntryError> {
+        self.add_all_at(new, stamp::wall_ms())
+    }
+
+    /// [`Entries::add_all`], with the new entries stamped as made when the
+    /// wall clock read `wall_ms` ([`Entries::tick`]).
+    pub fn add_all_at(&mut self, new: Vec<Entry>, wall_ms: i64) -> Result<(), EntryError> {
         let mut index = self.index();
         let mut checked = Vec::with_capacity(new.len());
         for mut entry in new {
@@ -184,30 +204,33 @@ impl Entries {
             checked.push(entry);
         }
         // An account may have been removed before: adding it again is a
-        // change later than that removal, which this copy forgets.
-        let mut removed: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for t in &self.deleted {
-            if let Some(account) = &t.account {
-                let at = removed.entry(account.clone()).or_insert(t.deleted);
-                *at = (*at).max(t.deleted);
-            }
-        }
+        // change later than that removal (the clock has seen it), and this
+        // copy forgets the removal.
+        let stamp = self.tick(wall_ms);
         let mut readded = HashSet::new();
         for entry in &mut checked {
-            let account = entry.account_key();
-            if let Some(&deleted) = removed.get(&account) {
-                entry.modified = entry.modified.max(deleted.saturating_add(1));
-                readded.insert(account);
-            }
+            entry.stamps = Stamps::all(stamp);
+            entry.modified = stamp.seconds();
+            readded.insert(entry.account_key());
         }
-        if !readded.is_empty() {
-            self.deleted
-                .retain(|t| t.account.as_ref().is_none_or(|a| !readded.contains(a)));
-        }
+        self.deleted
+            .retain(|t| t.account.as_ref().is_none_or(|a| !readded.contains(a)));
         self.entries.extend(checked);
         self.sort();
         self.settle_names();
         Ok(())
+    }
+
+    /// The stamp of a change made now: the wall clock (`wall_ms`), or just
+    /// after the latest stamp this copy has seen if that is later.
+    pub(crate) fn tick(&mut self, wall_ms: i64) -> Stamp {
+        self.clock = self.clock.next(wall_ms);
+        self.clock
+    }
+
+    /// The latest stamp this copy has seen.
+    pub fn clock(&self) -> Stamp {
+        self.clock
     }
 
     /// The names and accounts of the entries, for checks of many new ones.
@@ -235,19 +258,24 @@ impl Entries {
     /// Removes the entry named exactly `name` (ignoring case) and leaves a
     /// tombstone. Destructive, so no partial matching.
     pub fn remove(&mut self, name: &str) -> Result<Entry, EntryError> {
-        self.remove_at(name, clock::timestamp())
+        self.remove_at(name, stamp::wall_ms())
     }
 
-    /// [`Entries::remove`], with the tombstone stamped `now`.
-    pub fn remove_at(&mut self, name: &str, now: i64) -> Result<Entry, EntryError> {
+    /// [`Entries::remove`], as if the wall clock read `wall_ms`.
+    pub fn remove_at(&mut self, name: &str, wall_ms: i64) -> Result<Entry, EntryError> {
         let i = self.index_of_exact(name)?;
+        // Later than the entry's last change, even if the clock went back.
+        let stamp = self.tick(wall_ms);
         let entry = self.entries.remove(i);
         let tombstone = Tombstone {
             id: entry.id.clone(),
-            // Later than the entry's last change, even if the clock went back.
-            deleted: now.max(entry.modified.saturating_add(1)),
+            deleted: stamp.seconds(),
+            stamp,
             counter: (entry.otp.kind == Kind::Hotp).then_some(entry.otp.counter),
-            account: Some(entry.account_key()),
+            // An account a file of an older format holds twice is removed
+            // by id alone: naming the account would remove its twin.
+            account: Some(entry.account_key())
+                .filter(|a| !self.entries.iter().any(|e| e.account_key() == *a)),
             unknown: serde_json::Map::new(),
         };
         let at = self.deleted.partition_point(|t| t.id < tombstone.id);
@@ -258,17 +286,17 @@ impl Entries {
 
     /// Renames the entry named exactly `old`; its id stays.
     pub fn rename(&mut self, old: &str, new: &str) -> Result<&Entry, EntryError> {
-        self.rename_at(old, new, clock::timestamp())
+        self.rename_at(old, new, stamp::wall_ms())
     }
 
     /// Changes the issuer, account or sites of the entry named exactly
     /// `name`.
     pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<&Entry, EntryError> {
-        self.edit_at(name, edit, clock::timestamp())
+        self.edit_at(name, edit, stamp::wall_ms())
     }
 
-    /// [`Entries::edit`], with the change stamped `now`.
-    pub fn edit_at(&mut self, name: &str, edit: &Edit, now: i64) -> Result<&Entry, EntryError> {
+    /// [`Entries::edit`], as if the wall clock read `wall_ms`.
+    pub fn edit_at(&mut self, name: &str, edit: &Edit, wall_ms: i64) -> Result<&Entry, EntryError> {
         let i = self.index_of_exact(name)?;
         let sites = edit.sites.apply(&self.entries[i].sites)?;
         let issuer = edit
@@ -281,36 +309,55 @@ impl Entries {
             .as_deref()
             .map(|text| names::typed(Field::Account, text))
             .transpose()?;
+        let now = self.entries[i].otp;
+        let params = crate::otp::Params {
+            algorithm: edit.algorithm.unwrap_or(now.algorithm),
+            digits: edit.digits.unwrap_or(now.digits),
+            period: edit.period.unwrap_or(now.period),
+            ..now
+        }
+        .validate()?;
+        let mut changed = Vec::new();
         let entry = &mut self.entries[i];
-        let mut changed = false;
         if entry.sites != sites {
             entry.sites = sites;
-            changed = true;
+            changed.push(Part::Sites);
         }
-        for (field, new) in [(&mut entry.issuer, issuer), (&mut entry.account, account)] {
+        for (part, field, new) in [
+            (Part::Issuer, &mut entry.issuer, issuer),
+            (Part::Account, &mut entry.account, account),
+        ] {
             if let Some(new) = new.filter(|new| new != field) {
                 *field = new;
-                changed = true;
+                changed.push(part);
             }
         }
-        if changed {
-            entry.touch(now);
+        if params != entry.otp {
+            entry.otp = params;
+            changed.push(Part::Otp);
+        }
+        if !changed.is_empty() {
+            let stamp = self.tick(wall_ms);
+            for part in changed {
+                self.entries[i].stamp(part, stamp);
+            }
         }
         Ok(&self.entries[i])
     }
 
-    /// [`Entries::rename`], with the change stamped `now`.
-    pub fn rename_at(&mut self, old: &str, new: &str, now: i64) -> Result<&Entry, EntryError> {
+    /// [`Entries::rename`], as if the wall clock read `wall_ms`.
+    pub fn rename_at(&mut self, old: &str, new: &str, wall_ms: i64) -> Result<&Entry, EntryError> {
         let new = check_name(new)?;
         let i = self.index_of_exact(old)?;
         let own = self.entries[i].name.clone();
         if let Some(clash) = self.index().clash(&new, Some(&own)) {
             return Err(clash_error(&new, clash));
         }
+        let stamp = self.tick(wall_ms);
         let entry = &mut self.entries[i];
         entry.name = new;
         entry.given_name = None;
-        entry.touch(now);
+        entry.stamp(Part::Name, stamp);
         let id = entry.id.clone();
         self.sort();
         self.settle_names();

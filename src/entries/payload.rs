@@ -8,8 +8,10 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::{Entries, Tombstone, fold};
-use crate::entry::Entry;
+use crate::entry::{Entry, Stamps};
+use crate::keyring::Keyring;
 use crate::otp::ParamError;
+use crate::stamp::Stamp;
 use crate::terminal::Quoted;
 
 /// The payload as stored, before its rules are checked.
@@ -18,6 +20,13 @@ struct Stored {
     entries: Vec<Entry>,
     #[serde(default)]
     deleted: Vec<Tombstone>,
+    /// Format 3; absent before.
+    #[serde(default)]
+    clock: Stamp,
+    #[serde(default)]
+    horizon: Stamp,
+    #[serde(flatten)]
+    keyring: Keyring,
     #[serde(flatten)]
     unknown: serde_json::Map<String, serde_json::Value>,
 }
@@ -94,9 +103,37 @@ impl TryFrom<Stored> for Entries {
         let mut all = Entries {
             entries: stored.entries,
             deleted: stored.deleted,
+            clock: stored.clock,
+            horizon: stored.horizon,
+            keyring: stored.keyring,
             unknown: stored.unknown,
         };
+        all.upgrade_stamps();
         all.sort();
         Ok(all)
+    }
+}
+
+impl Entries {
+    /// Gives entries and tombstones of an older format the stamps that
+    /// format 3 keeps (each field changed at `modified`, each removal at
+    /// `deleted`: every device that upgrades the same file agrees), and
+    /// sets the clock to the latest stamp held, so that no change is ever
+    /// stamped before one the copy has.
+    fn upgrade_stamps(&mut self) {
+        let mut latest = self.clock.max(self.horizon);
+        for entry in &mut self.entries {
+            if entry.stamps.is_unset() {
+                entry.stamps = Stamps::all(Stamp::from_seconds(entry.modified));
+            }
+            latest = latest.max(entry.latest());
+        }
+        for tombstone in &mut self.deleted {
+            if tombstone.stamp == Stamp::default() {
+                tombstone.stamp = Stamp::from_seconds(tombstone.deleted);
+            }
+            latest = latest.max(tombstone.stamp);
+        }
+        self.clock = latest;
     }
 }

@@ -5,7 +5,9 @@
 
 use data_encoding::{BASE64, Encoding, Specification};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use prost::Message;
+use prost::bytes::{Buf, BufMut};
+use prost::encoding::{self, DecodeContext, WireType};
+use prost::{DecodeError, Message};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::error::{AccountProblem, FormatError, Problem};
@@ -20,39 +22,162 @@ pub const PREFIX: &str = "otpauth-migration://";
 
 pub const APP: &str = "Google Authenticator";
 
-#[derive(Clone, PartialEq, Message)]
+/// Google's `MigrationPayload`. The two messages are written out by hand
+/// with prost's field codecs, as its derive would write them: the derive
+/// alone brought three crates into the core build.
+#[derive(Default)]
 struct MigrationPayload {
-    #[prost(message, repeated, tag = "1")]
+    /// Field 1, repeated.
     otp_parameters: Vec<OtpParameters>,
-    #[prost(int32, tag = "2")]
+    /// Fields 2 to 5.
     version: i32,
-    #[prost(int32, tag = "3")]
     batch_size: i32,
-    #[prost(int32, tag = "4")]
     batch_index: i32,
-    #[prost(int32, tag = "5")]
     batch_id: i32,
 }
 
-#[derive(Clone, PartialEq, Message)]
+#[derive(Default)]
 struct OtpParameters {
-    #[prost(bytes = "vec", tag = "1")]
+    /// Field 1.
     secret: Vec<u8>,
-    #[prost(string, tag = "2")]
+    /// Fields 2 and 3.
     name: String,
-    #[prost(string, tag = "3")]
     issuer: String,
-    /// 0 unspecified, 1 SHA1, 2 SHA256, 3 SHA512, 4 MD5.
-    #[prost(int32, tag = "4")]
+    /// Field 4: 0 unspecified, 1 SHA1, 2 SHA256, 3 SHA512, 4 MD5.
     algorithm: i32,
-    /// 0 unspecified, 1 six, 2 eight.
-    #[prost(int32, tag = "5")]
+    /// Field 5: 0 unspecified, 1 six, 2 eight.
     digits: i32,
-    /// 0 unspecified, 1 HOTP, 2 TOTP.
-    #[prost(int32, tag = "6")]
+    /// Field 6: 0 unspecified, 1 HOTP, 2 TOTP.
     otp_type: i32,
-    #[prost(int64, tag = "7")]
+    /// Field 7.
     counter: i64,
+}
+
+impl Message for MigrationPayload {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        encoding::message::encode_repeated(1, &self.otp_parameters, buf);
+        for (tag, value) in self.ints() {
+            if value != 0 {
+                encoding::int32::encode(tag, &value, buf);
+            }
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        match tag {
+            1 => encoding::message::merge_repeated(wire_type, &mut self.otp_parameters, buf, ctx),
+            2 => encoding::int32::merge(wire_type, &mut self.version, buf, ctx),
+            3 => encoding::int32::merge(wire_type, &mut self.batch_size, buf, ctx),
+            4 => encoding::int32::merge(wire_type, &mut self.batch_index, buf, ctx),
+            5 => encoding::int32::merge(wire_type, &mut self.batch_id, buf, ctx),
+            _ => encoding::skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        encoding::message::encoded_len_repeated(1, &self.otp_parameters)
+            + self
+                .ints()
+                .into_iter()
+                .filter(|&(_, value)| value != 0)
+                .map(|(tag, value)| encoding::int32::encoded_len(tag, &value))
+                .sum::<usize>()
+    }
+
+    fn clear(&mut self) {
+        *self = MigrationPayload::default();
+    }
+}
+
+impl MigrationPayload {
+    /// The integer fields with their tags.
+    fn ints(&self) -> [(u32, i32); 4] {
+        [
+            (2, self.version),
+            (3, self.batch_size),
+            (4, self.batch_index),
+            (5, self.batch_id),
+        ]
+    }
+}
+
+impl Message for OtpParameters {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        if !self.secret.is_empty() {
+            encoding::bytes::encode(1, &self.secret, buf);
+        }
+        for (tag, text) in [(2, &self.name), (3, &self.issuer)] {
+            if !text.is_empty() {
+                encoding::string::encode(tag, text, buf);
+            }
+        }
+        for (tag, value) in self.ints() {
+            if value != 0 {
+                encoding::int32::encode(tag, &value, buf);
+            }
+        }
+        if self.counter != 0 {
+            encoding::int64::encode(7, &self.counter, buf);
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        match tag {
+            1 => encoding::bytes::merge(wire_type, &mut self.secret, buf, ctx),
+            2 => encoding::string::merge(wire_type, &mut self.name, buf, ctx),
+            3 => encoding::string::merge(wire_type, &mut self.issuer, buf, ctx),
+            4 => encoding::int32::merge(wire_type, &mut self.algorithm, buf, ctx),
+            5 => encoding::int32::merge(wire_type, &mut self.digits, buf, ctx),
+            6 => encoding::int32::merge(wire_type, &mut self.otp_type, buf, ctx),
+            7 => encoding::int64::merge(wire_type, &mut self.counter, buf, ctx),
+            _ => encoding::skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        let mut len = 0;
+        if !self.secret.is_empty() {
+            len += encoding::bytes::encoded_len(1, &self.secret);
+        }
+        for (tag, text) in [(2, &self.name), (3, &self.issuer)] {
+            if !text.is_empty() {
+                len += encoding::string::encoded_len(tag, text);
+            }
+        }
+        for (tag, value) in self.ints() {
+            if value != 0 {
+                len += encoding::int32::encoded_len(tag, &value);
+            }
+        }
+        if self.counter != 0 {
+            len += encoding::int64::encoded_len(7, &self.counter);
+        }
+        len
+    }
+
+    fn clear(&mut self) {
+        self.secret.zeroize();
+        *self = OtpParameters::default();
+    }
+}
+
+impl OtpParameters {
+    /// The 32-bit integer fields with their tags.
+    fn ints(&self) -> [(u32, i32); 3] {
+        [(4, self.algorithm), (5, self.digits), (6, self.otp_type)]
+    }
 }
 
 impl Drop for OtpParameters {

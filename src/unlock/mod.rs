@@ -15,12 +15,14 @@ pub use sources::{Ask, Need, PassphraseError, Sources};
 
 use crate::agent::{self, AgentError, Through};
 use crate::crypto::kdf::KdfParams;
-use crate::entries::Entries;
 use crate::error::{ErrorKind, Kinded};
-use crate::merge;
 use crate::secret::Passphrase;
 use crate::strength::{self, Strength, TooWeak};
-use crate::vault::{Access, OpenError, RestoreError, Saved, Settings, Unlock, Vault, conflicts};
+use crate::terminal::ShownPath;
+use crate::vault::{
+    Access, Copy, MergeError, Merged, OpenError, RestoreError, Saved, Settings, Unlock, Vault,
+    conflicts,
+};
 
 /// How a vault was opened.
 pub enum By {
@@ -39,6 +41,9 @@ pub enum Note {
     /// The agent's key no longer opens the file (another vault is in its
     /// place): the agent was locked and the passphrase used.
     AgentLocked,
+    /// The agent held a key that no longer seals the vault (a copy with
+    /// another key was put in its place): it was locked.
+    AgentStale,
     /// A sync tool left conflict copies beside the vault: every command
     /// that opens it says so, except `merge`, which is what to run.
     ConflictCopies(Vec<PathBuf>),
@@ -50,6 +55,9 @@ impl std::fmt::Display for Note {
             Note::AgentUnusable(e) => write!(f, "not using the agent: {e}"),
             Note::AgentLocked => f.write_str(
                 "the vault was replaced by another since `otp unlock` (its key differs): locked the agent; asking for the passphrase",
+            ),
+            Note::AgentStale => f.write_str(
+                "locked the agent, which held the key of the vault before: run `otp unlock` to unlock the restored vault",
             ),
             Note::ConflictCopies(copies) => {
                 let names: Vec<String> = copies
@@ -86,6 +94,8 @@ pub enum UnlockError {
     Passphrase(#[from] PassphraseError),
     #[error(transparent)]
     Restore(#[from] RestoreError),
+    #[error(transparent)]
+    Merge(#[from] MergeError),
 }
 
 impl Kinded for UnlockError {
@@ -94,6 +104,7 @@ impl Kinded for UnlockError {
             UnlockError::Open(e) => e.kind(),
             UnlockError::Passphrase(e) => e.kind(),
             UnlockError::Restore(e) => e.kind(),
+            UnlockError::Merge(e) => e.kind(),
         }
     }
 }
@@ -104,31 +115,22 @@ pub struct Restored {
     pub saved: Saved,
 }
 
-/// The entries of other copies of `vault` (a sync tool's conflict
-/// copies, a backup, the other side of a git merge), merged. A copy opens
-/// with the vault's key (copies of one vault share it), else with the
-/// vault's passphrase when it was opened with one, else with
-/// `OTP_MERGE_PASSPHRASE` or asked.
-pub fn open_copies(
+/// Another copy of `vault` at `file` (a sync tool's conflict copy, a
+/// backup, the other side of a git merge): opened with the vault's keys
+/// (its own and those it was sealed with before), else with the
+/// passphrase the vault was opened with, else with `OTP_MERGE_PASSPHRASE`
+/// or asked. Another vault is refused by its header before anything is
+/// asked (format 3), or once opened (older formats).
+pub fn read_copy(
     vault: &Vault,
     by: &By,
-    files: &[std::path::PathBuf],
+    file: &Path,
     ask: &mut dyn Ask,
-) -> Result<Entries, UnlockError> {
-    let mut all = Entries::default();
-    for file in files {
-        let copy = match vault.open_copy(file) {
-            Ok(copy) => copy,
-            Err(OpenError::OtherKey(_)) => open_other(file, by, ask)?,
-            Err(e) => return Err(e.into()),
-        };
-        all = merge::merge(&all, &copy);
+) -> Result<Copy, UnlockError> {
+    match vault.read_copy(file) {
+        Err(MergeError::Open(OpenError::OtherKey(_))) => {}
+        other => return Ok(other?),
     }
-    Ok(all)
-}
-
-/// A copy sealed with another key, opened with a passphrase.
-fn open_other(file: &Path, by: &By, ask: &mut dyn Ask) -> Result<Entries, UnlockError> {
     let read = |passphrase: &Passphrase| {
         Vault::open(
             file,
@@ -137,16 +139,108 @@ fn open_other(file: &Path, by: &By, ask: &mut dyn Ask) -> Result<Entries, Unlock
             Settings::default(),
         )
     };
-    if let By::Passphrase(passphrase) = by {
-        match read(passphrase) {
-            Ok(other) => return Ok(other.entries().clone()),
-            Err(OpenError::WrongPassphrase(_)) => {}
+    let other = match by {
+        By::Passphrase(passphrase) => match read(passphrase) {
+            Ok(other) => Some(other),
+            Err(OpenError::WrongPassphrase(_)) => None,
             Err(e) => return Err(e.into()),
+        },
+        By::Agent => None,
+    };
+    let other = match other {
+        Some(other) => other,
+        None => {
+            let prompt = format!(
+                "Passphrase of the copy {} (its passphrase was changed on another device?): ",
+                ShownPath(file)
+            );
+            let passphrase = sources::other_password(ask, "OTP_MERGE_PASSPHRASE", &prompt, false)?;
+            read(&passphrase)?
+        }
+    };
+    vault.check_same_vault(file, &other.identity())?;
+    Ok(Copy::from(other))
+}
+
+/// What `otp merge --conflicts` did with each conflict copy.
+#[derive(Debug, Default)]
+pub struct Conflicts {
+    /// What the merges changed, all copies together.
+    pub merged: Merged,
+    /// The copies merged: to be put away once the vault is saved
+    /// ([`crate::vault::conflicts::put_away`]).
+    pub taken: Vec<PathBuf>,
+    /// The copies left where they are, each with why (one line, that says
+    /// what to do).
+    pub left: Vec<(PathBuf, String)>,
+}
+
+/// Merges the conflict copies beside `vault` one by one: one that is not
+/// a regular file, too large, damaged, another vault's, sealed with a
+/// passphrase not given, or too old (unless `accept_old`) is left where it
+/// is with its reason, and the others are merged. Nothing is saved.
+pub fn merge_conflicts(
+    vault: &mut Vault,
+    by: &By,
+    accept_old: bool,
+    ask: &mut dyn Ask,
+) -> Conflicts {
+    let mut out = Conflicts::default();
+    for file in conflicts::find(vault.path()) {
+        let merged = conflicts::check(&file)
+            .map_err(|e| UnlockError::Open(e.into()))
+            .and_then(|()| read_copy(vault, by, &file, ask))
+            .and_then(|copy| Ok(vault.merge(&copy, accept_old)?));
+        match merged {
+            Ok(merged) => {
+                out.merged.add(merged);
+                out.taken.push(file);
+            }
+            Err(e) => out.left.push((file, e.to_string())),
         }
     }
-    let passphrase =
-        sources::other_password(ask, "OTP_MERGE_PASSPHRASE", &prompt_for(file), false)?;
-    Ok(read(&passphrase)?.entries().clone())
+    out
+}
+
+/// Merges the copies `files`, stopping at the first that cannot be
+/// merged (nothing is saved then). Nothing is saved.
+pub fn merge_files(
+    vault: &mut Vault,
+    by: &By,
+    files: &[PathBuf],
+    accept_old: bool,
+    ask: &mut dyn Ask,
+) -> Result<Merged, UnlockError> {
+    let mut all = Merged::default();
+    for file in files {
+        let copy = read_copy(vault, by, file, ask)?;
+        all.add(vault.merge(&copy, accept_old)?);
+    }
+    Ok(all)
+}
+
+/// Some conflict copies were left beside the vault (the others merged).
+#[derive(Debug, Error)]
+#[error(
+    "{count} conflict cop{ies} could not be merged and {were} left beside the vault, each with why above; deal with {them} and run `otp merge --conflicts` again",
+    count = .0,
+    ies = if *.0 == 1 { "y" } else { "ies" },
+    were = if *.0 == 1 { "was" } else { "were" },
+    them = if *.0 == 1 { "it" } else { "them" }
+)]
+pub struct CopiesLeft(pub usize);
+
+impl Kinded for CopiesLeft {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::CopiesLeft
+    }
+}
+
+/// Tells the agent of `vault`, if one runs, to forget its key: after a
+/// passphrase change or a merge that took another copy's, the key it
+/// holds no longer seals the vault. True if an agent was told.
+pub fn lock_stale_agent(vault: &Path) -> bool {
+    matches!(agent::ask(vault, "LOCK"), Ok(agent::Reply::Answer(_)))
 }
 
 /// Puts the copy `from` (a backup) in place of the vault at `vault` (see
@@ -161,16 +255,24 @@ pub fn restore(
     ask: &mut dyn Ask,
 ) -> Result<Restored, UnlockError> {
     note_conflicts(vault, ask);
-    if let Ok(Some(key)) = agent::key(vault) {
-        match Vault::restore(vault, from, Unlock::Key(&key), settings) {
+    let held = agent::key(vault).ok().flatten();
+    if let Some(key) = &held {
+        match Vault::restore(vault, from, Unlock::Key(key), settings) {
             Err(RestoreError::Source(OpenError::OtherKey(_))) => {}
             Ok((vault, saved)) => return Ok(Restored { vault, saved }),
             Err(e) => return Err(e.into()),
         }
     }
     let passphrase = sources.current(ask, &prompt_for(from))?;
-    let (vault, saved) = Vault::restore(vault, from, Unlock::Passphrase(&passphrase), settings)?;
-    Ok(Restored { vault, saved })
+    let (restored, saved) = Vault::restore(vault, from, Unlock::Passphrase(&passphrase), settings)?;
+    // The agent holds the key of the vault that was replaced.
+    if held.is_some() && lock_stale_agent(vault) {
+        ask.noted(&Note::AgentStale);
+    }
+    Ok(Restored {
+        vault: restored,
+        saved,
+    })
 }
 
 /// Why no new passphrase was had.

@@ -58,9 +58,7 @@ impl std::fmt::Display for Need {
 pub enum PassphraseError {
     #[error("{0}")]
     NoTerminal(Need),
-    #[error(
-        "cannot read the passphrase file {path}: {source}; check --passphrase-file or OTP_PASSPHRASE_FILE"
-    )]
+    #[error("cannot read the passphrase file {shown_path}: {source}; check --passphrase-file or OTP_PASSPHRASE_FILE", shown_path = crate::terminal::ShownPath(.path))]
     File {
         path: PathBuf,
         source: std::io::Error,

@@ -21,8 +21,11 @@ use std::path::{Path, PathBuf};
 
 use super::store::{self, StoreError, io_error};
 
-/// The conflict copies beside `vault` (a symbolic link is followed to the
-/// file it names), sorted by name.
+/// Everything named as a conflict copy of `vault` (a symbolic link is
+/// followed to the file it names), sorted by name: files, and whatever a
+/// sync tool never writes (links, folders, pipes), which [`check`]
+/// refuses, so that nothing named like a copy is passed over without a
+/// word.
 pub fn find(vault: &Path) -> Vec<PathBuf> {
     let vault = store::resolve(vault);
     let Some(name) = vault.file_name().and_then(|n| n.to_str()) else {
@@ -37,12 +40,25 @@ pub fn find(vault: &Path) -> Vec<PathBuf> {
             item.file_name()
                 .to_str()
                 .is_some_and(|other| is_conflict_copy(other, name))
-                && item.file_type().is_ok_and(|t| t.is_file())
         })
         .map(|item| item.path())
         .collect();
     found.sort();
     found
+}
+
+/// Whether a conflict copy can be read as one: a regular file (not a
+/// symbolic link: sync tools write files, and a link could point anywhere)
+/// of at most the largest vault's size, judged without reading it.
+pub fn check(copy: &Path) -> Result<(), StoreError> {
+    let meta = fs::symlink_metadata(copy).map_err(io_error("look at", copy))?;
+    if meta.file_type().is_symlink() {
+        return Err(StoreError::NotAFile {
+            path: copy.to_path_buf(),
+            kind: "a symbolic link",
+        });
+    }
+    store::check_regular(copy, &meta)
 }
 
 /// True if `candidate` is a sync tool's conflict copy of the file `name`.

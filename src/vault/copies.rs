@@ -1,36 +1,269 @@
 //! Other copies of a vault: an encrypted backup written and checked, a
-//! backup put back, another copy opened with this vault's key and merged.
+//! backup put back, another copy opened with this vault's keys and merged,
+//! slots and all.
 
 use std::path::Path;
 
 use crate::entries::Entries;
+use crate::keyring::key_id;
 use crate::merge;
+use crate::secret::VaultKey;
+use crate::stamp::{self, Stamp};
 
-use super::{BackupError, OpenError, RestoreError, Saved, Settings, Unlock, Vault};
-use super::{backups, format, store};
+use super::format::{Header, Identity, Slot};
+use super::{BackupError, MergeError, OpenError, RestoreError, Saved, Settings, Unlock, Vault};
+use super::{backups, format, keys, store};
 use store::StoreError;
 
-impl Vault {
-    /// The entries of another copy of this vault at `path`: a sync tool's
-    /// conflict copy, a backup, the other side of a git merge. Copies of
-    /// one vault share its key (a passphrase change rewraps the same key),
-    /// so a copy opens with the key this vault holds, without a
-    /// passphrase. A file made by another vault gives
-    /// [`OpenError::OtherKey`]: open it with its own passphrase instead.
-    pub fn open_copy(&self, path: &Path) -> Result<Entries, OpenError> {
-        let path = store::resolve(path);
-        let bytes = store::read(&path)?;
-        Ok(Self::unlock_with_key(&path, &bytes, &self.key)?.entries)
+/// Another copy of this vault, opened: a sync tool's conflict copy, a
+/// backup, the other side of a git merge.
+pub struct Copy {
+    header: Header,
+    key: VaultKey,
+    entries: Entries,
+}
+
+impl Copy {
+    pub fn entries(&self) -> &Entries {
+        &self.entries
     }
 
-    /// Merges another copy's entries into this vault's (see
-    /// [`crate::merge`]); this vault keeps its own passphrase and slots.
-    /// Call [`Vault::save`] to keep the result.
-    pub fn merge(&mut self, other: &Entries) -> merge::Report {
-        let merged = merge::merge(&self.entries, other);
-        let report = merge::report(&self.entries, other, &merged);
-        self.entries = merged;
-        report
+    /// Set when the copy was decrypted (derived for older formats).
+    fn identity(&self) -> Identity {
+        self.header.identity.unwrap_or(Identity {
+            vault_id: keys::legacy_vault_id(&self.key),
+            created: 0,
+            key_id: key_id(&self.key),
+            passphrase_changed: Stamp::default(),
+            recovery_changed: Stamp::default(),
+        })
+    }
+}
+
+impl From<Vault> for Copy {
+    /// A copy opened on its own (with its passphrase), to merge.
+    fn from(vault: Vault) -> Copy {
+        Copy {
+            header: vault.header,
+            key: vault.key,
+            entries: vault.entries,
+        }
+    }
+}
+
+/// What a merge took from the other copy's slots: they are kept as a set,
+/// and the later set wins.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct KeysTaken {
+    /// The passphrase was changed on the other copy, on this date (Unix
+    /// seconds, when known): the vault now opens with that passphrase.
+    pub passphrase: Option<Option<i64>>,
+    /// A recovery key made on the other copy, on this date, now opens it.
+    pub recovery_made: Option<i64>,
+    /// The recovery key was removed (here or on another copy).
+    pub recovery_removed: bool,
+    /// The vault is sealed with another data key from now on.
+    pub key_changed: bool,
+}
+
+/// What a merge did to this vault.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Merged {
+    pub entries: merge::Report,
+    pub keys: KeysTaken,
+    /// False if nothing changed: there is nothing to save.
+    pub changed: bool,
+}
+
+impl Merged {
+    /// Adds what another merge did, for a report of several copies.
+    pub fn add(&mut self, other: Merged) {
+        let (a, b) = (&mut self.entries, other.entries);
+        a.added.extend(b.added);
+        a.removed.extend(b.removed);
+        a.renamed.extend(b.renamed);
+        a.updated.extend(b.updated);
+        a.joined.extend(b.joined);
+        a.ahead.count += b.ahead.count;
+        a.ahead.latest = a.ahead.latest.max(b.ahead.latest);
+        let (k, o) = (&mut self.keys, other.keys);
+        k.passphrase = o.passphrase.or(k.passphrase);
+        k.recovery_made = o.recovery_made.or(k.recovery_made);
+        k.recovery_removed |= o.recovery_removed;
+        k.key_changed |= o.key_changed;
+        self.changed |= other.changed;
+    }
+}
+
+impl Vault {
+    /// Opens another copy of this vault at `path` with the keys this vault
+    /// knows: its own and the ones it was sealed with before (a copy made
+    /// before or after a passphrase change elsewhere). A file of another
+    /// vault is refused by its header, before anything is tried; a copy
+    /// sealed with a key this vault does not know gives
+    /// [`OpenError::OtherKey`]: open it with its passphrase and
+    /// [`Copy::from`].
+    pub fn read_copy(&self, path: &Path) -> Result<Copy, MergeError> {
+        let path = store::resolve(path);
+        let bytes = store::read(&path).map_err(OpenError::from)?;
+        let parsed = format::parse(&bytes).map_err(|damage| OpenError::Damaged {
+            path: path.to_path_buf(),
+            damage,
+        })?;
+        if let Some(theirs) = parsed.header.identity {
+            self.check_same_vault(&path, &theirs)?;
+        }
+        let keys =
+            std::iter::once(&self.key).chain(self.entries.keyring.previous.iter().map(|o| &o.key));
+        for key in keys {
+            match Self::unlock_with_key(&path, &bytes, key) {
+                Ok(copy) => {
+                    let copy = Copy::from(copy);
+                    self.check_same_vault(&path, &copy.identity())?;
+                    return Ok(copy);
+                }
+                Err(OpenError::OtherKey(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(OpenError::OtherKey(path.to_path_buf()).into())
+    }
+
+    /// Refuses a copy whose vault id is not this vault's.
+    pub fn check_same_vault(&self, path: &Path, theirs: &Identity) -> Result<(), MergeError> {
+        let ours = self.identity();
+        if theirs.vault_id != ours.vault_id {
+            return Err(MergeError::OtherVault {
+                path: path.to_path_buf(),
+                ours: ours.created,
+                theirs: theirs.created,
+            });
+        }
+        Ok(())
+    }
+
+    /// Merges another copy into this vault (see [`crate::merge`]): its
+    /// entries field by field, and its slots kind by kind: the later
+    /// passphrase, with the data key it wraps, and the later recovery key
+    /// (made or removed), wrapped again to that data key if needed. So a
+    /// passphrase changed or a recovery key made or removed on any copy
+    /// holds on every copy. Refuses another vault, and, unless
+    /// `accept_old`, a copy that holds an entry whose removal this vault
+    /// may have forgotten ([`merge::forgotten`]). Call [`Vault::save`] to
+    /// keep the result when [`Merged::changed`].
+    pub fn merge(&mut self, copy: &Copy, accept_old: bool) -> Result<Merged, MergeError> {
+        let path = self.path.clone();
+        self.check_same_vault(&path, &copy.identity())?;
+        if let (false, Some(forgotten)) =
+            (accept_old, merge::forgotten(&self.entries, &copy.entries))
+        {
+            return Err(MergeError::Forgotten {
+                name: forgotten.name,
+                in_copy: forgotten.in_copy,
+            });
+        }
+        let (mut entries, ahead) = merge::merge(&self.entries, &copy.entries, stamp::wall_ms());
+        let before_slots = self.header.slots.clone();
+        let before_key = self.key.clone();
+        let ours = self.identity();
+        let theirs = copy.identity();
+        let mut identity = ours;
+        let mut keys = KeysTaken::default();
+        let passphrase = |slots: &[Slot]| -> Vec<Slot> {
+            slots
+                .iter()
+                .filter(|s| s.recovery_id().is_none())
+                .cloned()
+                .collect()
+        };
+        let recovery = |slots: &[Slot]| -> Option<Slot> {
+            slots.iter().find(|s| s.recovery_id().is_some()).cloned()
+        };
+        // The passphrase, its data key and the slots of a newer otpvault
+        // (which wrap that key) go together.
+        let mut slots = passphrase(&self.header.slots);
+        if (
+            theirs.passphrase_changed,
+            slot_bytes(&passphrase(&copy.header.slots)),
+        ) > (ours.passphrase_changed, slot_bytes(&slots))
+        {
+            let their = passphrase(&copy.header.slots);
+            if slot_bytes(&their) != slot_bytes(&slots) {
+                keys.passphrase = Some(their.iter().find_map(Slot::created));
+            }
+            slots = their;
+            self.key = copy.key.clone();
+            identity.passphrase_changed = theirs.passphrase_changed;
+        }
+        // The recovery key, and which data key its slot wraps.
+        let (mut kept, mut wraps) = (recovery(&self.header.slots), &before_key);
+        if (
+            theirs.recovery_changed,
+            recovery(&copy.header.slots).map(|s| slot_bytes(&[s])),
+        ) > (
+            ours.recovery_changed,
+            kept.clone().map(|s| slot_bytes(&[s])),
+        ) {
+            let their = recovery(&copy.header.slots);
+            match (&kept, &their) {
+                (_, Some(slot))
+                    if kept.as_ref().and_then(Slot::recovery_id) != slot.recovery_id() =>
+                {
+                    keys.recovery_made = slot.created();
+                }
+                (Some(_), None) => keys.recovery_removed = true,
+                _ => {}
+            }
+            (kept, wraps) = (their, &copy.key);
+            identity.recovery_changed = theirs.recovery_changed;
+        }
+        let revoked = &entries.keyring.revoked;
+        if kept
+            .as_ref()
+            .and_then(Slot::recovery_id)
+            .is_some_and(|id| revoked.contains(&id))
+        {
+            kept = None;
+            keys.recovery_removed = true;
+        }
+        match kept {
+            Some(Slot::Recipient(r)) if *wraps != self.key => slots.insert(
+                1.min(slots.len()),
+                Slot::Recipient(super::keys::wrap_to_recipient(
+                    &self.key,
+                    &r.recipient,
+                    r.created,
+                )?),
+            ),
+            // Format 2's recovery slot cannot be wrapped again: it goes.
+            Some(Slot::Recovery(_)) if *wraps != self.key => keys.recovery_removed = true,
+            Some(slot) => slots.insert(1.min(slots.len()), slot),
+            None => {}
+        }
+        self.header.slots = slots;
+        self.header.identity = Some(identity);
+        for key in [&before_key, &copy.key] {
+            if *key != self.key {
+                entries
+                    .keyring
+                    .retire(key, theirs.passphrase_changed.max(ours.passphrase_changed));
+            }
+        }
+        entries.keyring.forget(&self.key);
+        keys.key_changed = self.key != before_key;
+        let report = merge::report(&self.entries, &copy.entries, &entries, ahead);
+        let mut same = entries.clone();
+        same.clock = self.entries.clock;
+        let changed = same != self.entries
+            || self.header.slots != before_slots
+            || self.header.identity != Some(ours)
+            || keys.key_changed;
+        self.entries = entries;
+        Ok(Merged {
+            entries: report,
+            keys,
+            changed,
+        })
     }
 
     /// Replaces the vault at `vault` with the vault file `from` (a backup),
@@ -130,4 +363,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
+}
+
+/// Slots as bytes: the tie-break between two sets stamped alike.
+fn slot_bytes(slots: &[Slot]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for slot in slots {
+        slot.write(&mut out);
+    }
+    out
 }

@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use super::store::StoreError;
+use crate::clock;
 use crate::crypto::SealError;
 use crate::crypto::kdf::KdfError;
 use crate::entries::{EntryError, InvalidPayload};
 use crate::otp::ParamError;
+use crate::terminal::{Quoted, ShownPath};
 
 /// What is wrong with a file that cannot be opened, whatever the passphrase.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -43,30 +45,49 @@ pub enum Damage {
     PayloadInvalid(InvalidPayload),
 }
 
+/// Why another copy could not be merged into the vault. Nothing was
+/// changed.
+#[derive(Debug, Error)]
+pub enum MergeError {
+    #[error(
+        "{} is another vault (made {}), not a copy of this one (made {}): nothing was merged; to take its accounts into this vault, run `otp import` on it",
+        ShownPath(.path),
+        clock::date(*.theirs),
+        clock::date(*.ours)
+    )]
+    OtherVault {
+        path: PathBuf,
+        ours: i64,
+        theirs: i64,
+    },
+    #[error(
+        "{} {}, last changed before removals {} has forgotten (they are kept 400 days): it may be an entry removed long ago, or one added on a device away that long; nothing was merged; check the copy's age, then run `otp merge --accept-old` to merge anyway",
+        if *.in_copy { "the copy holds" } else { "this vault holds" },
+        Quoted(.name),
+        if *.in_copy { "this vault" } else { "the copy" }
+    )]
+    Forgotten { name: String, in_copy: bool },
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// Wrapping the recovery key to the kept data key failed.
+    #[error(transparent)]
+    Rekey(#[from] RekeyError),
+}
+
 /// Why a vault could not be opened.
 #[derive(Debug, Error)]
 pub enum OpenError {
-    #[error(
-        "no vault at {0}: create one with `otp init` or `otp add NAME`, or give the path with --vault"
-    )]
+    #[error("no vault at {shown_path0}: create one with `otp init` or `otp add NAME`, or give the path with --vault", shown_path0 = crate::terminal::ShownPath(.0))]
     NotFound(PathBuf),
-    #[error(
-        "wrong passphrase for {0}: try again; the passphrase cannot be recovered, but a backup may have an older one"
-    )]
+    #[error("wrong passphrase for {shown_path0}: try again; the passphrase cannot be recovered, but a backup may have an older one", shown_path0 = crate::terminal::ShownPath(.0))]
     WrongPassphrase(PathBuf),
-    #[error("cannot open {path}: {damage}")]
+    #[error("cannot open {shown_path}: {damage}", shown_path = crate::terminal::ShownPath(.path))]
     Damaged { path: PathBuf, damage: Damage },
-    #[error(
-        "{0} is not sealed with this vault's key: it is another vault, or the vault was replaced"
-    )]
+    #[error("{shown_path0} is not sealed with this vault's key: it is another vault, or the vault was replaced", shown_path0 = crate::terminal::ShownPath(.0))]
     OtherKey(PathBuf),
-    #[error(
-        "{0} has no recovery key: it was never made (`otp recovery-key`) or was removed; a backup made while it existed may have one"
-    )]
+    #[error("{shown_path0} has no recovery key: it was never made (`otp recovery-key`) or was removed; a backup made while it existed may have one", shown_path0 = crate::terminal::ShownPath(.0))]
     NoRecoveryKey(PathBuf),
-    #[error(
-        "wrong recovery key for {0}: it is a valid key, but not this vault's (an older one stops working when a new one is made)"
-    )]
+    #[error("wrong recovery key for {shown_path0}: it is a valid key, but not this vault's (an older one stops working when a new one is made)", shown_path0 = crate::terminal::ShownPath(.0))]
     WrongRecoveryKey(PathBuf),
     #[error(
         "not enough memory for Argon2id ({0} MiB) to unlock the vault: close other programs and try again"
@@ -88,7 +109,7 @@ impl From<StoreError> for OpenError {
 /// Why a vault could not be saved. Nothing was written.
 #[derive(Debug, Error)]
 pub enum SaveError {
-    #[error("{0} was changed by another otp while this one had it open: run the command again")]
+    #[error("{shown_path0} was changed by another otp while this one had it open: run the command again", shown_path0 = crate::terminal::ShownPath(.0))]
     Changed(PathBuf),
     /// A bug: entries that serde_json cannot write. Its message is left
     /// out of ours (it could describe a value), kept as the source.
@@ -120,9 +141,7 @@ pub enum BackupError {
         "the backup must be a file apart from the vault, its lock file and its automatic backups: choose another path"
     )]
     OverVault,
-    #[error(
-        "the backup written to {0} did not read back the same: the disk may be failing; try another place"
-    )]
+    #[error("the backup written to {shown_path0} did not read back the same: the disk may be failing; try another place", shown_path0 = crate::terminal::ShownPath(.0))]
     Mismatch(PathBuf),
     #[error(transparent)]
     Save(#[from] SaveError),
@@ -199,6 +218,17 @@ impl Kinded for OpenError {
             OpenError::Damaged { damage, .. } => damage.kind(),
             OpenError::OutOfMemory(_) => ErrorKind::Environment,
             OpenError::File(e) => e.kind(),
+        }
+    }
+}
+
+impl Kinded for MergeError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            MergeError::OtherVault { .. } => ErrorKind::OtherVault,
+            MergeError::Forgotten { .. } => ErrorKind::TooOld,
+            MergeError::Open(e) => e.kind(),
+            MergeError::Rekey(e) => e.kind(),
         }
     }
 }

@@ -16,6 +16,10 @@ pub struct Layout {
     pub format: u16,
     /// True if the next change writes it in the current format.
     pub outdated: bool,
+    /// Format 3's: the vault's id, when it was made, and the id of the data
+    /// key that seals it ([`crate::keyring::key_id`]), which changes with
+    /// every passphrase change. `None` before the first save in format 3.
+    pub identity: Option<super::format::Identity>,
     pub slots: Vec<SlotSummary>,
     /// Copies a sync tool left beside it (`otp merge --conflicts`).
     pub conflict_copies: Vec<PathBuf>,
@@ -66,6 +70,7 @@ pub fn layout(path: &Path) -> Result<Layout, OpenError> {
     Ok(Layout {
         format: header.version,
         outdated: header.version < format::VERSION,
+        identity: header.identity,
         slots: header.slots.iter().map(summary).collect(),
         conflict_copies: conflicts::find(&path),
     })
@@ -79,6 +84,7 @@ fn summary(slot: &Slot) -> SlotSummary {
             gpu_guesses_per_second: strength::guesses_per_second(p.kdf),
         },
         Slot::Recovery(r) => SlotSummary::RecoveryKey { made: r.created },
+        Slot::Recipient(r) => SlotSummary::RecoveryKey { made: r.created },
         Slot::Unknown { kind, body } => SlotSummary::Unknown {
             kind: *kind,
             bytes: body.len(),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod format;
 pub mod keys;
 pub mod layout;
+pub mod slot;
 pub mod store;
 
 use std::path::{Path, PathBuf};
@@ -23,14 +24,18 @@ use crate::crypto::kdf::{KdfError, KdfParams};
 use crate::crypto::{self, NONCE_LEN};
 use crate::entries::{Edit, Entries, EntryError};
 use crate::entry::Entry;
+use crate::keyring::key_id;
 use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
+use crate::stamp::{self, Stamp};
 pub use codes::{AllCodes, ForUrl, Shown};
 pub use copies::check_backup_destination;
+pub use copies::{Copy, KeysTaken, Merged};
 pub use error::{
-    BackupError, CodeError, CreateError, Damage, OpenError, RekeyError, RestoreError, SaveError,
+    BackupError, CodeError, CreateError, Damage, MergeError, OpenError, RekeyError, RestoreError,
+    SaveError,
 };
-use format::{Header, Slot};
+use format::{Header, Identity, Slot};
 use keys::UnwrapError;
 use store::StoreError;
 
@@ -125,10 +130,18 @@ impl Vault {
             RekeyError::Kdf(e) => CreateError::Kdf(e),
             RekeyError::Seal(e) => CreateError::Save(e.into()),
         })?;
+        let now = stamp::wall_ms();
         let mut vault = Vault {
             path: path.to_path_buf(),
             header: Header {
                 version: format::VERSION,
+                identity: Some(Identity {
+                    vault_id: crypto::random_array(),
+                    created: Stamp(now, 0).seconds(),
+                    key_id: key_id(&key),
+                    passphrase_changed: Stamp(now, 0),
+                    recovery_changed: Stamp::default(),
+                }),
                 slots: vec![Slot::Passphrase(slot)],
                 payload_nonce: [0; NONCE_LEN],
             },
@@ -241,9 +254,17 @@ impl Vault {
         .ok_or_else(|| damaged(Damage::PayloadAuthentication))?;
         let entries =
             Entries::from_json(&plaintext).map_err(|e| damaged(Damage::PayloadInvalid(e)))?;
+        let mut header = parsed.header;
+        match header.identity {
+            Some(identity) if identity.key_id != key_id(&key) => {
+                return Err(damaged(Damage::Malformed("key id")));
+            }
+            Some(_) => {}
+            None => header.identity = Some(legacy_identity(&header, &entries, &key)),
+        }
         Ok(Vault {
             path: path.to_path_buf(),
-            header: parsed.header,
+            header,
             key,
             entries,
             lock: None,
@@ -268,35 +289,69 @@ impl Vault {
             .header
             .recovery_slot()
             .ok_or_else(|| OpenError::NoRecoveryKey(path.to_path_buf()))?;
-        let key = keys::unwrap_recovery(slot, recovery)
-            .ok_or_else(|| OpenError::WrongRecoveryKey(path.to_path_buf()))?;
+        let key = match slot {
+            Slot::Recovery(slot) => keys::unwrap_recovery(slot, recovery),
+            Slot::Recipient(slot) => keys::unwrap_recipient(slot, recovery),
+            Slot::Passphrase(_) | Slot::Unknown { .. } => None,
+        }
+        .ok_or_else(|| OpenError::WrongRecoveryKey(path.to_path_buf()))?;
         Self::decrypt(path, bytes, parsed, key)
     }
 
-    /// Adds a recovery slot for `recovery`, replacing the vault's recovery
-    /// slot if it has one (the old recovery key stops working). Call
-    /// [`Vault::save`] to keep it.
+    /// Makes `recovery` the vault's recovery key (a recipient slot: see
+    /// [`keys`]), replacing the one it had, which stops working here and,
+    /// through merges, on every copy. Call [`Vault::save`] to keep it.
     pub fn set_recovery_key(&mut self, recovery: &RecoveryKey) -> Result<(), RekeyError> {
-        let slot = Slot::Recovery(keys::wrap_recovery(&self.key, recovery)?);
-        match self
-            .header
-            .slots
-            .iter_mut()
-            .find(|s| matches!(s, Slot::Recovery(_)))
-        {
-            Some(existing) => *existing = slot,
-            None => self.header.slots.push(slot),
-        }
+        let recipient = keys::recipient(recovery);
+        let slot = Slot::Recipient(keys::wrap_to_recipient(
+            &self.key,
+            &recipient,
+            crate::clock::timestamp(),
+        )?);
+        self.revoke_recovery();
+        self.header.slots.push(slot);
+        self.recovery_changed();
         Ok(())
     }
 
-    /// Removes the recovery slot; false if there was none.
+    /// Removes the recovery slot, here and, through merges, on every copy;
+    /// false if there was none.
     pub fn remove_recovery_key(&mut self) -> bool {
+        let removed = self.revoke_recovery();
+        if removed {
+            self.recovery_changed();
+        }
+        removed
+    }
+
+    /// Drops the recovery slot and remembers its id as revoked.
+    fn revoke_recovery(&mut self) -> bool {
         let before = self.header.slots.len();
-        self.header
-            .slots
-            .retain(|s| !matches!(s, Slot::Recovery(_)));
+        let revoked = &mut self.entries.keyring.revoked;
+        self.header.slots.retain(|slot| match slot.recovery_id() {
+            Some(id) => {
+                revoked.insert(id);
+                false
+            }
+            None => true,
+        });
         self.header.slots.len() != before
+    }
+
+    /// Stamps the recovery key as made or removed now: a merge keeps the
+    /// later.
+    fn recovery_changed(&mut self) {
+        let stamp = self.entries.tick(stamp::wall_ms());
+        let mut identity = self.identity();
+        identity.recovery_changed = stamp;
+        self.header.identity = Some(identity);
+    }
+
+    /// The vault's identity (its id, when it was made, its key's id).
+    pub fn identity(&self) -> Identity {
+        self.header
+            .identity
+            .unwrap_or_else(|| legacy_identity(&self.header, &self.entries, &self.key))
     }
 
     /// The vault's slots, for `otp status`: nothing secret.
@@ -321,6 +376,9 @@ impl Vault {
         // A vault read in an older version is written in the current one;
         // the automatic backup keeps the older file.
         self.header.version = format::VERSION;
+        let mut identity = self.identity();
+        identity.key_id = key_id(&self.key);
+        self.header.identity = Some(identity);
         self.header.payload_nonce = crypto::random_array();
         let mut plaintext = Vec::with_capacity(1024 + 512 * self.entries.len());
         serde_json::to_writer(&mut plaintext, &self.entries).map_err(SaveError::Serialize)?;
@@ -346,8 +404,7 @@ impl Vault {
         if previous.as_deref().map(format::checksum_of) != Some(self.file_checksum) {
             return Err(SaveError::Changed(self.path.clone()));
         }
-        self.entries
-            .forget_old_tombstones(crate::clock::timestamp());
+        self.entries.forget_old_tombstones(stamp::wall_ms());
         let bytes = self.seal()?;
         store::remove_stale_temps(&self.path);
         store::write_vault(&self.path, &bytes)?;
@@ -359,15 +416,48 @@ impl Vault {
         Ok(Saved { backup })
     }
 
-    /// Re-wraps the vault key under a new passphrase (new salt, same KDF
-    /// cost). The entries are not touched; call [`Vault::save`] to keep it.
-    pub fn change_passphrase(&mut self, new: &Passphrase) -> Result<(), RekeyError> {
-        let slot = keys::wrap(&self.key, new, self.kdf())?;
-        match self.header.passphrase_slot_mut() {
-            Some(existing) => *existing = slot,
-            None => self.header.slots.insert(0, Slot::Passphrase(slot)),
+    /// Sets a new passphrase and rotates the data key: a fresh key seals
+    /// the payload from the next save, so an old backup opened with the old
+    /// passphrase gives no key to anything written after. The passphrase
+    /// slot is made anew (same KDF cost), a format-3 recovery key is
+    /// wrapped to again without its paper key, and slots that cannot be
+    /// wrapped again are dropped: a format-2 recovery key and a newer
+    /// otpvault's slots ([`Rotated`] says which). The old key is kept in
+    /// the payload, so that the vault still opens its older copies. Call
+    /// [`Vault::save`] to keep it.
+    pub fn change_passphrase(&mut self, new: &Passphrase) -> Result<Rotated, RekeyError> {
+        let key = VaultKey::new(crypto::random_key());
+        let mut rotated = Rotated::default();
+        let mut slots = vec![Slot::Passphrase(keys::wrap(&key, new, self.kdf())?)];
+        for slot in &self.header.slots {
+            match slot {
+                Slot::Passphrase(_) => {}
+                Slot::Recipient(r) => slots.push(Slot::Recipient(keys::wrap_to_recipient(
+                    &key,
+                    &r.recipient,
+                    r.created,
+                )?)),
+                Slot::Recovery(_) => {
+                    rotated.dropped_recovery_key = true;
+                    if let Some(id) = slot.recovery_id() {
+                        self.entries.keyring.revoked.insert(id);
+                    }
+                }
+                Slot::Unknown { .. } => rotated.dropped_unknown += 1,
+            }
         }
-        Ok(())
+        // The id stays what it was, whatever the key becomes.
+        let mut identity = self.identity();
+        let stamp = self.entries.tick(stamp::wall_ms());
+        identity.passphrase_changed = stamp;
+        if rotated.dropped_recovery_key {
+            identity.recovery_changed = stamp;
+        }
+        self.header.identity = Some(identity);
+        self.entries.keyring.retire(&self.key, stamp);
+        self.key = key;
+        self.header.slots = slots;
+        Ok(rotated)
     }
 
     /// The Argon2id cost of the passphrase slot.
@@ -411,5 +501,45 @@ impl Vault {
     /// `name`.
     pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<&Entry, EntryError> {
         self.entries.edit(name, edit)
+    }
+}
+
+/// What a passphrase change could not carry to the new data key.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Rotated {
+    /// A recovery key made before format 3 no longer opens the vault (or
+    /// any copy written from now on): make a new one.
+    pub dropped_recovery_key: bool,
+    /// Slots of a newer otpvault, dropped.
+    pub dropped_unknown: usize,
+}
+
+/// The identity of a vault read from a file of an older format, which had
+/// none: an id derived from its data key (copies upgraded on two devices
+/// agree), made when its oldest slot or entry was, its passphrase and
+/// recovery key set when their slots say.
+fn legacy_identity(header: &Header, entries: &Entries, key: &VaultKey) -> Identity {
+    let created = header
+        .slots
+        .iter()
+        .filter_map(Slot::created)
+        .chain(entries.iter().map(|e| e.created))
+        .min()
+        .unwrap_or(0);
+    let made = |recovery: bool| {
+        header
+            .slots
+            .iter()
+            .filter(|s| s.recovery_id().is_some() == recovery && !matches!(s, Slot::Unknown { .. }))
+            .filter_map(Slot::created)
+            .max()
+            .map_or(Stamp::default(), Stamp::from_seconds)
+    };
+    Identity {
+        vault_id: keys::legacy_vault_id(key),
+        created,
+        key_id: key_id(key),
+        passphrase_changed: made(false),
+        recovery_changed: made(true),
     }
 }

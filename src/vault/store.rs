@@ -32,21 +32,19 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// file; what the file *is* (a vault, a backup) the caller's error says.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("{0} does not exist: check the path")]
+    #[error("{shown_path0} does not exist: check the path", shown_path0 = crate::terminal::ShownPath(.0))]
     Missing(PathBuf),
-    #[error("{0} already exists: choose another path (or --force where offered)")]
+    #[error("{shown_path0} already exists: choose another path (or --force where offered)", shown_path0 = crate::terminal::ShownPath(.0))]
     Exists(PathBuf),
-    #[error("{0} is over 64 MiB, far larger than any vault: check the path")]
+    #[error("{shown_path0} is over 64 MiB, far larger than any vault: check the path", shown_path0 = crate::terminal::ShownPath(.0))]
     TooLarge(PathBuf),
-    #[error("{path} is {kind}, not a file: check the path")]
+    #[error("{shown_path} is {kind}, not a file: check the path", shown_path = crate::terminal::ShownPath(.path))]
     NotAFile { path: PathBuf, kind: &'static str },
-    #[error("the folder {0} does not exist: is the drive mounted? (otp creates no folder there)")]
+    #[error("the folder {shown_path0} does not exist: is the drive mounted? (otp creates no folder there)", shown_path0 = crate::terminal::ShownPath(.0))]
     NoFolder(PathBuf),
-    #[error("the vault {0} is busy: another otp is changing it; try again when it has finished")]
+    #[error("the vault {shown_path0} is busy: another otp is changing it; try again when it has finished", shown_path0 = crate::terminal::ShownPath(.0))]
     Busy(PathBuf),
-    #[error(
-        "could not {action} {path}: {source}; check the path, its permissions and the free space"
-    )]
+    #[error("could not {action} {shown_path}: {source}; check the path, its permissions and the free space", shown_path = crate::terminal::ShownPath(.path))]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -110,13 +108,24 @@ fn open_regular(path: &Path) -> Result<File, StoreError> {
             _ => io_error("open", path)(e),
         })?;
     let meta = file.metadata().map_err(io_error("look at", path))?;
+    check_regular(path, &meta)?;
+    Ok(file)
+}
+
+/// A regular file no larger than the largest vault, by its metadata:
+/// refused by its size before a byte is read, so that a 1 GB file in the
+/// vault's folder costs nothing.
+pub fn check_regular(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
     if let Some(kind) = not_a_file(meta.file_type()) {
         return Err(StoreError::NotAFile {
             path: path.to_path_buf(),
             kind,
         });
     }
-    Ok(file)
+    if meta.len() > MAX_FILE_LEN {
+        return Err(StoreError::TooLarge(path.to_path_buf()));
+    }
+    Ok(())
 }
 
 /// Reads a whole vault file, refusing one larger than any real vault, and
