@@ -154,9 +154,7 @@ impl Vault {
     pub fn merge(&mut self, copy: &Copy, accept_old: bool) -> Result<Merged, MergeError> {
         let path = self.path.clone();
         self.check_same_vault(&path, &copy.identity())?;
-        if let (false, Some(forgotten)) =
-            (accept_old, merge::forgotten(&self.entries, &copy.entries))
-        {
+        if !accept_old && let Some(forgotten) = merge::forgotten(&self.entries, &copy.entries) {
             return Err(MergeError::Forgotten {
                 name: forgotten.name,
                 in_copy: forgotten.in_copy,
