@@ -270,7 +270,7 @@ fn otp_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Outpu
 }
 
 fn configure_driver(clone: &Path) {
-    let driver = format!("'{}' merge-driver %O %A %B", env!("CARGO_BIN_EXE_otp"));
+    let driver = format!("'{}' merge-driver %O %A %B %P", env!("CARGO_BIN_EXE_otp"));
     git(clone, &["config", "merge.otpvault.driver", &driver]);
     git(
         clone,
@@ -278,15 +278,12 @@ fn configure_driver(clone: &Path) {
     );
 }
 
-#[test]
-fn git_pull_merges_vaults_with_the_merge_driver() {
-    if !have_tool("git") {
-        return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let origin = root.path().join("origin.git");
+/// A bare origin and two clones of it, each with the merge driver set up,
+/// sharing a vault with Amazon, Old, Gone and an HOTP Bank.
+fn two_clones(root: &Path) -> (PathBuf, PathBuf) {
+    let origin = root.join("origin.git");
     git(
-        root.path(),
+        root,
         &[
             "init",
             "-q",
@@ -296,9 +293,9 @@ fn git_pull_merges_vaults_with_the_merge_driver() {
             origin.to_str().unwrap(),
         ],
     );
-    let one = root.path().join("one");
+    let one = root.join("one");
     git(
-        root.path(),
+        root,
         &[
             "clone",
             "-q",
@@ -333,9 +330,9 @@ fn git_pull_merges_vaults_with_the_merge_driver() {
     );
     git(&one, &["commit", "-q", "-m", "vault"]);
     git(&one, &["push", "-q", "origin", "HEAD:main"]);
-    let two = root.path().join("two");
+    let two = root.join("two");
     git(
-        root.path(),
+        root,
         &[
             "clone",
             "-q",
@@ -344,6 +341,16 @@ fn git_pull_merges_vaults_with_the_merge_driver() {
         ],
     );
     configure_driver(&two);
+    (one, two)
+}
+
+#[test]
+fn git_pull_merges_vaults_with_the_merge_driver() {
+    if !have_tool("git") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (one, two) = two_clones(root.path());
     // One: add and rename. Two: add, remove, use the HOTP code twice.
     ok(otp_in(&one, &["add", "Alpha"], Some(&key_for("Alpha"))));
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -399,4 +406,152 @@ fn git_pull_merges_vaults_with_the_merge_driver() {
             assert_eq!(stdout(&out).trim(), stdout(&pyotp).trim(), "{name}");
         }
     }
+}
+
+/// git with the environment `set` added and `unset` removed.
+fn git_with(
+    dir: &Path,
+    args: &[&str],
+    set: &[(&str, &Path)],
+    unset: &[&str],
+) -> std::process::Output {
+    let mut cmd = Command::new("git");
+    cmd.args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "otp test")
+        .env("GIT_AUTHOR_EMAIL", "otp@example.com")
+        .env("GIT_COMMITTER_NAME", "otp test")
+        .env("GIT_COMMITTER_EMAIL", "otp@example.com")
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .env_remove("OTP_VAULT");
+    for (name, value) in set {
+        cmd.env(name, value);
+    }
+    for name in unset {
+        cmd.env_remove(name);
+    }
+    cmd.output().unwrap()
+}
+
+fn names_in(dir: &Path, passphrase: &str) -> Vec<String> {
+    let mut cmd = otp_command();
+    cmd.env("OTP_VAULT", dir.join("vault.otpvault"))
+        .env("OTP_PASSPHRASE", passphrase)
+        .args(["list", "--json"]);
+    let out = run_with_stdin(cmd, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut names: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_merge_driver_asks_the_agent_first() {
+    if !have_tool("git") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (one, two) = two_clones(root.path());
+    ok(otp_in(&one, &["add", "Alpha"], Some(&key_for("Alpha"))));
+    git(&one, &["commit", "-q", "-am", "one"]);
+    git(&one, &["push", "-q", "origin", "HEAD:main"]);
+    ok(otp_in(&two, &["add", "Beta"], Some(&key_for("Beta"))));
+    git(&two, &["commit", "-q", "-am", "two"]);
+    // Unlocked; then no passphrase source at all during the pull.
+    let runtime = tempfile::tempdir().unwrap();
+    let vault = two.join("vault.otpvault");
+    let mut cmd = otp_command();
+    cmd.env("OTP_VAULT", &vault)
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .arg("unlock");
+    ok(run_with_stdin(cmd, None));
+    let out = git_with(
+        &two,
+        &["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"],
+        &[("XDG_RUNTIME_DIR", runtime.path())],
+        &["OTP_PASSPHRASE"],
+    );
+    let mut lock = otp_command();
+    lock.env("OTP_VAULT", &vault)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .arg("lock");
+    let _ = run_with_stdin(lock, None);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        names_in(&two, PASSPHRASE),
+        ["Alpha", "Amazon", "Bank", "Beta", "Gone", "Old"]
+    );
+}
+
+#[test]
+fn a_passphrase_changed_on_one_branch_opens_both_whichever_way_they_merge() {
+    if !have_tool("git") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (one, two) = two_clones(root.path());
+    const NEW: &str = "the passphrase set on one";
+    let mut cmd = otp_command();
+    cmd.env("OTP_VAULT", one.join("vault.otpvault"))
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .env("OTP_NEW_PASSPHRASE", NEW)
+        .arg("passwd");
+    ok(run_with_stdin(cmd, None));
+    let mut cmd = otp_command();
+    cmd.env("OTP_VAULT", one.join("vault.otpvault"))
+        .env("OTP_PASSPHRASE", NEW)
+        .args(["add", "Alpha"]);
+    ok(run_with_stdin(cmd, Some(&key_for("Alpha"))));
+    git(&one, &["commit", "-q", "-am", "one"]);
+    git(&one, &["push", "-q", "origin", "HEAD:main"]);
+    ok(otp_in(&two, &["add", "Beta"], Some(&key_for("Beta"))));
+    git(&two, &["commit", "-q", "-am", "two"]);
+    // Two pulls: its own vault opens with the old passphrase, the other
+    // side's with the new one, which wins: it was set later.
+    let new = root.path().join("new-passphrase");
+    std::fs::write(&new, NEW).unwrap();
+    let out = git_with(
+        &two,
+        &["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"],
+        &[],
+        &[],
+    );
+    assert!(
+        !out.status.success(),
+        "without the new passphrase the driver cannot open the other side"
+    );
+    git(&two, &["merge", "--abort"]);
+    let mut cmd = Command::new("git");
+    cmd.args(["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"])
+        .current_dir(&two)
+        .env("GIT_AUTHOR_NAME", "otp test")
+        .env("GIT_AUTHOR_EMAIL", "otp@example.com")
+        .env("GIT_COMMITTER_NAME", "otp test")
+        .env("GIT_COMMITTER_EMAIL", "otp@example.com")
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .env("OTP_MERGE_PASSPHRASE", NEW)
+        .env_remove("OTP_VAULT");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let both = ["Alpha", "Amazon", "Bank", "Beta", "Gone", "Old"];
+    assert_eq!(names_in(&two, NEW), both);
+    let old = otp_in(&two, &["list"], None);
+    assert_eq!(code(&old), EXIT_WRONG_PASSPHRASE, "{}", stderr(&old));
+    git(&two, &["push", "-q", "origin", "HEAD:main"]);
+    // One pulls the merge: it opens with the new passphrase, as before.
+    let mut cmd = Command::new("git");
+    cmd.args(["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"])
+        .current_dir(&one)
+        .env("OTP_PASSPHRASE", NEW)
+        .env_remove("OTP_VAULT");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(names_in(&one, NEW), both);
 }

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
+/// The passphrase B changes to while apart.
+const NEW: &str = "the passphrase set on device B";
+
 /// The whole test's budget.
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -34,6 +37,8 @@ struct Instance {
     key: String,
     id: String,
     process: Option<Child>,
+    /// The passphrase that opens this device's vault.
+    passphrase: std::cell::Cell<&'static str>,
 }
 
 impl Instance {
@@ -101,6 +106,7 @@ impl Instance {
             key: format!("otp-test-{name}-key"),
             id,
             process: None,
+            passphrase: std::cell::Cell::new(PASSPHRASE),
         }
     }
 
@@ -170,7 +176,8 @@ impl Instance {
     fn otp(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
         let mut cmd = otp_command();
         cmd.env("OTP_VAULT", self.vault())
-            .env("OTP_PASSPHRASE", PASSPHRASE)
+            .env("OTP_PASSPHRASE", self.passphrase.get())
+            .env("OTP_MERGE_PASSPHRASE", NEW)
             .args(args);
         run_with_stdin(cmd, stdin)
     }
@@ -293,6 +300,15 @@ fn syncthing_conflict_copies_merge_into_one_vault_on_both_devices() {
     let out = a.otp(&["add", "FromA"], Some(&key_for("FromA")));
     assert!(out.status.success(), "{}", stderr(&out));
     std::thread::sleep(Duration::from_secs(2));
+    // B also changes the passphrase: a new data key, which must reach A.
+    let mut cmd = otp_command();
+    cmd.env("OTP_VAULT", b.vault())
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .env("OTP_NEW_PASSPHRASE", NEW)
+        .arg("passwd");
+    let out = run_with_stdin(cmd, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    b.passphrase.set(NEW);
     let out = b.otp(&["add", "FromB"], Some(&key_for("FromB")));
     assert!(out.status.success(), "{}", stderr(&out));
     a.scan();
@@ -305,6 +321,11 @@ fn syncthing_conflict_copies_merge_into_one_vault_on_both_devices() {
         || !a.conflict_copies().is_empty(),
         &a,
     );
+    // Syncthing kept one version under the vault's name: whichever it
+    // is, A opens it with its own passphrase.
+    if a.otp(&["list"], None).status.code() == Some(EXIT_WRONG_PASSPHRASE) {
+        a.passphrase.set(NEW);
+    }
     let noticed = a.otp(&["list"], None);
     assert!(
         stderr(&noticed).contains("otp merge --conflicts"),
@@ -314,6 +335,11 @@ fn syncthing_conflict_copies_merge_into_one_vault_on_both_devices() {
     let out = a.otp(&["merge", "--conflicts"], None);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("merged 1 copy"), "{}", stderr(&out));
+    // The later passphrase, B's, opens the merged vault; the old one not.
+    a.passphrase.set(PASSPHRASE);
+    let old = a.otp(&["list"], None);
+    assert_eq!(code(&old), EXIT_WRONG_PASSPHRASE, "{}", stderr(&old));
+    a.passphrase.set(NEW);
     let all = ["FromA", "FromB", "Shared"].map(String::from).to_vec();
     assert_eq!(a.names(), all);
     a.scan();

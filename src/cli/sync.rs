@@ -149,6 +149,9 @@ pub struct MergeDriverArgs {
     ours: PathBuf,
     /// The other branch's vault (git's %B).
     theirs: PathBuf,
+    /// Where the vault is in the working tree (git's %P): the vault whose
+    /// agent is asked for the key; the configured vault if not given.
+    path: Option<PathBuf>,
 }
 
 /// git's merge driver: merges THEIRS into OURS and writes the result to
@@ -157,8 +160,10 @@ pub struct MergeDriverArgs {
 /// else with the passphrase from the usual sources.
 pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> Result<(), Failure> {
     let _ = args.base;
+    // git runs the driver at the top of the working tree, where %P is.
+    let vault_path = args.path.as_deref().unwrap_or(ctx.vault_path());
     let Opened { mut vault, by } = unlock::open_file(
-        ctx.vault_path(),
+        vault_path,
         &args.ours,
         Access::Read,
         ctx.settings,
