@@ -474,3 +474,47 @@ fn two_copies_of_an_older_vault_upgraded_apart_are_one_vault() {
     let bytes = std::fs::read(first).unwrap();
     assert_eq!(u16::from_be_bytes([bytes[8], bytes[9]]), 1);
 }
+
+#[test]
+fn the_passphrase_prompt_for_a_copy_shows_its_name_escaped() {
+    use common::screen::{Tmux, otp_path};
+    let v = TestVault::new();
+    v.add("Amazon", &key_for("Amazon"));
+    let copy = v
+        .path
+        .parent()
+        .unwrap()
+        .join("test (\u{1b}]2;pwned\u{7}'s conflicted copy 2026-11-25).otpvault");
+    std::fs::copy(&v.path, &copy).unwrap();
+    // A passphrase changed on the copy: its key is one the vault has not
+    // seen, so its passphrase is asked, naming the file.
+    let mut cmd = otp_command();
+    cmd.env("OTP_VAULT", &copy)
+        .env("OTP_PASSPHRASE", PASSPHRASE)
+        .env("OTP_NEW_PASSPHRASE", NEW)
+        .arg("passwd");
+    ok(run_with_stdin(cmd, None));
+    let Some(tmux) = Tmux::start(&[
+        ("OTP_VAULT", v.path.to_str().unwrap()),
+        ("OTP_PASSPHRASE", PASSPHRASE),
+    ]) else {
+        return;
+    };
+    tmux.type_text(
+        &format!("'{}' merge --conflicts", otp_path().display()),
+        true,
+    );
+    let screen = tmux.wait_for(|s| s.contains("Passphrase of the copy"), "the prompt");
+    assert!(screen.contains("\\u{1b}]2;pwned\\u{7}"), "{screen}");
+    assert_ne!(
+        tmux.pane("#{pane_title}"),
+        "pwned",
+        "the name set the title"
+    );
+    tmux.type_text(NEW, true);
+    let screen = tmux.wait_for(|s| s.contains("otp: moved"), "the merge");
+    assert!(
+        screen.contains("the passphrase was changed on another copy"),
+        "{screen}"
+    );
+}

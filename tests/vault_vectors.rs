@@ -51,7 +51,7 @@ fn damage_name(damage: &Damage) -> &'static str {
 
 #[test]
 fn every_case_reaches_the_outcome_the_spec_gives() {
-    let cases: Vec<Value> = [1, 2]
+    let cases: Vec<Value> = [1, 2, 3]
         .iter()
         .flat_map(|&v| vectors_of(v)["cases"].as_array().unwrap().clone())
         .collect();
@@ -119,7 +119,7 @@ fn every_case_reaches_the_outcome_the_spec_gives() {
 
 #[test]
 fn the_example_files_and_their_intermediate_values() {
-    for version in [1u16, 2] {
+    for version in [1u16, 2, 3] {
         example_and_intermediates(version);
     }
 }
@@ -306,4 +306,64 @@ fn the_generator_gives_the_committed_vectors() {
             std::fs::read(vectors_dir().join(&example)).unwrap()
         );
     }
+}
+
+/// Format 3's example: the identity as the header holds it, the key id
+/// otpvault computes, the recovery key as an X25519 recipient (the public
+/// key otpvault derives, and the slot opening with the paper key), and a
+/// newer writer's field with its stamp kept through a save.
+#[test]
+fn the_version_3_identity_and_recipient() {
+    let vectors = vectors_of(3);
+    let example = &vectors["example"];
+    let file = hex(&example["file_hex"]);
+    let parsed = format::parse(&file).unwrap();
+    let identity = parsed.header.identity.unwrap();
+    assert_eq!(identity.vault_id.to_vec(), hex(&example["vault_id_hex"]));
+    assert_eq!(identity.key_id.to_vec(), hex(&example["key_id_hex"]));
+    assert_eq!(
+        &file[10..10 + format::IDENTITY_LEN],
+        hex(&example["identity_hex"]).as_slice()
+    );
+    let key = otpvault::secret::VaultKey::from_slice(&hex(&example["vault_key_hex"])).unwrap();
+    assert_eq!(
+        otpvault::keyring::key_id(&key).to_vec(),
+        hex(&example["key_id_hex"])
+    );
+    let case = &vectors["cases"][0];
+    let paper =
+        otpvault::recovery::RecoveryKey::parse(case["recovery_key_30"].as_str().unwrap()).unwrap();
+    assert_eq!(paper.expose().to_vec(), hex(&case["recovery_key_hex"]));
+    assert_eq!(
+        otpvault::vault::keys::recipient(&paper).to_vec(),
+        hex(&example["recipient"]["recipient_hex"])
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.otpvault");
+    std::fs::write(&path, &file).unwrap();
+    let settings = otpvault::vault::Settings::default();
+    let mut vault = Vault::open(&path, Unlock::Recovery(&paper), Access::Update, settings).unwrap();
+    assert_eq!(vault.entries().as_slice()[0].name, "Amazon.co.jp");
+    vault.rename("Amazon.co.jp", "Amazon").unwrap();
+    vault.save().unwrap().backup.unwrap();
+    drop(vault);
+    let saved = std::fs::read(&path).unwrap();
+    let parsed = format::parse(&saved).unwrap();
+    let plain = crypto::open(
+        key.expose(),
+        &parsed.header.payload_nonce,
+        parsed.header_bytes,
+        parsed.ciphertext,
+    )
+    .unwrap();
+    let document: Value = serde_json::from_slice(&plain).unwrap();
+    let entry = &document["entries"][0];
+    assert_eq!(entry["color"], "#ff9900");
+    assert_eq!(
+        entry["stamps"]["color"],
+        serde_json::json!([1764040002000i64, 0])
+    );
+    assert_eq!(document["previous_keys"].as_array().unwrap().len(), 1);
+    assert_eq!(document["revoked_recovery"].as_array().unwrap().len(), 1);
+    assert_eq!(parsed.header.identity.unwrap().vault_id, identity.vault_id);
 }

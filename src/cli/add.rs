@@ -8,7 +8,7 @@ use otpvault::clock;
 use otpvault::entries;
 use otpvault::names;
 use otpvault::otp::{self, Algorithm, Kind};
-use otpvault::terminal::Escaped;
+use otpvault::terminal::{Escaped, ShownPath};
 use otpvault::vault::{Access, Unlock};
 use otpvault::{Account, Overrides, Secret, Vault, import, key, uri};
 use zeroize::Zeroizing;
@@ -151,7 +151,7 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
             Kind::Hotp => format!(", counter {}", entry.otp.counter),
             _ => format!(", {} s", entry.otp.period),
         },
-        vault.path().display()
+        ShownPath(vault.path())
     );
     if entry.otp.kind != Kind::Hotp {
         let now = clock::now()?;

@@ -2,6 +2,7 @@
 //! that holds the vault's key; `otp lock` makes it forget. See
 //! [`otpvault::agent`].
 
+use otpvault::terminal::ShownPath;
 use std::ffi::OsString;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -50,7 +51,7 @@ pub fn unlock(ctx: &Context, args: UnlockArgs) -> Result<(), Failure> {
     start(ctx, vault.key(), idle, max)?;
     note!(
         "otp: unlocked {} until it is unused for {}, {} at the most; `otp lock` locks it now",
-        agent::canonical(ctx.vault_path()).display(),
+        ShownPath(&agent::canonical(ctx.vault_path())),
         human(idle.as_secs()),
         human(max.as_secs())
     );
@@ -77,9 +78,9 @@ pub fn lock(ctx: &Context) -> Result<(), Failure> {
     match agent::ask(ctx.vault_path(), "LOCK")? {
         Reply::Answer(_) => note!(
             "otp: locked {}",
-            agent::canonical(ctx.vault_path()).display()
+            ShownPath(&agent::canonical(ctx.vault_path()))
         ),
-        Reply::NoAgent => note!("otp: {} was not unlocked", ctx.vault_path().display()),
+        Reply::NoAgent => note!("otp: {} was not unlocked", ShownPath(ctx.vault_path())),
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Copies of the vault: `backup` (an encrypted copy, checked) and
 //! `restore` (a copy put back, the replaced file kept).
 
+use otpvault::terminal::ShownPath;
 use std::path::Path;
 
 use otpvault::unlock::{self, Restored};
@@ -19,7 +20,7 @@ pub fn backup(ctx: &Context, file: &Path, force: bool) -> Result<(), Failure> {
     note!(
         "otp: backed up {n} {} to {} and checked that it opens with your passphrase",
         if n == 1 { "entry" } else { "entries" },
-        file.display()
+        ShownPath(file)
     );
     Ok(())
 }
@@ -30,11 +31,11 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
         if backups.is_empty() {
             note!(
                 "otp: no automatic backups of {} yet",
-                ctx.vault_path().display()
+                ShownPath(ctx.vault_path())
             );
         }
         for path in backups.iter().rev() {
-            out!("{}", path.display())?;
+            out!("{}", ShownPath(path))?;
         }
         if !backups.is_empty() {
             note!("otp: newest first; put one back with `otp restore FILE`");
@@ -56,10 +57,10 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
     }
     note!(
         "otp: restored {} ({} entries) from {}; the replaced file is the newest in {}",
-        ctx.vault_path().display(),
+        ShownPath(ctx.vault_path()),
         vault.entries().len(),
-        file.display(),
-        backups::dir(ctx.vault_path()).display()
+        ShownPath(file),
+        ShownPath(&backups::dir(ctx.vault_path()))
     );
     Ok(())
 }

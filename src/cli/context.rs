@@ -2,6 +2,7 @@
 //! library's [`unlock`] chain, with this terminal's prompt), and how a
 //! save behaves. The rules are the library's; this prints what they say.
 
+use otpvault::terminal::ShownPath;
 use std::path::{Path, PathBuf};
 
 use otpvault::config::{self, Config};
@@ -126,7 +127,7 @@ impl Context {
         let passphrase = self.new_passphrase(true, kdf)?;
         match Vault::create(&self.vault, &passphrase, kdf, self.settings) {
             Ok(vault) => {
-                note!("otp: created the vault {}", self.vault.display());
+                note!("otp: created the vault {}", ShownPath(&self.vault));
                 Ok((vault, true))
             }
             // Another otp created it first: use theirs.

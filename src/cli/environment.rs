@@ -3,6 +3,7 @@
 //! file (`otp config path`).
 
 use super::Failure;
+use otpvault::terminal::ShownPath;
 
 /// Every environment variable `otp` reads, with its meaning: the long help
 /// and the README list them all (a test checks both against the source).
@@ -94,7 +95,7 @@ pub fn config_path() -> Result<(), Failure> {
     let Some(path) = otpvault::config::path() else {
         return Err(otpvault::config::ConfigError::NoHome.into());
     };
-    out!("{}", path.display())?;
+    out!("{}", ShownPath(&path))?;
     if !path.exists() {
         note!("otp: there is no config file yet; create it to set defaults (see `otp --help`)");
     }

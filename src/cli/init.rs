@@ -3,6 +3,7 @@
 use clap::Args;
 use otpvault::Vault;
 use otpvault::crypto::cost::Requested;
+use otpvault::terminal::ShownPath;
 use otpvault::vault::CreateError;
 use otpvault::vault::store::StoreError;
 
@@ -55,7 +56,7 @@ pub fn init(ctx: &Context, args: InitArgs) -> Result<(), Failure> {
     )?);
     note!(
         "otp: created the vault {} (Argon2id {} MiB, {} iterations, {} lanes)",
-        ctx.vault_path().display(),
+        ShownPath(ctx.vault_path()),
         kdf.memory_kib / 1024,
         kdf.iterations,
         kdf.parallelism

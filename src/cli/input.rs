@@ -7,6 +7,7 @@ use std::path::Path;
 
 use otpvault::Passphrase;
 use otpvault::error::{ErrorKind, Kinded};
+use otpvault::terminal::ShownPath;
 pub use otpvault::unlock::Need;
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -107,7 +108,7 @@ pub fn read_key() -> Result<Zeroizing<String>, InputError> {
 /// The file at `path`, or standard input for `-`, up to the size of the
 /// largest export ([`otpvault::import::MAX_FILE`]).
 pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, InputError> {
-    let what = path.display().to_string();
+    let what = ShownPath(path).to_string();
     if path == Path::new("-") {
         return read_at_most(io::stdin(), otpvault::import::MAX_FILE, &what);
     }

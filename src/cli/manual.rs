@@ -1,6 +1,7 @@
 //! Completion scripts (clap_complete) and manual pages (clap_mangen), the
 //! shell feature.
 
+use otpvault::terminal::ShownPath;
 use std::io;
 
 use clap::Args;
@@ -99,7 +100,7 @@ pub fn man(mut command: clap::Command, args: &ManArgs) -> Result<(), Failure> {
             let man = clap_mangen::Man::new(sub.clone());
             write(man.get_filename(), page(&man)?)?;
         }
-        note!("otp: wrote the manual pages into {}", dir.display());
+        note!("otp: wrote the manual pages into {}", ShownPath(dir));
         return Ok(());
     }
     let text = match &args.command {

@@ -9,7 +9,7 @@ use otpvault::export::{self, ExportError};
 use otpvault::formats::Format;
 use otpvault::formats::registry;
 use otpvault::import::{self, Opened, Wanted};
-use otpvault::terminal::{Escaped, Quoted};
+use otpvault::terminal::{Escaped, Quoted, ShownPath};
 use otpvault::vault::store;
 use otpvault::{qr, uri};
 use zeroize::Zeroizing;
@@ -203,7 +203,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
         return Ok(());
     };
     let place = match &args.output {
-        Some(path) => format!("UNENCRYPTED to {}", path.display()),
+        Some(path) => format!("UNENCRYPTED to {}", ShownPath(path)),
         None => "to the terminal".to_string(),
     };
     input::confirm_export(&format!(
@@ -250,7 +250,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
                 let file = PathBuf::from(format!("{stem}-{}.png", i + 1));
                 let png = qr::to_png(text).map_err(ExportError::from)?;
                 write_out(Some(&file), &png)?;
-                note!("otp: wrote {}", file.display());
+                note!("otp: wrote {}", ShownPath(&file));
             }
         }
     }
@@ -316,11 +316,11 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<(), Failure> {
         note!(
             "otp: wrote the QR code of {} to {}",
             Escaped(&entry.name),
-            path.display()
+            ShownPath(path)
         );
         warn(&format!(
             "{} holds the account's secret UNENCRYPTED (mode 0600): delete it once your phone has it",
-            path.display()
+            ShownPath(path)
         ));
     } else if args.qr {
         out!("{}", terminal_qr(&text)?.as_str())?;

@@ -3,6 +3,7 @@
 //! counter on. Names are compared by [`same_name`] and queries matched by
 //! [`matches`], the only two places that fold case.
 
+mod change;
 mod index;
 mod order;
 mod payload;
@@ -12,10 +13,10 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::entry::{Entry, Part, Stamps};
+use crate::entry::{Entry, Stamps};
 use crate::keyring::Keyring;
 use crate::names::{self, Field};
-use crate::otp::{Code, Kind};
+use crate::otp::Code;
 use crate::site::SiteEdit;
 use crate::stamp::{self, Stamp};
 
@@ -48,6 +49,10 @@ pub fn same_name(a: &str, b: &str) -> bool {
 /// definition of "regardless of case".
 fn fold(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
+    // ASCII is its own NFC: most names skip the normalizer.
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
     name.nfc().collect::<String>().to_lowercase()
 }
 
@@ -233,6 +238,16 @@ impl Entries {
         self.clock
     }
 
+    /// True if the two hold the same, whatever their clocks have seen: a
+    /// merge that changed only the clock changed nothing to save.
+    pub fn same_but_clock(&self, other: &Entries) -> bool {
+        self.entries == other.entries
+            && self.deleted == other.deleted
+            && self.horizon == other.horizon
+            && self.keyring == other.keyring
+            && self.unknown == other.unknown
+    }
+
     /// The names and accounts of the entries, for checks of many new ones.
     pub fn index(&self) -> Index {
         Index::of(&self.entries)
@@ -253,115 +268,6 @@ impl Entries {
     pub fn holding(&self, entry: &Entry) -> Option<&Entry> {
         let account = entry.account_key();
         self.entries.iter().find(|e| e.account_key() == account)
-    }
-
-    /// Removes the entry named exactly `name` (ignoring case) and leaves a
-    /// tombstone. Destructive, so no partial matching.
-    pub fn remove(&mut self, name: &str) -> Result<Entry, EntryError> {
-        self.remove_at(name, stamp::wall_ms())
-    }
-
-    /// [`Entries::remove`], as if the wall clock read `wall_ms`.
-    pub fn remove_at(&mut self, name: &str, wall_ms: i64) -> Result<Entry, EntryError> {
-        let i = self.index_of_exact(name)?;
-        // Later than the entry's last change, even if the clock went back.
-        let stamp = self.tick(wall_ms);
-        let entry = self.entries.remove(i);
-        let tombstone = Tombstone {
-            id: entry.id.clone(),
-            deleted: stamp.seconds(),
-            stamp,
-            counter: (entry.otp.kind == Kind::Hotp).then_some(entry.otp.counter),
-            // An account a file of an older format holds twice is removed
-            // by id alone: naming the account would remove its twin.
-            account: Some(entry.account_key())
-                .filter(|a| !self.entries.iter().any(|e| e.account_key() == *a)),
-            unknown: serde_json::Map::new(),
-        };
-        let at = self.deleted.partition_point(|t| t.id < tombstone.id);
-        self.deleted.insert(at, tombstone);
-        self.settle_names();
-        Ok(entry)
-    }
-
-    /// Renames the entry named exactly `old`; its id stays.
-    pub fn rename(&mut self, old: &str, new: &str) -> Result<&Entry, EntryError> {
-        self.rename_at(old, new, stamp::wall_ms())
-    }
-
-    /// Changes the issuer, account or sites of the entry named exactly
-    /// `name`.
-    pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<&Entry, EntryError> {
-        self.edit_at(name, edit, stamp::wall_ms())
-    }
-
-    /// [`Entries::edit`], as if the wall clock read `wall_ms`.
-    pub fn edit_at(&mut self, name: &str, edit: &Edit, wall_ms: i64) -> Result<&Entry, EntryError> {
-        let i = self.index_of_exact(name)?;
-        let sites = edit.sites.apply(&self.entries[i].sites)?;
-        let issuer = edit
-            .issuer
-            .as_deref()
-            .map(|text| names::typed(Field::Issuer, text))
-            .transpose()?;
-        let account = edit
-            .account
-            .as_deref()
-            .map(|text| names::typed(Field::Account, text))
-            .transpose()?;
-        let now = self.entries[i].otp;
-        let params = crate::otp::Params {
-            algorithm: edit.algorithm.unwrap_or(now.algorithm),
-            digits: edit.digits.unwrap_or(now.digits),
-            period: edit.period.unwrap_or(now.period),
-            ..now
-        }
-        .validate()?;
-        let mut changed = Vec::new();
-        let entry = &mut self.entries[i];
-        if entry.sites != sites {
-            entry.sites = sites;
-            changed.push(Part::Sites);
-        }
-        for (part, field, new) in [
-            (Part::Issuer, &mut entry.issuer, issuer),
-            (Part::Account, &mut entry.account, account),
-        ] {
-            if let Some(new) = new.filter(|new| new != field) {
-                *field = new;
-                changed.push(part);
-            }
-        }
-        if params != entry.otp {
-            entry.otp = params;
-            changed.push(Part::Otp);
-        }
-        if !changed.is_empty() {
-            let stamp = self.tick(wall_ms);
-            for part in changed {
-                self.entries[i].stamp(part, stamp);
-            }
-        }
-        Ok(&self.entries[i])
-    }
-
-    /// [`Entries::rename`], as if the wall clock read `wall_ms`.
-    pub fn rename_at(&mut self, old: &str, new: &str, wall_ms: i64) -> Result<&Entry, EntryError> {
-        let new = check_name(new)?;
-        let i = self.index_of_exact(old)?;
-        let own = self.entries[i].name.clone();
-        if let Some(clash) = self.index().clash(&new, Some(&own)) {
-            return Err(clash_error(&new, clash));
-        }
-        let stamp = self.tick(wall_ms);
-        let entry = &mut self.entries[i];
-        entry.name = new;
-        entry.given_name = None;
-        entry.stamp(Part::Name, stamp);
-        let id = entry.id.clone();
-        self.sort();
-        self.settle_names();
-        Ok(self.by_id(&id).unwrap_or(&self.entries[i]))
     }
 
     /// The code at the counter of the HOTP entry `query` designates, with

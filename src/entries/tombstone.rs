@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Entries;
+use crate::entry::Remains;
 use crate::stamp::Stamp;
 
 fn is_unset(stamp: &Stamp) -> bool {
@@ -30,6 +31,10 @@ pub struct Tombstone {
     /// copy. Absent in tombstones written before format 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The entry as it was, without its secret (format 3): a merge that
+    /// meets it takes each field's latest value from it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remains: Option<Remains>,
     /// Fields a newer otpvault wrote, kept as they are (format 2).
     #[serde(flatten)]
     pub unknown: serde_json::Map<String, serde_json::Value>,

@@ -323,10 +323,7 @@ pub fn new_passphrase(
 
 /// The prompt for the passphrase of the vault (or copy) at `path`.
 pub fn prompt_for(path: &Path) -> String {
-    format!(
-        "Passphrase for {}: ",
-        crate::terminal::Escaped(&path.display().to_string())
-    )
+    format!("Passphrase for {}: ", crate::terminal::ShownPath(path))
 }
 
 /// Opens the vault at `path` for a command: through its agent when one

@@ -171,7 +171,7 @@ impl Sources {
                 path: path.clone(),
                 source,
             })?;
-            let what = format!("the passphrase file {}", path.display());
+            let what = format!("the passphrase file {}", crate::terminal::ShownPath(path));
             return bounded(
                 without_newline(read_at_most(file, MAX_PASSPHRASE + 2, &what)?),
                 &what,

@@ -250,9 +250,7 @@ impl Vault {
         entries.keyring.forget(&self.key);
         keys.key_changed = self.key != before_key;
         let report = merge::report(&self.entries, &copy.entries, &entries, ahead);
-        let mut same = entries.clone();
-        same.clock = self.entries.clock;
-        let changed = same != self.entries
+        let changed = !entries.same_but_clock(&self.entries)
             || self.header.slots != before_slots
             || self.header.identity != Some(ours)
             || keys.key_changed;

@@ -16,7 +16,11 @@ It writes:
   passphrase to try and the outcome a reader must reach;
 - example-v2.otpvault and vault-v2.json: the same for format version 2,
   whose payload adds given names, sites, the account of a tombstone, and
-  fields a newer writer added, which a reader keeps.
+  fields a newer writer added, which a reader keeps;
+- example-v3.otpvault and vault-v3.json: format version 3, whose header
+  adds the vault's identity and whose payload adds per-field stamps,
+  retired keys and revoked recovery keys, with a recovery key as an X25519
+  recipient (PyNaCl's crypto_scalarmult, libsodium).
 
 tests/vault_vectors.rs runs every case through otpvault, and checks that
 running this script again gives the committed files.
@@ -31,7 +35,11 @@ import sys
 from importlib.metadata import version
 
 from argon2.low_level import Type, hash_secret_raw
-from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt
+from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_encrypt,
+    crypto_scalarmult,
+    crypto_scalarmult_base,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAGIC = b"OTPVAULT"
@@ -329,6 +337,7 @@ def main():
     with open(os.path.join(out_dir, "example-v1.otpvault"), "wb") as f:
         f.write(example)
     write_v2(out_dir, made_by)
+    write_v3(out_dir, made_by)
 
 
 def account_key(kind, secret_text):
@@ -539,6 +548,198 @@ def write_v2(out_dir, made_by):
         json.dump(out, f, indent=1)
         f.write("\n")
     with open(os.path.join(out_dir, "example-v2.otpvault"), "wb") as f:
+        f.write(example)
+
+
+def stamp(ms, counter=0):
+    return struct.pack(">qI", ms, counter)
+
+
+def timed_passphrase_slot(vault_key, passphrase, kdf, created, label):
+    """A passphrase slot (type 1) that records when it was set (124-byte
+    body), and its KEK."""
+    memory_kib, iterations, lanes = kdf
+    salt = fixed(label + "/salt", 32)
+    nonce = fixed(label + "/nonce", 24)
+    body_head = struct.pack(">III", memory_kib, iterations, lanes) + salt + nonce
+    body_head += struct.pack(">q", created)
+    head = bytes([SLOT_PASSPHRASE]) + struct.pack(">H", len(body_head) + 48) + body_head
+    aad = MAGIC + struct.pack(">H", 1) + head
+    kek = argon2id(passphrase, salt, memory_kib, iterations, lanes)
+    return head + xchacha_seal(kek, nonce, aad, vault_key), kek
+
+
+def recipient_slot(vault_key, recovery, created, label):
+    """A recovery slot of type 3: the paper key as an X25519 recipient.
+    Returns the slot and its intermediate values."""
+    secret = hkdf_sha256(recovery, b"\0" * 32, b"otpvault recovery x25519")
+    public = crypto_scalarmult_base(secret)
+    ephemeral_secret = fixed(label + "/ephemeral", 32)
+    ephemeral = crypto_scalarmult_base(ephemeral_secret)
+    shared = crypto_scalarmult(ephemeral_secret, public)
+    kek = hkdf_sha256(shared, ephemeral + public, b"otpvault recovery slot 3")
+    nonce = fixed(label + "/nonce", 24)
+    body_head = struct.pack(">q", created) + public + ephemeral + nonce
+    head = bytes([3]) + struct.pack(">H", len(body_head) + 48) + body_head
+    aad = MAGIC + struct.pack(">H", 1) + head
+    slot = head + xchacha_seal(kek, nonce, aad, vault_key)
+    values = {
+        "recipient_secret_hex": secret.hex(),
+        "recipient_hex": public.hex(),
+        "ephemeral_secret_hex": ephemeral_secret.hex(),
+        "ephemeral_hex": ephemeral.hex(),
+        "shared_hex": shared.hex(),
+        "kek_hex": kek.hex(),
+    }
+    return slot, values
+
+
+def key_id(vault_key):
+    return hashlib.sha256(b"otpvault key id\0" + vault_key).digest()[:8]
+
+
+def vault_file_v3(identity, slots, payload_nonce, vault_key, plaintext):
+    header = (
+        MAGIC
+        + struct.pack(">H", 3)
+        + identity
+        + bytes([len(slots)])
+        + b"".join(slots)
+        + payload_nonce
+    )
+    payload = xchacha_seal(vault_key, payload_nonce, header, plaintext)
+    body = header + payload
+    return header, body + hashlib.sha256(body).digest()
+
+
+def write_v3(out_dir, made_by):
+    vault_key = fixed("v3 vault key", 32)
+    old_key = fixed("v3 retired key", 32)
+    made, set_at, recovery_at = 1764028800, 1764032400, 1764036000
+    slot, kek = timed_passphrase_slot(vault_key, PASSPHRASE, TINY, set_at, "v3 slot")
+    recovery = fixed("v3 recovery key", 16)
+    rslot, rvalues = recipient_slot(vault_key, recovery, recovery_at, "v3 recipient slot")
+    vault_id = fixed("v3 vault id", 16)
+    identity = (
+        vault_id
+        + struct.pack(">q", made)
+        + key_id(vault_key)
+        + stamp(set_at * 1000, 0)
+        + stamp(recovery_at * 1000, 1)
+    )
+    t = 1764040000000
+    amazon = entry("Amazon.co.jp", "Amazon", "user@example.com", AMAZON_KEY, "v3 amazon id")
+    amazon["sites"] = ["amazon.co.jp"]
+    amazon["modified"] = (t + 5000) // 1000
+    # Each field with its own stamp: renamed and given a site after it was
+    # made; the counter of a second of changes; a newer writer's field with
+    # its stamp under its own name.
+    amazon["stamps"] = {
+        "name": [t + 5000, 0],
+        "issuer": [t, 0],
+        "account": [t, 0],
+        "sites": [t + 5000, 1],
+        "otp": [t, 0],
+        "color": [t + 2000, 0],
+    }
+    amazon["color"] = "#ff9900"
+    # An entry never edited: its fields share one stamp, written once.
+    github = entry("GitHub", "GitHub", "me", "JBSWY3DPEHPK3PXP", "v3 github id")
+    github["created"] = t // 1000
+    github["modified"] = t // 1000
+    github["stamps"] = [t, 2]
+    gone = {
+        "id": fixed("v3 gone", 16).hex(),
+        "deleted": 1764041000,
+        "stamp": [1764041000000, 0],
+        "counter": 3,
+        "account": account_key("hotp", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+        # What the removed entry was, without its secret: a merge takes
+        # its fields too.
+        "remains": {
+            "name": "Bank",
+            "issuer": "Bank",
+            "account": "",
+            "otp": {"kind": "hotp", "algorithm": "SHA1", "digits": 6, "period": 30, "counter": 0},
+            "created": 1764028800,
+            "stamps": [1764028800000, 0],
+        },
+    }
+    document = {
+        "entries": [amazon, github],
+        "deleted": [gone],
+        "clock": [1764041000000, 0],
+        "horizon": [0, 0],
+        "previous_keys": [{"key": old_key.hex(), "retired": [set_at * 1000, 0]}],
+        "revoked_recovery": ["hkdf:" + fixed("v3 revoked", 8).hex()],
+    }
+    plain = json.dumps(document, separators=(",", ":")).encode()
+    nonce = fixed("v3 payload nonce", 24)
+    header, example = vault_file_v3(identity, [slot, rslot], nonce, vault_key, plain)
+    entries = [
+        dict(expected([amazon])[0], given_name=None, sites=amazon["sites"]),
+        dict(expected([github])[0], given_name=None, sites=[]),
+    ]
+    cases = [
+        {
+            "name": "example",
+            "description": "the spec's version-3 example: identity, per-field stamps (and one stamp for an entry never edited), a retired key, a revoked recovery key, a recipient slot",
+            "passphrase": PASSPHRASE,
+            "recovery_key_30": recovery_key_text_30(recovery),
+            "recovery_key_hex": recovery.hex(),
+            "file_hex": example.hex(),
+            "expect": {"result": "opens", "entries": entries, "tombstones": [gone]},
+        }
+    ]
+    # The key id in the header names another key: the header says one
+    # thing and the payload another.
+    lying = identity[:24] + bytes(8) + identity[32:]
+    _, lying_file = vault_file_v3(lying, [slot, rslot], nonce, vault_key, plain)
+    cases.append(
+        {
+            "name": "key id of another key",
+            "description": "the identity's key id is not the fingerprint of the key that seals the payload",
+            "passphrase": PASSPHRASE,
+            "file_hex": lying_file.hex(),
+            "expect": {"result": "damaged", "damage": "malformed"},
+        }
+    )
+    # A truncated identity: a version-3 header cut inside it.
+    cut = MAGIC + struct.pack(">H", 3) + identity[:20]
+    cases.append(
+        {
+            "name": "identity cut short",
+            "description": "a version-3 file that ends inside its identity",
+            "passphrase": PASSPHRASE,
+            "file_hex": (cut + hashlib.sha256(cut).digest()).hex(),
+            "expect": {"result": "damaged", "damage": "truncated"},
+        }
+    )
+    out = {
+        "format": "otpvault vault, version 3 (docs/vault-format.md)",
+        "made_by": made_by,
+        "example": {
+            "passphrase": PASSPHRASE,
+            "argon2id": {"memory_kib": TINY[0], "iterations": TINY[1], "parallelism": TINY[2]},
+            "salt_hex": fixed("v3 slot/salt", 32).hex(),
+            "slot_nonce_hex": fixed("v3 slot/nonce", 24).hex(),
+            "kek_hex": kek.hex(),
+            "vault_key_hex": vault_key.hex(),
+            "vault_id_hex": vault_id.hex(),
+            "key_id_hex": key_id(vault_key).hex(),
+            "identity_hex": identity.hex(),
+            "recipient": rvalues,
+            "payload_nonce_hex": nonce.hex(),
+            "header_hex": header.hex(),
+            "plaintext": plain.decode(),
+            "file_hex": example.hex(),
+        },
+        "cases": cases,
+    }
+    with open(os.path.join(out_dir, "vault-v3.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(out_dir, "example-v3.otpvault"), "wb") as f:
         f.write(example)
 
 

@@ -14,7 +14,13 @@ use crate::otp::{Code, Kind, ParamError, Params};
 use crate::secret::Secret;
 use crate::site::SiteError;
 use crate::stamp::Stamp;
+
+mod remains;
+mod stamps;
+
 use crate::terminal::{Escaped, Quoted};
+pub use remains::Remains;
+pub use stamps::{Part, Stamps};
 
 /// Why an entry could not be found, added or changed. Names in the
 /// messages are escaped: they come from the vault.
@@ -203,93 +209,6 @@ impl Entry {
         } else {
             &self.account
         }
-    }
-}
-
-/// The parts of an entry that change on their own, each with its stamp.
-/// The secret and the kind of code are the account itself and never
-/// change; the HOTP counter only grows, and a merge takes the larger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Part {
-    Name,
-    Issuer,
-    Account,
-    Sites,
-    /// The algorithm, digits and period.
-    Otp,
-}
-
-impl Part {
-    pub const ALL: [Part; 5] = [
-        Part::Name,
-        Part::Issuer,
-        Part::Account,
-        Part::Sites,
-        Part::Otp,
-    ];
-}
-
-/// When each field of an entry last changed ([`crate::stamp`]). A newer
-/// otpvault's field keeps its stamp under its own name in `other`, so that
-/// a merge by this version still takes the later of two.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamps {
-    pub name: Stamp,
-    pub issuer: Stamp,
-    pub account: Stamp,
-    pub sites: Stamp,
-    pub otp: Stamp,
-    #[serde(flatten)]
-    pub other: std::collections::BTreeMap<String, Stamp>,
-}
-
-impl Stamps {
-    /// Every field changed at `stamp`.
-    pub fn all(stamp: Stamp) -> Stamps {
-        Stamps {
-            name: stamp,
-            issuer: stamp,
-            account: stamp,
-            sites: stamp,
-            otp: stamp,
-            other: std::collections::BTreeMap::new(),
-        }
-    }
-
-    /// True for the stamps of an entry read from a file of an older
-    /// format, which had none.
-    pub fn is_unset(&self) -> bool {
-        *self == Stamps::default()
-    }
-
-    pub fn of(&mut self, field: Part) -> &mut Stamp {
-        match field {
-            Part::Name => &mut self.name,
-            Part::Issuer => &mut self.issuer,
-            Part::Account => &mut self.account,
-            Part::Sites => &mut self.sites,
-            Part::Otp => &mut self.otp,
-        }
-    }
-
-    pub fn get(&self, field: Part) -> Stamp {
-        match field {
-            Part::Name => self.name,
-            Part::Issuer => self.issuer,
-            Part::Account => self.account,
-            Part::Sites => self.sites,
-            Part::Otp => self.otp,
-        }
-    }
-
-    /// The latest of them.
-    pub fn latest(&self) -> Stamp {
-        Part::ALL
-            .iter()
-            .map(|&f| self.get(f))
-            .chain(self.other.values().copied())
-            .max()
-            .unwrap_or_default()
     }
 }
 
