@@ -518,3 +518,16 @@ fn the_passphrase_prompt_for_a_copy_shows_its_name_escaped() {
         "{screen}"
     );
 }
+
+#[test]
+fn saves_of_the_same_content_keep_one_backup() {
+    let v = TestVault::new();
+    v.add("Amazon", &key_for("Amazon"));
+    ok(v.run(&["edit", "Amazon", "--issuer", "Amazon"], None));
+    let after_first = v.backups().len();
+    // The same content saved again (a new nonce each time): no new backup.
+    for _ in 0..3 {
+        ok(v.run(&["edit", "Amazon", "--issuer", "Amazon"], None));
+    }
+    assert_eq!(v.backups().len(), after_first);
+}

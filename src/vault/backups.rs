@@ -49,24 +49,31 @@ pub fn list(vault: &Path) -> Result<Vec<PathBuf>, StoreError> {
 }
 
 /// Keeps `previous`, the bytes the vault held before a save that has just
-/// been made durable, as the newest backup (unless the newest already holds
-/// the same bytes), then deletes the oldest beyond `keep`.
-pub fn keep(vault: &Path, previous: &[u8], keep: usize) -> Result<(), StoreError> {
+/// been made durable, as the newest backup, unless the newest already holds
+/// the same (`same`, given the newest's bytes, says: the same content, under
+/// another nonce), then deletes the oldest beyond `keep`.
+pub fn keep(
+    vault: &Path,
+    previous: &[u8],
+    keep: usize,
+    same: impl Fn(&[u8]) -> bool,
+) -> Result<(), StoreError> {
     if keep == 0 {
         return Ok(());
     }
-    add(vault, previous)?;
+    add(vault, previous, same)?;
     prune(vault, keep)
 }
 
-/// Keeps `previous` as the newest backup and deletes none (for a restore,
-/// which must be undoable whatever the setting).
-pub fn add(vault: &Path, previous: &[u8]) -> Result<(), StoreError> {
+/// Keeps `previous` as the newest backup, unless the newest is the `same`,
+/// and deletes none (for a restore, which must be undoable whatever the
+/// setting).
+pub fn add(vault: &Path, previous: &[u8], same: impl Fn(&[u8]) -> bool) -> Result<(), StoreError> {
     let dir = dir(vault);
     ensure_real_dir(&dir)?;
     let existing = list(vault)?;
     if let Some(newest) = existing.last()
-        && store::read(newest).is_ok_and(|bytes| bytes == previous)
+        && store::read(newest).is_ok_and(|bytes| bytes == previous || same(&bytes))
     {
         return Ok(());
     }

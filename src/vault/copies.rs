@@ -289,7 +289,7 @@ impl Vault {
             format::parse(previous).map_or(true, |parsed| parsed.header.slots != restored.slots())
         });
         let backup = match previous {
-            Some(previous) => backups::add(vault, &previous),
+            Some(previous) => backups::add(vault, &previous, |_| false),
             None => Ok(()),
         };
         restored.path = vault.to_path_buf();

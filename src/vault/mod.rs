@@ -357,7 +357,12 @@ impl Vault {
         store::write_vault(&self.path, &bytes)?;
         self.file_checksum = format::checksum_of(&bytes);
         let backup = match previous {
-            Some(previous) => backups::keep(&self.path, &previous, self.settings.keep_backups),
+            Some(previous) => backups::keep(
+                &self.path,
+                &previous,
+                self.settings.keep_backups,
+                |newest| self.same_content(newest, &previous),
+            ),
             None => Ok(()),
         };
         Ok(Saved { backup })
@@ -369,6 +374,30 @@ impl Vault {
             .passphrase_slot()
             .map(|s| s.kdf)
             .unwrap_or_default()
+    }
+
+    /// True if two vault files hold the same: the same header but for the
+    /// payload nonce, and payloads that open with one of this vault's keys
+    /// to the same bytes. So a backup is not kept twice under two nonces.
+    fn same_content(&self, a: &[u8], b: &[u8]) -> bool {
+        let (Ok(a), Ok(b)) = (format::parse(a), format::parse(b)) else {
+            return false;
+        };
+        let header = |h: &Header| (h.version, h.identity, h.slots.clone());
+        if header(&a.header) != header(&b.header) {
+            return false;
+        }
+        let keys = std::iter::once(&self.key)
+            .chain(self.entries.keyring.previous.iter().map(|old| &old.key));
+        for key in keys {
+            let open = |p: &format::Parsed| {
+                crypto::open(key.expose(), &p.header.payload_nonce, p.header_bytes, p.ciphertext)
+            };
+            if let (Some(x), Some(y)) = (open(&a), open(&b)) {
+                return x == y;
+            }
+        }
+        false
     }
 
     pub fn path(&self) -> &Path {
