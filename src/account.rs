@@ -12,10 +12,11 @@ use crate::site;
 
 /// An account as a URI or another app's export describes it: everything an
 /// [`Entry`] needs but the name the user calls it by.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub issuer: String,
     pub account: String,
+    #[serde(with = "crate::key::base32")]
     pub secret: Secret,
     pub params: Params,
     /// The sites where its code may be typed, when the file says

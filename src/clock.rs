@@ -52,10 +52,14 @@ pub fn now() -> Result<u64, ClockError> {
 /// passphrase was typed), or a time given (`--at`). Library calls that
 /// make codes take this, never a time read earlier, so that no front end
 /// can show a code that died while its user typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum When {
     Now,
     At(u64),
+    /// Now, shifted by this many seconds rather than this process's
+    /// [`offset`]: a code the agent makes for a command keeps that
+    /// command's offset.
+    Shifted(i64),
 }
 
 impl When {
@@ -69,6 +73,25 @@ impl When {
         match self {
             When::Now => now(),
             When::At(time) => Ok(time),
+            When::Shifted(offset) => {
+                let seconds = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_err(|_| ClockError::BeforeEpoch)?
+                    .as_secs();
+                let shifted = i64::try_from(seconds)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(offset);
+                u64::try_from(shifted).map_err(|_| ClockError::BeforeEpoch)
+            }
+        }
+    }
+
+    /// The same moment, as another process must read it: the offset of
+    /// this one made explicit.
+    pub fn portable(self) -> When {
+        match self {
+            When::Now => When::Shifted(offset()),
+            other => other,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! variant does not compile until someone decides its kind.
 
 /// The kinds of failure, each with its own exit status in `otp`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ErrorKind {
     /// Something given cannot be used as given: a flag, a name, a key, a
     /// site, a file of the wrong format, a weak new passphrase.

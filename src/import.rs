@@ -229,7 +229,7 @@ fn nonempty(accounts: Vec<Account>) -> Result<Vec<Account>, ImportError> {
 }
 
 /// What an import did, for the summary.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// Names of the entries added.
     pub added: Vec<String>,

@@ -40,6 +40,7 @@ pub mod otp;
 pub mod qr;
 pub mod recovery;
 pub mod secret;
+pub mod session;
 pub mod site;
 pub mod stamp;
 pub mod strength;

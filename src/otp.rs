@@ -215,6 +215,20 @@ impl Params {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Code(Zeroizing<String>);
 
+/// A code travels as its text (from the agent to a command).
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Code, D::Error> {
+        let text = Zeroizing::new(String::deserialize(deserializer)?);
+        Code::from_digits(&text).ok_or_else(|| serde::de::Error::custom("not a code"))
+    }
+}
+
 impl Code {
     pub fn as_str(&self) -> &str {
         &self.0

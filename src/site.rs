@@ -66,7 +66,7 @@ fn is_web(url: &Url) -> bool {
 
 /// A change to an entry's sites: replace them all, and/or add and remove
 /// some. Sites are kept in the order given, once each.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SiteEdit {
     pub set: Option<Vec<String>>,
     pub add: Vec<String>,

@@ -175,13 +175,33 @@ fn a_vault_replaced_under_the_agent() {
             .success()
     );
     ok(&u.unlock(&[]));
-    // `restore` puts back a copy of the same vault: same key, still unlocked.
-    ok(&u.run(&["restore", backup.to_str().unwrap()]));
+    // `restore` puts back a copy of the same vault: same key, still
+    // unlocked. It asks for the passphrase (the agent opens nothing for
+    // anyone but itself).
+    let mut cmd = u.bare(&["restore", backup.to_str().unwrap()]);
+    cmd.env("OTP_PASSPHRASE", PASSPHRASE);
+    ok(&run_with_stdin(cmd, None));
     ok(&u.code());
-    // `passwd` makes a new key: the agent's old one would open nothing
-    // written from now on, so the agent is locked, and says so.
+    // `passwd` asks for the passphrase, unlocked or not, and says why; it
+    // makes a new key: the agent's old one would open nothing written from
+    // now on, so the agent is locked, and says so.
     let mut cmd = u.bare(&["passwd"]);
     cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase");
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(
+        code(&out),
+        EXIT_USAGE,
+        "no passphrase given: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("needs the passphrase even while the vault is unlocked"),
+        "{}",
+        stderr(&out)
+    );
+    let mut cmd = u.bare(&["passwd"]);
+    cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase")
+        .env("OTP_PASSPHRASE", PASSPHRASE);
     let out = run_with_stdin(cmd, None);
     ok(&out);
     assert!(
@@ -359,7 +379,8 @@ fn restoring_an_older_copy_through_the_agent_says_which_passphrase_opens_it() {
     );
     ok(&u.unlock(&[]));
     let mut cmd = u.bare(&["passwd"]);
-    cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase");
+    cmd.env("OTP_NEW_PASSPHRASE", "a new passphrase")
+        .env("OTP_PASSPHRASE", PASSPHRASE);
     ok(&run_with_stdin(cmd, None));
     // A new key: unlocked again with the new passphrase.
     let mut cmd = u.bare(&["unlock"]);
@@ -386,7 +407,9 @@ fn restoring_an_older_copy_through_the_agent_says_which_passphrase_opens_it() {
     ok(&u.unlock(&[]));
     let same = u.v.dir.path().join("same.otpvault");
     ok(&u.run(&["backup", same.to_str().unwrap()]));
-    let out = u.run(&["restore", same.to_str().unwrap()]);
+    let mut cmd = u.bare(&["restore", same.to_str().unwrap()]);
+    cmd.env("OTP_PASSPHRASE", PASSPHRASE);
+    let out = run_with_stdin(cmd, None);
     ok(&out);
     assert!(
         !stderr(&out).contains("opens with the passphrase"),

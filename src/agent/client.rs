@@ -1,132 +1,83 @@
-//! A command's side of the agent: ask it for the key, its status, or to
-//! lock, and never wait long for it.
+//! A command's side of the agent. Before a byte is sent, the socket's
+//! folder must be the user's own (owner and mode), and the process that
+//! answers at the socket must run as the user (SO_PEERCRED): a socket
+//! someone else put there gets nothing. One deadline bounds the whole
+//! exchange, the answer's last byte included: a stopped or trickling agent
+//! costs that deadline and the command goes on without it.
 
-use std::io::{Read, Write};
+use std::io;
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-use data_encoding::HEXLOWER;
-use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+use super::error::AgentError;
+use super::protocol::{self, Answer, Request};
+use super::socket::{check_dir, socket_dir, socket_path};
+use crate::session::Op;
 
-use super::error::{AgentError, Garbled};
-use super::socket::{canonical, socket_path};
-use crate::secret::VaultKey;
-use crate::vault::{OpenError, Unlock};
-
-/// The longest answer an agent gives: its JSON with the key's hex and the
-/// vault's path (at most 4096 bytes on Linux).
-pub(super) const MAX_ANSWER: usize = 16 * 1024;
-
-/// How long a client waits for an agent before going on without it: a dead
-/// or hung agent must never hold a command up.
+/// How long a command waits for an agent before going on without it: a
+/// dead, stopped or hung agent must never hold a command up.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// An agent's answer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Answer {
-    /// The vault it holds the key of.
-    pub vault: PathBuf,
-    /// The vault key, in hex, for `KEY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Seconds until it locks for want of use.
-    pub idle_left: u64,
-    /// Seconds until it locks whatever happens.
-    pub max_left: u64,
-    /// Its process id.
-    pub pid: u32,
-    /// Whether its memory is locked against swapping.
-    pub memory_locked: bool,
+/// How long an operation that may read or write many entries or files
+/// (an import, a merge, a backup) may take in the agent.
+pub const LONG_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The deadline of a request: quick ones in [`CLIENT_TIMEOUT`].
+fn budget(request: &Request) -> Duration {
+    match request {
+        Request::Run {
+            op: Op::Import { .. } | Op::Merge { .. } | Op::MergeDriver { .. } | Op::Backup { .. },
+        } => LONG_TIMEOUT,
+        _ => CLIENT_TIMEOUT,
+    }
 }
 
-/// What a client learns from the agent of a vault.
-#[derive(Debug)]
-pub enum Reply {
-    /// No agent (no socket, or a dead or hung one).
-    NoAgent,
-    Answer(Answer),
-}
-
-/// Asks the agent of `vault` one request (`KEY`, `STATUS` or `LOCK`). No
-/// agent, a dead one or one that does not answer within
-/// [`CLIENT_TIMEOUT`] is [`Reply::NoAgent`]: the caller goes on without it.
-pub fn ask(vault: &Path, request: &str) -> Result<Reply, AgentError> {
+/// Asks the agent of `vault` one request. `None` when no agent listens
+/// there (no folder, no socket, nobody accepting): the command goes on
+/// without it. An error when something is there that must not be trusted
+/// or did not answer in time: the caller says so in one line and goes on
+/// without it.
+pub fn call(vault: &Path, request: &Request) -> Result<Option<Answer>, AgentError> {
+    let dir = socket_dir(false)?;
+    match std::fs::symlink_metadata(&dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        _ => check_dir(&dir, rustix::process::getuid().as_raw())?,
+    }
     let socket = socket_path(vault, false)?;
-    let Ok(mut stream) = UnixStream::connect(&socket) else {
-        return Ok(Reply::NoAgent);
-    };
-    let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
-    if writeln!(stream, "{request}").is_err() {
-        return Ok(Reply::NoAgent);
-    }
-    // Read straight into one wiped buffer (no reader's buffer of its own,
-    // which would keep the key): the agent answers one line and closes.
-    let mut line = Zeroizing::new(Vec::with_capacity(MAX_ANSWER));
-    match (&stream).take(MAX_ANSWER as u64).read_to_end(&mut line) {
-        Ok(0) | Err(_) => return Ok(Reply::NoAgent),
-        Ok(_) => {}
-    }
-    let answer: Answer =
-        serde_json::from_slice(&line).map_err(|_| AgentError::Protocol(Garbled::NotJson))?;
-    if answer.vault != canonical(vault) {
-        return Err(AgentError::Protocol(Garbled::OtherVault));
-    }
-    Ok(Reply::Answer(answer))
-}
-
-/// The key the agent of `vault` holds, if it is unlocked.
-pub fn key(vault: &Path) -> Result<Option<VaultKey>, AgentError> {
-    match ask(vault, "KEY")? {
-        Reply::NoAgent => Ok(None),
-        Reply::Answer(answer) => {
-            let hex = Zeroizing::new(answer.key.ok_or(AgentError::Protocol(Garbled::NoKey))?);
-            let bytes = Zeroizing::new(
-                HEXLOWER
-                    .decode(hex.as_bytes())
-                    .map_err(|_| AgentError::Protocol(Garbled::KeyNotHex))?,
-            );
-            VaultKey::from_slice(&bytes)
-                .map(Some)
-                .ok_or(AgentError::Protocol(Garbled::KeyLength))
+    let mut stream = match UnixStream::connect(&socket) {
+        Ok(stream) => stream,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None);
         }
-    }
-}
-
-/// What came of opening a vault with its agent's key.
-#[derive(Debug)]
-pub enum Through<T> {
-    Opened(T),
-    /// No agent holds the key; an agent that is there but cannot be used
-    /// says why, and is passed over.
-    NoKey(Option<AgentError>),
-    /// The agent's key no longer opens the file: another vault was put in
-    /// its place (a restore of another vault, a sync tool, a copy). The
-    /// agent has been told to lock; the passphrase is needed.
-    Replaced,
-}
-
-/// Opens `vault` with `open` and the key its agent holds, if any. A key
-/// that no longer opens the file locks the agent, so that it does not keep
-/// a key to a vault that is gone; any other failure to open is the vault's
-/// and is returned.
-pub fn open_through<T>(
-    vault: &Path,
-    open: impl FnOnce(Unlock) -> Result<T, OpenError>,
-) -> Result<Through<T>, OpenError> {
-    let key = match key(vault) {
-        Ok(Some(key)) => key,
-        Ok(None) => return Ok(Through::NoKey(None)),
-        Err(e) => return Ok(Through::NoKey(Some(e))),
-    };
-    match open(Unlock::Key(&key)) {
-        Ok(opened) => Ok(Through::Opened(opened)),
-        Err(OpenError::OtherKey(_)) => {
-            let _ = ask(vault, "LOCK");
-            Ok(Through::Replaced)
+        Err(source) => {
+            return Err(AgentError::Io {
+                action: "connect to",
+                path: socket,
+                source,
+            });
         }
-        Err(e) => Err(e),
+    };
+    let peer = rustix::net::sockopt::socket_peercred(&stream).map_err(|e| AgentError::Io {
+        action: "check who answers at",
+        path: socket.clone(),
+        source: e.into(),
+    })?;
+    if peer.uid != rustix::process::getuid() {
+        return Err(AgentError::Impostor(peer.uid.as_raw()));
     }
+    let budget = budget(request);
+    let deadline = Instant::now() + budget;
+    let timed = |e: AgentError| match e {
+        AgentError::Timeout(_) => AgentError::Timeout(budget.as_millis()),
+        e => e,
+    };
+    protocol::write(&mut stream, request, deadline).map_err(timed)?;
+    let answer = protocol::read(&mut stream, deadline).map_err(timed)?;
+    Ok(Some(answer))
 }

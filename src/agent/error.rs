@@ -24,6 +24,19 @@ pub enum AgentError {
     },
     #[error("the agent for this vault {0}: run `otp lock`, then `otp unlock`")]
     Protocol(Garbled),
+    #[error(
+        "neither XDG_RUNTIME_DIR nor HOME is an absolute path, so there is no place of your own for the agent's socket: set one"
+    )]
+    NoHome,
+    /// What answers at the socket runs as another user: not a byte was
+    /// sent to it.
+    #[error(
+        "the agent's socket is answered by another user (uid {0}), not you: nothing was sent to it; remove it, or set XDG_RUNTIME_DIR to a folder of your own"
+    )]
+    Impostor(u32),
+    /// The agent did not answer in time (stopped, or stuck).
+    #[error("the agent for this vault did not answer within {0} ms: run `otp lock`, or end it")]
+    Timeout(u128),
 }
 
 /// How an agent's answer was not what the protocol says.
@@ -31,6 +44,10 @@ pub enum AgentError {
 pub enum Garbled {
     #[error("answered with something other than JSON")]
     NotJson,
+    #[error("sent a message longer than any answer")]
+    TooLong,
+    #[error("speaks another version of the protocol")]
+    Version,
     #[error("answered for another vault")]
     OtherVault,
     #[error("answered without the key")]
@@ -48,7 +65,10 @@ impl Kinded for AgentError {
             | AgentError::FolderMode { .. }
             | AgentError::NotAFolder(_)
             | AgentError::Io { .. }
-            | AgentError::Protocol(_) => ErrorKind::Environment,
+            | AgentError::Protocol(_)
+            | AgentError::NoHome
+            | AgentError::Impostor(_)
+            | AgentError::Timeout(_) => ErrorKind::Environment,
         }
     }
 }

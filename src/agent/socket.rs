@@ -13,20 +13,47 @@ use sha2::{Digest, Sha256};
 use super::error::AgentError;
 use crate::vault::store;
 
-/// The folder that holds the agents' sockets, created (mode 0700) if
-/// missing and `create` (an agent starting; a client only looks), and
-/// refused if another user owns it or others can enter it.
+/// Where the agents' sockets are, by the XDG base directory rules, in a
+/// place no other user can take: `$XDG_RUNTIME_DIR/otpvault` when that is
+/// an absolute path (a relative one is ignored, as the rules say); else
+/// `/run/user/UID/otpvault` when that folder is the user's; else
+/// `$XDG_STATE_HOME/otpvault/agents` (by default
+/// `~/.local/state/otpvault/agents`), inside the home folder, which other
+/// users cannot write. Never the shared temporary folder: another user
+/// could put a folder or a socket of theirs at any name there.
+pub fn socket_folder() -> Result<PathBuf, AgentError> {
+    let uid = rustix::process::getuid().as_raw();
+    let absolute = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if let Some(runtime) = absolute("XDG_RUNTIME_DIR") {
+        return Ok(runtime.join("otpvault"));
+    }
+    let run = PathBuf::from(format!("/run/user/{uid}"));
+    if fs::symlink_metadata(&run).is_ok_and(|m| m.is_dir() && m.uid() == uid) {
+        return Ok(run.join("otpvault"));
+    }
+    let state = absolute("XDG_STATE_HOME")
+        .or_else(|| absolute("HOME").map(|home| home.join(".local/state")))
+        .ok_or(AgentError::NoHome)?;
+    Ok(state.join("otpvault").join("agents"))
+}
+
+/// The folder that holds the agents' sockets ([`socket_folder`]), created
+/// (mode 0700, parents too) if missing and `create` (an agent starting; a
+/// client only looks, and a missing folder means no agent), and refused
+/// if another user owns it or others can enter it.
 pub fn socket_dir(create: bool) -> Result<PathBuf, AgentError> {
     let uid = rustix::process::getuid().as_raw();
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(runtime) => PathBuf::from(runtime).join("otpvault"),
-        None => std::env::temp_dir().join(format!("otpvault-{uid}")),
-    };
+    let dir = socket_folder()?;
     match fs::symlink_metadata(&dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound && !create => return Ok(dir),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             fs::DirBuilder::new()
                 .mode(0o700)
+                .recursive(true)
                 .create(&dir)
                 .map_err(|source| AgentError::Io {
                     action: "create",

@@ -6,15 +6,16 @@ use std::path::PathBuf;
 use clap::Args;
 use otpvault::clock;
 use otpvault::entries;
+use otpvault::entry::View;
 use otpvault::names;
 use otpvault::otp::{self, Algorithm, Kind};
+use otpvault::session::{Op, Outcome};
 use otpvault::terminal::{Escaped, ShownPath};
-use otpvault::vault::{Access, Unlock};
-use otpvault::{Account, Overrides, Secret, Vault, import, key, uri};
+use otpvault::{Account, Overrides, Secret, import, key, uri};
 use zeroize::Zeroizing;
 
 use super::code::{for_people, only_at};
-use super::context::{Context, report_saved, suggest_recovery_key};
+use super::context::{Context, report_backup, report_saved, suggest_recovery_key, unexpected};
 use super::edit::{warn_mixed_script_name, warn_mixed_script_sites};
 use super::input;
 use super::{Failure, warn};
@@ -101,14 +102,14 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
     let mut name = entries::check_name(&args.name)?;
     let overrides = overrides.check()?;
     warn_mixed_script_sites(overrides.sites.as_deref().unwrap_or(&[]));
-    let existing = match ctx.vault_path().try_exists() {
-        Ok(false) => None,
-        _ => {
-            let (vault, _) = ctx.open()?;
-            name = vault.entries().check_new_name(&name)?;
-            Some(vault)
-        }
-    };
+    let exists = !matches!(ctx.vault_path().try_exists(), Ok(false));
+    if exists {
+        let outcome = ctx.run(Op::CheckName { name })?;
+        let Outcome::Name { name: checked } = outcome else {
+            return Err(unexpected(&outcome));
+        };
+        name = checked;
+    }
     warn_mixed_script_name(&name);
     let account = account_to_add(&mut args)?;
     let enrolled = account.enrol(&name, overrides)?;
@@ -124,23 +125,33 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
         ));
     }
     warn_if_short(&enrolled.entry.secret);
-
     // Saved under the writer's lock, taken only now (not while the key was
-    // being pasted), with the key already derived.
-    let (mut vault, created) = match existing {
-        Some(read) => (
-            Vault::open(
-                ctx.vault_path(),
-                Unlock::Key(read.key()),
-                Access::Update,
-                ctx.settings,
-            )?,
-            false,
-        ),
-        None => ctx.open_or_create()?,
+    // being pasted): by the agent, or here with the passphrase; the first
+    // account creates the vault.
+    let (entry, current, created) = if exists {
+        let outcome = ctx.run(Op::Add {
+            entry: enrolled.entry,
+        })?;
+        let Outcome::Added {
+            entry,
+            current,
+            backup,
+        } = outcome
+        else {
+            return Err(unexpected(&outcome));
+        };
+        report_backup(backup);
+        (entry, current, false)
+    } else {
+        let (mut vault, created) = ctx.open_or_create()?;
+        let added = vault.add(enrolled.entry)?.clone();
+        report_saved(vault.save()?);
+        let current = match added.otp.kind {
+            Kind::Hotp => None,
+            _ => added.current(clock::now()?)?,
+        };
+        (View::from(&added), current, created)
     };
-    let entry = vault.add(enrolled.entry)?.clone();
-    report_saved(vault.save()?);
     note!(
         "otp: added {} ({}, {}, {} digits{}) to {}",
         Escaped(&entry.name),
@@ -151,22 +162,20 @@ pub fn add(ctx: &Context, mut args: AddArgs) -> Result<(), Failure> {
             Kind::Hotp => format!(", counter {}", entry.otp.counter),
             _ => format!(", {} s", entry.otp.period),
         },
-        ShownPath(vault.path())
+        ShownPath(ctx.vault_path())
     );
-    if entry.otp.kind != Kind::Hotp {
-        let now = clock::now()?;
-        note!(
-            "otp: type this code into {} to finish its setup:",
-            Escaped(&entry.issuer)
-        );
-        if let Some(current) = entry.current(now)? {
+    match current {
+        Some(current) => {
+            note!(
+                "otp: type this code into {} to finish its setup:",
+                Escaped(&entry.issuer)
+            );
             out!("{}{}", for_people(&current), only_at(&entry))?;
         }
-    } else {
-        note!(
+        None => note!(
             "otp: run `otp code {}` for its first code",
             Escaped(&entry.name)
-        );
+        ),
     }
     if created {
         suggest_recovery_key();

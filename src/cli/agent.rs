@@ -1,19 +1,18 @@
 //! `otp unlock` starts the agent (this same binary, `otp agent`, hidden)
-//! that holds the vault's key; `otp lock` makes it forget. See
-//! [`otpvault::agent`].
+//! that holds the vault's key and runs commands' operations with it; `otp
+//! lock` makes it forget. See [`otpvault::agent`].
 
-use otpvault::terminal::ShownPath;
-use std::ffi::OsString;
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::Args;
 use otpvault::Vault;
-use otpvault::agent::{self, Agent, Reply};
+use otpvault::agent::{self, Agent, Answer, Handoff, Request};
 use otpvault::clock::{self, human};
 use otpvault::secret::VaultKey;
-use otpvault::vault::{Access, Unlock};
+use otpvault::terminal::ShownPath;
+use otpvault::vault::{Access, Settings, Unlock};
 use zeroize::Zeroizing;
 
 use super::Failure;
@@ -58,63 +57,79 @@ pub fn unlock(ctx: &Context, args: UnlockArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Starts `otp agent` for the vault and hands it the key; returns once it
-/// listens.
+/// Starts `otp agent` and hands it the vault's path, its settings and the
+/// key on its standard input (its command line says nothing of them);
+/// returns once it listens. Descriptors this command inherited (a pipe
+/// its caller waits on) are kept from it.
 fn start(ctx: &Context, key: &VaultKey, idle: Duration, max: Duration) -> Result<(), Failure> {
-    let args: Vec<OsString> = vec![
-        "--vault".into(),
-        agent::canonical(ctx.vault_path()).into(),
-        "agent".into(),
-        "--idle".into(),
-        idle.as_secs().to_string().into(),
-        "--max".into(),
-        max.as_secs().to_string().into(),
-    ];
-    let hex = Zeroizing::new(data_encoding::HEXLOWER.encode(key.expose()));
-    detached::start(&args, hex.as_bytes(), "the agent")
+    let handoff = Handoff {
+        vault: agent::canonical(ctx.vault_path()),
+        idle: idle.as_secs(),
+        max: max.as_secs(),
+        keep_backups: ctx.settings.keep_backups,
+        lock_timeout_ms: u64::try_from(ctx.settings.lock_timeout.as_millis()).unwrap_or(u64::MAX),
+        key: data_encoding::HEXLOWER.encode(key.expose()),
+    };
+    let line = Zeroizing::new(serde_json::to_vec(&handoff).unwrap_or_default());
+    close_fds::set_fds_cloexec(3, &[]);
+    detached::start(&["agent".into()], &line, "the agent")
 }
 
 pub fn lock(ctx: &Context) -> Result<(), Failure> {
-    match agent::ask(ctx.vault_path(), "LOCK")? {
-        Reply::Answer(_) => note!(
-            "otp: locked {}",
-            ShownPath(&agent::canonical(ctx.vault_path()))
+    let vault = agent::canonical(ctx.vault_path());
+    match agent::call(ctx.vault_path(), &Request::Lock) {
+        Ok(Some(Answer::Locked)) => note!("otp: locked {}", ShownPath(&vault)),
+        Ok(Some(_)) => note!(
+            "otp: could not reach the agent of {}: it did not answer as agents do",
+            ShownPath(&vault)
         ),
-        Reply::NoAgent => note!("otp: {} was not unlocked", ShownPath(ctx.vault_path())),
+        Ok(None) => note!("otp: {} was not unlocked", ShownPath(ctx.vault_path())),
+        Err(e) => {
+            note!("otp: could not reach the agent of {}", ShownPath(&vault));
+            return Err(e.into());
+        }
     }
     Ok(())
 }
 
 #[derive(Args, Debug)]
-pub struct AgentArgs {
-    /// Seconds unused before it locks.
-    #[arg(long)]
-    idle: u64,
-    /// Seconds before it locks in any case.
-    #[arg(long)]
-    max: u64,
-}
+pub struct AgentArgs {}
 
-/// The agent itself (started by `otp unlock`): reads the key from stdin,
-/// says `ready` once it listens, and serves until it locks.
-pub fn run(ctx: &Context, args: AgentArgs) -> Result<(), Failure> {
-    let line = detached::begin(80);
+/// The agent itself (started by `otp unlock`): reads what it is handed,
+/// leaves the terminal's session, says `ready` once it listens, and serves
+/// until it locks. Its standard streams then point at /dev/null.
+pub fn run(_ctx: &Context, _args: AgentArgs) -> Result<(), Failure> {
+    let line = detached::begin(64 * 1024);
+    let Ok(handoff) = serde_json::from_str::<Handoff>(&line) else {
+        detached::answer(Err("it was handed no vault".into()));
+        return Ok(());
+    };
+    drop(line);
     let bytes = Zeroizing::new(
         data_encoding::HEXLOWER
-            .decode(line.as_bytes())
+            .decode(handoff.key.as_bytes())
             .unwrap_or_default(),
     );
     let Some(key) = VaultKey::from_slice(&bytes) else {
         detached::answer(Err("no key was handed to it".into()));
         return Ok(());
     };
-    let mut agent = Agent::new(
-        ctx.vault_path(),
+    drop(bytes);
+    // Nothing of its memory in a core dump, and no debugger of the same
+    // user may attach.
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    let settings = Settings {
+        keep_backups: handoff.keep_backups,
+        lock_timeout: Duration::from_millis(handoff.lock_timeout_ms),
+    };
+    let agent = Arc::new(Agent::new(
+        &handoff.vault,
         key,
-        Duration::from_secs(args.idle),
-        Duration::from_secs(args.max),
-    );
-    agent.lock_memory();
+        Duration::from_secs(handoff.idle),
+        Duration::from_secs(handoff.max),
+        settings,
+    ));
+    drop(handoff);
     let (listener, socket) = match agent.bind() {
         Ok(bound) => bound,
         Err(e) => {
@@ -122,17 +137,28 @@ pub fn run(ctx: &Context, args: AgentArgs) -> Result<(), Failure> {
             return Ok(());
         }
     };
-    let stop = Arc::new(AtomicBool::new(false));
+    let (signals, signalled) = match UnixStream::pair() {
+        Ok(pair) => pair,
+        Err(e) => {
+            detached::answer(Err(e.to_string()));
+            return Ok(());
+        }
+    };
     for signal in [
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGHUP,
     ] {
-        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+        if let Ok(pipe) = signalled.try_clone() {
+            let _ = signal_hook::low_level::pipe::register(signal, pipe);
+        }
     }
+    let Ok(wake) = UnixStream::pair() else {
+        detached::answer(Err("it could not make a pipe".into()));
+        return Ok(());
+    };
     detached::answer(Ok(()));
-    agent.serve(&listener, &socket, &stop);
-    // Dropping the agent wipes the key.
-    drop(agent);
+    detached::quiet();
+    agent.serve(listener, &socket, &signals, wake);
     Ok(())
 }

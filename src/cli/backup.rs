@@ -7,16 +7,22 @@ use std::path::Path;
 use otpvault::unlock::{self, Restored};
 use otpvault::vault::backups;
 
-use super::context::{Context, report_saved};
+use otpvault::session::{Op, Outcome};
+
+use super::context::{Context, report_saved, unexpected};
 use super::passphrase::Prompt;
 use super::{Failure, warn};
 
 pub fn backup(ctx: &Context, file: &Path, force: bool) -> Result<(), Failure> {
     // Where it goes is checked before the passphrase is asked for.
     otpvault::vault::check_backup_destination(file, force)?;
-    let (mut vault, _) = ctx.open()?;
-    vault.backup(file, force)?;
-    let n = vault.entries().len();
+    let outcome = ctx.run(Op::Backup {
+        dest: file.to_path_buf(),
+        force,
+    })?;
+    let Outcome::BackedUp { entries: n } = outcome else {
+        return Err(unexpected(&outcome));
+    };
     note!(
         "otp: backed up {n} {} to {} and checked that it opens with your passphrase",
         if n == 1 { "entry" } else { "entries" },

@@ -6,15 +6,13 @@ use std::io::{self, IsTerminal};
 use clap::Args;
 use otpvault::clipboard::{Route, Schedule};
 use otpvault::clock::When;
-use otpvault::entry::{Current, NEXT_CODE_WITHIN};
-use otpvault::otp::Kind;
+use otpvault::entry::{Current, NEXT_CODE_WITHIN, View};
+use otpvault::session::{CodeOf, Op, Outcome, Url};
 use otpvault::terminal::{self, Escaped};
-use otpvault::vault::{ForUrl, Shown};
-use otpvault::{Code, Entry, Vault};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::context::{Context, report_saved};
+use super::context::{Context, report_backup, unexpected};
 use super::list::{EntryJson, print_json};
 use super::{Failure, clip};
 
@@ -55,78 +53,89 @@ fn parse_time(s: &str) -> Result<u64, String> {
 }
 
 pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
-    let when = When::at_or_now(args.at);
-    let (mut vault, _) = ctx.open()?;
-    let Some(query) = &args.query else {
-        return all_codes(&vault, when, args.json);
+    // The code is made when the operation runs, after any passphrase was
+    // typed: never from a clock read before.
+    let when = When::at_or_now(args.at).portable();
+    let Some(query) = args.query else {
+        return all_codes(ctx, when, args.json);
     };
     // Asked before an HOTP code is used up.
     if args.copy {
         clip::available()?;
     }
-    let url = args.for_url.as_deref().map(|url| ForUrl {
-        url,
-        allow_http: args.allow_http,
-    });
-    // The code is made now, with the vault open: never from a clock read
-    // before the passphrase was typed.
-    let shown = vault.next_code_for(query, when, url)?;
-    let Shown {
-        entry,
-        code,
-        time,
-        current,
-        saved,
-    } = shown;
-    if let Some(saved) = saved {
-        report_saved(saved);
-    }
+    let clear_after = ctx.config.clipboard_seconds();
+    let op = Op::Code {
+        query,
+        when,
+        url: args.for_url.map(|url| Url {
+            url,
+            allow_http: args.allow_http,
+        }),
+        copy_for: args.copy.then(|| clear_after.as_secs()),
+    };
+    let outcome = ctx.run(op)?;
+    let Outcome::Code {
+        code:
+            CodeOf {
+                entry,
+                code: Some(code),
+                current,
+            },
+        schedule,
+        backup,
+    } = outcome
+    else {
+        return Err(unexpected(&outcome));
+    };
+    report_backup(backup);
     if args.json {
         return print_json(&[EntryJson {
             code: Some(code.as_str()),
             remaining: current.as_ref().map(|c| c.remaining),
-            ..EntryJson::new(entry)
+            ..EntryJson::new(&entry)
         }]);
     }
     if args.copy {
-        return copy(ctx, entry, &code, current.as_ref(), when == When::Now);
+        let schedule = schedule.unwrap_or_else(|| Schedule::single(&code));
+        return copy(ctx, &entry, schedule, current.as_ref(), args.at.is_none());
     }
     // People see the seconds left; scripts get the code alone.
     match current {
         Some(current) if io::stdout().is_terminal() => {
-            out!("{}{}", for_people(&current), only_at(entry))?
+            out!("{}{}", for_people(&current), only_at(&entry))?
         }
         _ => out!("{}", code.as_str())?,
     }
-    let _ = time;
     Ok(())
 }
 
 /// `otp code` with no query: every entry's code, a line each.
-fn all_codes(vault: &Vault, when: When, json: bool) -> Result<(), Failure> {
-    let all = vault.all_codes(when)?;
+fn all_codes(ctx: &Context, when: When, json: bool) -> Result<(), Failure> {
+    let outcome = ctx.run(Op::Codes { when })?;
+    let Outcome::Codes { codes, .. } = outcome else {
+        return Err(unexpected(&outcome));
+    };
     if json {
-        let items: Vec<EntryJson> = all
-            .codes
+        let items: Vec<EntryJson> = codes
             .iter()
-            .map(|(entry, code)| EntryJson {
-                code: code.as_ref().map(|c| c.as_str()),
-                remaining: (entry.otp.kind != Kind::Hotp).then(|| entry.otp.remaining(all.time)),
-                ..EntryJson::new(entry)
+            .map(|c| EntryJson {
+                code: c.code.as_ref().map(|c| c.as_str()),
+                remaining: c.current.as_ref().map(|c| c.remaining),
+                ..EntryJson::new(&c.entry)
             })
             .collect();
         return print_json(&items);
     }
-    if all.codes.is_empty() {
+    if codes.is_empty() {
         note!("otp: the vault is empty: add an account with `otp add NAME`");
     }
     let room = super::terminal_columns().map_or(usize::MAX, |w| w.saturating_sub(11));
-    for (entry, code) in &all.codes {
-        let code = code.as_ref().map_or("(hotp)", |c| c.as_str());
+    for c in &codes {
+        let code = c.code.as_ref().map_or("(hotp)", |c| c.as_str());
         out!(
             "{:<10} {}",
             code,
-            terminal::fit(&Escaped(&entry.name).to_string(), room)
+            terminal::fit(&Escaped(&c.entry.name).to_string(), room)
         )?;
     }
     Ok(())
@@ -147,28 +156,24 @@ pub fn for_people(current: &Current) -> String {
 }
 
 /// ` — type it only at amazon.co.jp`, for an entry with sites.
-pub fn only_at(entry: &Entry) -> String {
+pub fn only_at(entry: &View) -> String {
     if entry.sites.is_empty() {
         return String::new();
     }
     format!(" — type it only at {}", Escaped(&entry.sites.join(" or ")))
 }
 
-/// `--copy`: the code onto the clipboard, and a note of it on stderr.
-/// For a time-based code copied now, the clipboard follows the code as it
-/// changes until it is cleared ([`clipboard::Schedule`]).
+/// `--copy`: the codes of `schedule` onto the clipboard, and a note of it
+/// on stderr. For a time-based code copied now, the clipboard follows the
+/// code as it changes until it is cleared ([`Schedule`]).
 fn copy(
     ctx: &Context,
-    entry: &Entry,
-    code: &Code,
+    entry: &View,
+    schedule: Schedule,
     current: Option<&Current>,
     now: bool,
 ) -> Result<(), Failure> {
     let clear_after = ctx.config.clipboard_seconds();
-    let schedule = match current {
-        Some(current) if now => Schedule::following(entry, current, clear_after)?,
-        _ => Schedule::single(code),
-    };
     let route = clip::copy(&schedule, clear_after)?;
     let left = current.map_or(String::new(), |c| format!(" ({} s left)", c.remaining));
     let soon = current.is_some_and(|c| c.remaining <= NEXT_CODE_WITHIN) && now;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use otpvault::config::{self, Config};
 use otpvault::crypto::cost::{Choice, Requested};
+use otpvault::session::{Op, Outcome};
 use otpvault::strength::{self, Strength};
 use otpvault::unlock::{self, By, Opened, Sources};
 use otpvault::vault::store::StoreError;
@@ -87,8 +88,21 @@ impl Context {
             .current(&mut Prompt, &unlock::prompt_for(&self.vault))?)
     }
 
-    /// Opens the vault through the library's chain (agent, sources,
-    /// prompt).
+    /// Runs a command's operation: in the vault's agent when it is
+    /// unlocked, else here with the passphrase ([`unlock::run`]).
+    pub fn run(&self, op: Op) -> Result<Outcome, Failure> {
+        Ok(unlock::run(
+            &self.vault,
+            op,
+            self.settings,
+            &self.sources,
+            &mut Prompt,
+        )?)
+    }
+
+    /// Opens the vault with its passphrase (sources, then prompt): for
+    /// what the agent never does (showing secrets, changing how the vault
+    /// opens).
     pub fn open_as(&self, access: Access) -> Result<(Vault, By), Failure> {
         let Opened { vault, by } = unlock::open(
             &self.vault,
@@ -100,11 +114,18 @@ impl Context {
         Ok((vault, by))
     }
 
-    /// Opens the vault for `otp merge` ([`unlock::open_to_merge`]).
-    pub fn open_to_merge(&self) -> Result<(Vault, By), Failure> {
-        let Opened { vault, by } =
-            unlock::open_to_merge(&self.vault, self.settings, &self.sources, &mut Prompt)?;
-        Ok((vault, by))
+    /// Says why a command asks for the passphrase although the vault is
+    /// unlocked: `what` shows secrets or changes how the vault opens, and
+    /// the agent never does either.
+    pub fn passphrase_even_if_unlocked(&self, what: &str) {
+        if matches!(
+            otpvault::agent::call(&self.vault, &otpvault::agent::Request::Status),
+            Ok(Some(otpvault::agent::Answer::Status(_)))
+        ) {
+            note!(
+                "otp: {what} needs the passphrase even while the vault is unlocked: the agent gives codes, never secrets or keys"
+            );
+        }
     }
 
     /// Opens the vault to read it.
@@ -234,10 +255,38 @@ pub fn suggest_recovery_key() {
 
 /// Says so when a save succeeded but could not keep the previous version
 /// as an automatic backup.
-pub fn report_saved(saved: Saved) {
-    if let Err(e) = saved.backup {
+/// Says that the automatic backup failed, if an operation says so.
+pub fn report_backup(failed: Option<String>) {
+    if let Some(why) = failed {
         warn(&format!(
-            "the change is saved, but the previous version could not be kept as an automatic backup: {e}"
+            "the change is saved, but the previous version could not be kept as an automatic backup: {why}"
         ));
     }
+}
+
+pub fn report_saved(saved: Saved) {
+    report_backup(saved.backup.err().map(|e| e.to_string()));
+}
+
+/// An outcome of another kind than the operation gives: a bug.
+pub fn unexpected(outcome: &Outcome) -> Failure {
+    otpvault::session::Failed {
+        kind: otpvault::error::ErrorKind::Internal,
+        message: format!(
+            "otp got an answer of the wrong kind ({}): this is a bug in otp; please report it",
+            match outcome {
+                Outcome::Codes { .. } => "codes",
+                Outcome::Code { .. } => "a code",
+                Outcome::List { .. } => "a list",
+                Outcome::Name { .. } => "a name",
+                Outcome::Added { .. } => "an addition",
+                Outcome::Imported { .. } => "an import",
+                Outcome::Changed { .. } => "a change",
+                Outcome::Removed { .. } => "a removal",
+                Outcome::Merged { .. } => "a merge",
+                Outcome::BackedUp { .. } => "a backup",
+            }
+        ),
+    }
+    .into()
 }

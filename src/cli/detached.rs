@@ -93,3 +93,18 @@ pub fn answer(result: Result<(), String>) {
     let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
 }
+
+/// In a helper, once it has answered: its standard streams point at
+/// /dev/null, so that it holds no pipe or terminal of the command that
+/// started it.
+pub fn quiet() {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        let _ = rustix::stdio::dup2_stdin(&null);
+        let _ = rustix::stdio::dup2_stdout(&null);
+        let _ = rustix::stdio::dup2_stderr(&null);
+    }
+}

@@ -4,10 +4,11 @@
 use clap::Args;
 use otpvault::entries::{self, Edit, EntryError};
 use otpvault::names::{self, Field};
+use otpvault::session::{Op, Outcome};
 use otpvault::site::{self, SiteEdit};
 use otpvault::terminal::{Escaped, Quoted};
 
-use super::context::{Context, report_saved};
+use super::context::{Context, report_backup, unexpected};
 use super::{Failure, warn};
 
 #[derive(Args, Debug)]
@@ -71,20 +72,26 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<(), Failure> {
     ]
     .concat();
     warn_mixed_script_sites(&site::normalize_all(&given)?);
-    let mut vault = ctx.open_for_update()?;
-    let entry = vault.edit(&args.name, &edit)?;
+    let (issuer_given, account_given) = (edit.issuer.is_some(), edit.account.is_some());
+    let outcome = ctx.run(Op::Edit {
+        name: args.name,
+        edit,
+    })?;
+    let Outcome::Changed { entry, backup } = outcome else {
+        return Err(unexpected(&outcome));
+    };
     let sites = match entry.sites.is_empty() {
         true => "no site".to_string(),
         false => entry.sites.join(", "),
     };
     let mut said = format!("{} is now for {}", Escaped(&entry.name), Escaped(&sites));
-    if edit.issuer.is_some() {
+    if issuer_given {
         said.push_str(&format!(", at {}", Quoted(&entry.issuer)));
     }
-    if edit.account.is_some() {
+    if account_given {
         said.push_str(&format!(", as {}", Quoted(&entry.account)));
     }
-    report_saved(vault.save()?);
+    report_backup(backup);
     note!("otp: {said}");
     Ok(())
 }
@@ -111,18 +118,28 @@ pub fn warn_mixed_script_sites(sites: &[String]) {
 }
 
 pub fn remove(ctx: &Context, name: &str) -> Result<(), Failure> {
-    let mut vault = ctx.open_for_update()?;
-    let removed = vault.remove(name)?;
-    report_saved(vault.save()?);
-    note!("otp: removed {}", Escaped(&removed.name));
+    let outcome = ctx.run(Op::Remove {
+        name: name.to_string(),
+    })?;
+    let Outcome::Removed { entry, backup } = outcome else {
+        return Err(unexpected(&outcome));
+    };
+    report_backup(backup);
+    note!("otp: removed {}", Escaped(&entry.name));
     Ok(())
 }
 
 pub fn rename(ctx: &Context, old: &str, new: &str) -> Result<(), Failure> {
     let new = entries::check_name(new)?;
-    let mut vault = ctx.open_for_update()?;
-    let renamed = vault.rename(old, &new)?.name.clone();
-    report_saved(vault.save()?);
+    let outcome = ctx.run(Op::Rename {
+        old: old.to_string(),
+        new,
+    })?;
+    let Outcome::Changed { entry, backup } = outcome else {
+        return Err(unexpected(&outcome));
+    };
+    report_backup(backup);
+    let renamed = entry.name;
     note!("otp: renamed {} to {}", Escaped(old), Escaped(&renamed));
     warn_mixed_script_name(&renamed);
     Ok(())

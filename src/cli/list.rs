@@ -1,13 +1,14 @@
 //! `otp list`: the accounts, never their secrets, as a table that fits
 //! the terminal or as JSON.
 
-use otpvault::Entry;
+use otpvault::entry::View;
 use otpvault::otp::{self, Algorithm, Kind};
+use otpvault::session::{Op, Outcome};
 use otpvault::terminal::{self, Escaped};
 use serde::Serialize;
 
 use super::Failure;
-use super::context::Context;
+use super::context::{Context, unexpected};
 
 /// One entry as `list --json` and `code --json` print it. Never the secret.
 #[derive(Serialize)]
@@ -29,7 +30,7 @@ pub struct EntryJson<'a> {
 }
 
 impl<'a> EntryJson<'a> {
-    pub fn new(entry: &'a Entry) -> Self {
+    pub fn new(entry: &'a View) -> Self {
         EntryJson {
             name: &entry.name,
             issuer: &entry.issuer,
@@ -54,8 +55,10 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
 }
 
 pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
-    let (vault, _) = ctx.open()?;
-    let entries = vault.entries();
+    let outcome = ctx.run(Op::List)?;
+    let Outcome::List { entries } = outcome else {
+        return Err(unexpected(&outcome));
+    };
     if json {
         let items: Vec<EntryJson> = entries.iter().map(EntryJson::new).collect();
         return print_json(&items);

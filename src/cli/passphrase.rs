@@ -26,7 +26,7 @@ impl Ask for Prompt {
     fn noted(&mut self, noted: &Note) {
         match noted {
             Note::AgentUnusable(_) => super::warn(&noted.to_string()),
-            Note::AgentLocked | Note::AgentStale => note!("otp: {noted}"),
+            Note::AgentStale | Note::AgentReplaced => note!("otp: {noted}"),
             Note::ConflictCopies(_) => note!("otp: note: {noted}"),
         }
     }

@@ -24,6 +24,7 @@ pub struct RecoveryKeyArgs {
 }
 
 pub fn recovery_key(ctx: &Context, args: RecoveryKeyArgs) -> Result<(), Failure> {
+    ctx.passphrase_even_if_unlocked("recovery-key");
     let mut vault = ctx.open_for_update()?;
     if args.remove {
         if !vault.remove_recovery_key() {
@@ -75,6 +76,7 @@ fn read_recovery_key() -> Result<RecoveryKey, Failure> {
 }
 
 pub fn passwd(ctx: &Context) -> Result<(), Failure> {
+    ctx.passphrase_even_if_unlocked("passwd");
     let mut vault = ctx.open_for_update()?;
     let new = ctx.new_passphrase(false, vault.kdf())?;
     let rotated = vault.change_passphrase(&new)?;

@@ -10,7 +10,7 @@ use otpvault::vault::layout::{self, SlotSummary};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use otpvault::agent::{self, Reply};
+use otpvault::agent::{self, Answer, Request};
 
 use super::Failure;
 use super::context::Context;
@@ -106,9 +106,9 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<(), Failure> {
             SlotSummary::Unknown { kind, bytes } => SlotStatus::Unknown { kind, bytes },
         })
         .collect();
-    let agent = match agent::ask(ctx.vault_path(), "STATUS") {
-        Ok(Reply::Answer(answer)) => Some(answer),
-        Ok(Reply::NoAgent) => None,
+    let agent = match agent::call(ctx.vault_path(), &Request::Status) {
+        Ok(Some(Answer::Status(status))) => Some(status),
+        Ok(_) => None,
         Err(e) => {
             super::warn(&format!("not using the agent: {e}"));
             None

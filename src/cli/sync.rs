@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 use otpvault::clock;
+use otpvault::session::{Op, Outcome};
 use otpvault::terminal::{Escaped, ShownPath};
-use otpvault::unlock::{self, By, CopiesLeft, Opened};
-use otpvault::vault::{Access, Merged, conflicts, store};
+use otpvault::unlock::{self, CopiesLeft};
+use otpvault::vault::{Merged, conflicts};
 
-use super::context::{Context, report_saved};
+use super::context::{Context, report_backup, unexpected};
 use super::passphrase::Prompt;
 use super::{Failure, input::InputError};
 
@@ -39,36 +40,36 @@ pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
         note!("otp: no conflict copies beside the vault: nothing to merge");
         return Ok(());
     }
-    let (mut vault, by) = ctx.open_to_merge()?;
-    let mut merged =
-        unlock::merge_files(&mut vault, &by, &args.files, args.accept_old, &mut Prompt)?;
-    let mut copies = args.files.len();
-    let found = if args.conflicts {
-        unlock::merge_conflicts(&mut vault, &by, args.accept_old, &mut Prompt)
-    } else {
-        unlock::Conflicts::default()
+    let copies_named = args.files.len();
+    let outcome = ctx.run(Op::Merge {
+        files: args.files,
+        conflicts: args.conflicts,
+        accept_old: args.accept_old,
+    })?;
+    let Outcome::Merged {
+        merged,
+        taken,
+        left,
+        backup,
+    } = outcome
+    else {
+        return Err(unexpected(&outcome));
     };
-    merged.add(found.merged);
-    copies += found.taken.len();
-    if merged.changed {
-        report_saved(vault.save()?);
-    }
-    say(&merged, copies);
-    if merged.keys.key_changed && matches!(by, By::Agent) && unlock::lock_stale_agent(vault.path())
-    {
+    report_backup(backup);
+    say(&merged, copies_named + taken.len());
+    if merged.keys.key_changed && unlock::lock_stale_agent(ctx.vault_path()) {
         note!(
             "otp: locked the agent, which held the key from before: run `otp unlock` with the vault's passphrase now"
         );
     }
-    for copy in &found.taken {
-        let kept = conflicts::put_away(vault.path(), copy)?;
-        note!("otp: moved {} to {}", ShownPath(copy), ShownPath(&kept));
+    for (copy, kept) in &taken {
+        note!("otp: moved {} to {}", ShownPath(copy), ShownPath(kept));
     }
-    for (copy, why) in &found.left {
+    for (copy, why) in &left {
         note!("otp: left {} where it is: {why}", ShownPath(copy));
     }
-    if !found.left.is_empty() {
-        return Err(CopiesLeft(found.left.len()).into());
+    if !left.is_empty() {
+        return Err(CopiesLeft(left.len()).into());
     }
     Ok(())
 }
@@ -162,19 +163,19 @@ pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> Result<(), Failure>
     let _ = args.base;
     // git runs the driver at the top of the working tree, where %P is.
     let vault_path = args.path.as_deref().unwrap_or(ctx.vault_path());
-    let Opened { mut vault, by } = unlock::open_file(
+    let outcome = unlock::run(
         vault_path,
-        &args.ours,
-        Access::Read,
+        Op::MergeDriver {
+            ours: args.ours,
+            theirs: args.theirs,
+        },
         ctx.settings,
         &ctx.sources,
         &mut Prompt,
     )?;
-    let theirs = unlock::read_copy(&vault, &by, &args.theirs, &mut Prompt)?;
-    let merged = vault.merge(&theirs, false)?;
-    if merged.changed {
-        store::write_atomic(&args.ours, &vault.to_file()?, true)?;
-    }
+    let Outcome::Merged { merged, .. } = outcome else {
+        return Err(unexpected(&outcome));
+    };
     say(&merged, 1);
     Ok(())
 }

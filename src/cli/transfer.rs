@@ -9,12 +9,13 @@ use otpvault::export::{self, ExportError};
 use otpvault::formats::Format;
 use otpvault::formats::registry;
 use otpvault::import::{self, Opened, Wanted};
+use otpvault::session::{Op, Outcome};
 use otpvault::terminal::{Escaped, Quoted, ShownPath};
 use otpvault::vault::store;
 use otpvault::{qr, uri};
 use zeroize::Zeroizing;
 
-use super::context::{Context, report_saved, suggest_recovery_key};
+use super::context::{Context, report_backup, report_saved, suggest_recovery_key, unexpected};
 use super::input;
 use super::passphrase::other_password;
 use super::{Failure, warn};
@@ -102,11 +103,23 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
             file.decrypt(&password)?
         }
     };
-    let (mut vault, created) = ctx.open_or_create()?;
-    let report = import::merge(&mut vault, accounts)?;
-    if !report.added.is_empty() {
-        report_saved(vault.save()?);
-    }
+    // Into the vault through its agent, or here with its passphrase; the
+    // first import creates the vault.
+    let (report, created) = if matches!(ctx.vault_path().try_exists(), Ok(false)) {
+        let (mut vault, created) = ctx.open_or_create()?;
+        let report = import::merge(&mut vault, accounts)?;
+        if !report.added.is_empty() {
+            report_saved(vault.save()?);
+        }
+        (report, created)
+    } else {
+        let outcome = ctx.run(Op::Import { accounts })?;
+        let Outcome::Imported { report, backup } = outcome else {
+            return Err(unexpected(&outcome));
+        };
+        report_backup(backup);
+        (report, false)
+    };
     note!(
         "otp: imported {} account{}{}",
         report.added.len(),
@@ -171,6 +184,7 @@ pub struct ExportArgs {
 }
 
 pub fn export(ctx: &Context, args: ExportArgs) -> Result<(), Failure> {
+    ctx.passphrase_even_if_unlocked("export");
     let (vault, _) = ctx.open()?;
     let format = args.format;
     let selection = export::select(vault.entries(), format)?;
@@ -307,6 +321,7 @@ pub struct ShowArgs {
 }
 
 pub fn show(ctx: &Context, args: ShowArgs) -> Result<(), Failure> {
+    ctx.passphrase_even_if_unlocked("show");
     let (vault, _) = ctx.open()?;
     let entry = vault.entries().find(&args.name)?;
     let text = uri::format(entry);

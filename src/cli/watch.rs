@@ -20,12 +20,13 @@ use std::time::Duration;
 
 use clap::Args;
 use otpvault::clipboard::Route;
-use otpvault::clipboard::Schedule;
 use otpvault::clock::When;
 use otpvault::entries;
+use otpvault::entry::View as EntryView;
+use otpvault::session::{CodeOf, Op, Outcome};
 use otpvault::terminal::{self, Escaped};
-use otpvault::vault::{Access, Unlock};
-use otpvault::{Code, Entry, Kind, Vault, clock};
+use otpvault::unlock::Session;
+use otpvault::{Code, Kind};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Color, Modifier, Style};
@@ -33,8 +34,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::{DefaultTerminal, Frame};
 
-use super::context::Context;
+use super::context::{Context, unexpected};
 use super::input::{InputError, Need};
+use super::passphrase::Prompt;
 use super::{Failure, clip};
 
 #[derive(Args, Debug, Default)]
@@ -43,12 +45,15 @@ pub struct WatchArgs {
     query: Option<String>,
 }
 
-/// What the view shows, besides the vault.
+/// What the view shows.
 struct View {
-    vault: Vault,
+    /// The vault: its agent, or the vault opened with its passphrase.
+    session: Session,
+    /// Every entry with its code, as of the last step.
+    codes: Vec<CodeOf>,
     filter: String,
     table: TableState,
-    /// HOTP codes shown in this session, by entry id.
+    /// HOTP codes shown in this session, by name.
     shown: HashMap<String, Code>,
     /// The last thing done, or what went wrong, for the bottom line.
     message: String,
@@ -66,10 +71,11 @@ pub fn watch(ctx: &Context, args: WatchArgs) -> Result<(), Failure> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(InputError::NoTerminal(Need::View).into());
     }
-    let (vault, _) = ctx.open()?;
+    let session = Session::open(ctx.vault_path(), ctx.settings, &ctx.sources, &mut Prompt)?;
     let filter = args.query.unwrap_or_default();
     let mut view = View {
-        vault,
+        session,
+        codes: Vec::new(),
         filter,
         table: TableState::default().with_selected(Some(0)),
         shown: HashMap::new(),
@@ -86,9 +92,19 @@ pub fn watch(ctx: &Context, args: WatchArgs) -> Result<(), Failure> {
 
 fn run(ctx: &Context, terminal: &mut DefaultTerminal, view: &mut View) -> Result<(), Failure> {
     loop {
-        let now = clock::now()?;
+        // The codes of this second, made when they are shown.
+        let outcome = view.session.run(
+            Op::Codes {
+                when: When::Now.portable(),
+            },
+            &mut Prompt,
+        )?;
+        let Outcome::Codes { codes, .. } = outcome else {
+            return Err(unexpected(&outcome));
+        };
+        view.codes = codes;
         terminal
-            .draw(|frame| draw(frame, view, now))
+            .draw(|frame| draw(frame, view))
             .map_err(Failure::Output)?;
         if cfg!(debug_assertions)
             && std::env::var_os("OTP_FAILPOINT").is_some_and(|v| v == "watch-panic")
@@ -116,15 +132,14 @@ fn run(ctx: &Context, terminal: &mut DefaultTerminal, view: &mut View) -> Result
 
 impl View {
     /// The entries the filter lets through, in the vault's order.
-    fn visible(&self) -> Vec<&Entry> {
-        self.vault
-            .entries()
+    fn visible(&self) -> Vec<&CodeOf> {
+        self.codes
             .iter()
-            .filter(|e| entries::matches(e, &self.filter))
+            .filter(|c| entries::matches_view(&c.entry, &self.filter))
             .collect()
     }
 
-    fn selected(&self) -> Option<&Entry> {
+    fn selected(&self) -> Option<&CodeOf> {
         let visible = self.visible();
         visible
             .get(
@@ -165,74 +180,64 @@ impl View {
 
     /// Enter: the selected code onto the clipboard, as `otp code --copy`
     /// does; for a counter-based entry, its next code, used up and saved
-    /// first.
+    /// first, and shown in its row from then on.
     fn copy(&mut self, ctx: &Context) {
-        let Some(entry) = self.selected() else {
+        let Some(selected) = self.selected() else {
             return;
         };
-        let name = Escaped(&entry.name).to_string();
+        let (name, hotp) = (
+            selected.entry.name.clone(),
+            selected.entry.otp.kind == Kind::Hotp,
+        );
+        let shown = Escaped(&name).to_string();
         let clear_after = ctx.config.clipboard_seconds();
         // The code is made at the moment it is copied.
-        let schedule = match entry.otp.kind {
-            Kind::Hotp => match self.next_hotp(ctx) {
-                Ok(code) => Schedule::single(&code),
-                Err(message) => {
-                    self.message = message;
-                    return;
+        let op = Op::Code {
+            query: name.clone(),
+            when: When::Now.portable(),
+            url: None,
+            copy_for: Some(clear_after.as_secs()),
+        };
+        let (schedule, used) = match self.session.run(op, &mut Prompt) {
+            Ok(Outcome::Code {
+                code,
+                schedule,
+                backup,
+            }) => {
+                let mut used = String::new();
+                if hotp && let Some(code) = code.code {
+                    used = format!("used {shown}'s next code");
+                    if backup.is_some() {
+                        used.push_str(
+                            " (saved, but the previous version could not be kept as a backup)",
+                        );
+                    }
+                    self.shown.insert(name, code);
                 }
-            },
-            _ => match Schedule::now(entry, clear_after) {
-                Ok(schedule) => schedule,
-                Err(e) => {
-                    self.message = Failure::from(e).to_string();
-                    return;
-                }
-            },
+                (schedule, used)
+            }
+            Ok(other) => {
+                self.message = unexpected(&other).to_string();
+                return;
+            }
+            Err(e) => {
+                self.message = Failure::from(e).to_string();
+                return;
+            }
+        };
+        let Some(schedule) = schedule else {
+            return;
         };
         let seconds = clear_after.as_secs();
         let copied = match clip::copy(&schedule, clear_after) {
-            Ok(Route::System) => format!("copied {name}'s code; cleared in {seconds} s"),
-            Ok(Route::Terminal) => format!("copied {name}'s code through the terminal"),
+            Ok(Route::System) => format!("copied {shown}'s code; cleared in {seconds} s"),
+            Ok(Route::Terminal) => format!("copied {shown}'s code through the terminal"),
             Err(e) => e.to_string(),
         };
-        self.message = match std::mem::take(&mut self.message) {
+        self.message = match used {
             used if !used.is_empty() => format!("{used}; {copied}"),
             _ => copied,
         };
-    }
-
-    /// A counter-based entry's next code, used up and saved first, as
-    /// `otp code NAME` does; shown in its row from then on.
-    fn next_hotp(&mut self, ctx: &Context) -> Result<Code, String> {
-        let name = self.selected().map(|e| e.name.clone()).unwrap_or_default();
-        let mut vault = Vault::open(
-            ctx.vault_path(),
-            Unlock::Key(self.vault.key()),
-            Access::Update,
-            ctx.settings,
-        )
-        .map_err(|e| Failure::from(e).to_string())?;
-        let shown = vault
-            .next_code(&name, When::Now)
-            .map_err(|e| Failure::from(e).to_string())?;
-        let backup_failed = shown.saved.is_some_and(|saved| saved.backup.is_err());
-        let code = shown.code.clone();
-        self.shown.insert(shown.entry.id.clone(), shown.code);
-        self.message = format!("used {}'s next code", Escaped(&name));
-        if backup_failed {
-            self.message
-                .push_str(" (saved, but the previous version could not be kept as a backup)");
-        }
-        // Read again without the writer's lock, which other otp commands
-        // need while the view stays open.
-        self.vault = Vault::open(
-            ctx.vault_path(),
-            Unlock::Key(vault.key()),
-            Access::Read,
-            ctx.settings,
-        )
-        .map_err(|e| Failure::from(e).to_string())?;
-        Ok(code)
     }
 }
 
@@ -246,18 +251,18 @@ const TIME_WIDTH: usize = 14;
 /// wide as they need; name, issuer, account and site as wide as their
 /// longest value, the widest narrowed first when they do not fit
 /// ([`terminal::fit_columns`]).
-fn column_widths(visible: &[&Entry], any_site: bool, width: u16) -> [usize; 6] {
+fn column_widths(visible: &[&CodeOf], any_site: bool, width: u16) -> [usize; 6] {
     let digits = visible
         .iter()
-        .map(|e| usize::from(e.otp.digits))
+        .map(|c| usize::from(c.entry.otp.digits))
         .max()
         .unwrap_or(6);
     // A code, a space and the next code; "Enter: next" for a counter.
     let code = (2 * digits + 1).max("Enter: next".len());
-    let field = |title: &str, value: fn(&Entry) -> String| {
+    let field = |title: &str, value: fn(&EntryView) -> String| {
         visible
             .iter()
-            .map(|e| terminal::width(&Escaped(&value(e)).to_string()))
+            .map(|c| terminal::width(&Escaped(&value(&c.entry)).to_string()))
             .chain([title.len()])
             .max()
             .unwrap_or(0)
@@ -298,7 +303,7 @@ fn countdown(remaining: u64, period: u32) -> String {
     )
 }
 
-fn draw(frame: &mut Frame, view: &mut View, now: u64) {
+fn draw(frame: &mut Frame, view: &mut View) {
     let [title, body, status, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -310,17 +315,18 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
     let visible = view.visible();
     let count = visible.len();
     // The sites, where the code may be typed, when any entry names one.
-    let any_site = visible.iter().any(|e| !e.sites.is_empty());
+    let any_site = visible.iter().any(|c| !c.entry.sites.is_empty());
     let widths = column_widths(&visible, any_site, frame.area().width);
     let rows: Vec<Row> = visible
         .iter()
-        .map(|entry| {
+        .map(|of| {
+            let entry = &of.entry;
             // Escaped, and cut with … to the column's width.
             let text = |s: &str, column: usize| {
                 Cell::from(terminal::fit(&Escaped(s).to_string(), widths[column]).into_owned())
             };
-            let (code, time) = match entry.current(now) {
-                Ok(Some(current)) => {
+            let (code, time) = match (&of.current, entry.otp.kind) {
+                (Some(current), _) => {
                     let urgency = match current.remaining {
                         0..=5 => Color::Red,
                         6..=10 => Color::Yellow,
@@ -341,15 +347,15 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
                         ),
                     )
                 }
-                Ok(None) => (
+                (None, Kind::Hotp) => (
                     Line::from(
                         view.shown
-                            .get(&entry.id)
+                            .get(&entry.name)
                             .map_or("Enter: next".to_string(), |c| c.as_str().to_string()),
                     ),
                     Span::raw(format!("counter {}", entry.otp.counter)),
                 ),
-                Err(_) => (Line::from("(bad entry)"), Span::raw("")),
+                (None, _) => (Line::from("(bad entry)"), Span::raw("")),
             };
             Row::new(vec![
                 text(&entry.name, 0),
@@ -377,7 +383,7 @@ fn draw(frame: &mut Frame, view: &mut View, now: u64) {
     frame.render_widget(
         Paragraph::new(format!(
             "otp watch: {count} of {} accounts",
-            view.vault.entries().len()
+            view.codes.len()
         )),
         title,
     );

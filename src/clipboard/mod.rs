@@ -142,7 +142,7 @@ pub const MAX_STEPS: usize = 64;
 /// What a clipboard holder offers over time: a code from the start, and
 /// each following code from the moment (in milliseconds after the start)
 /// its period begins.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Schedule {
     steps: Vec<(u64, Code)>,
 }

@@ -22,7 +22,7 @@ use crate::stamp::{self, Stamp};
 
 /// A change to an entry's fields other than its name and secret: what is
 /// `None` (or an empty [`SiteEdit`]) stays.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Edit {
     pub issuer: Option<String>,
     pub account: Option<String>,
@@ -76,10 +76,17 @@ fn clash_error(name: &str, clash: Clash) -> EntryError {
 /// True if `query` is part of the entry's name, issuer or account,
 /// regardless of case.
 pub fn matches(entry: &Entry, query: &str) -> bool {
+    matches_fields([&entry.name, &entry.issuer, &entry.account], query)
+}
+
+/// [`matches`] for an entry as a command shows it.
+pub fn matches_view(entry: &crate::entry::View, query: &str) -> bool {
+    matches_fields([&entry.name, &entry.issuer, &entry.account], query)
+}
+
+fn matches_fields(fields: [&String; 3], query: &str) -> bool {
     let query = fold(query);
-    [&entry.name, &entry.issuer, &entry.account]
-        .iter()
-        .any(|field| fold(field).contains(&query))
+    fields.iter().any(|field| fold(field).contains(&query))
 }
 
 /// The entries of a vault and the tombstones of removed ones, in one

@@ -227,7 +227,7 @@ pub fn account_key(kind: Kind, secret: &Secret) -> String {
 pub const NEXT_CODE_WITHIN: u64 = 5;
 
 /// A time-based code as [`Entry::current`] gives it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Current {
     pub code: Code,
     /// Seconds until `code` changes.
@@ -236,6 +236,31 @@ pub struct Current {
     pub period: u32,
     /// The code after `code`, when it is close.
     pub next: Option<Code>,
+}
+
+/// An entry as a command shows it: everything but its secret and its
+/// stamps. What the agent hands out about an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    pub issuer: String,
+    pub account: String,
+    pub otp: Params,
+    pub sites: Vec<String>,
+    pub created: i64,
+}
+
+impl From<&Entry> for View {
+    fn from(entry: &Entry) -> View {
+        View {
+            name: entry.name.clone(),
+            issuer: entry.issuer.clone(),
+            account: entry.account.clone(),
+            otp: entry.otp,
+            sites: entry.sites.clone(),
+            created: entry.created,
+        }
+    }
 }
 
 /// 128 random bits as hex: unique without coordination between devices.

@@ -47,7 +47,7 @@ use crate::otp::Kind;
 use crate::stamp::Stamp;
 
 /// What a merge changed in the first copy, for the person who asked.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// Names of entries the first copy did not have.
     pub added: Vec<String>,
@@ -67,7 +67,7 @@ pub struct Report {
 }
 
 /// Stamps a merge moved back ([`Stamp::limited`]).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ahead {
     pub count: usize,
     pub latest: Option<Stamp>,

@@ -1,9 +1,8 @@
-//! One way into a vault: the agent, if it holds the key; else the
-//! passphrase from its sources (a file, a command, the environment);
-//! else asking the person ([`Ask`], which the front end supplies). Every
-//! command, restore, merge and git's merge driver open the vault through
-//! [`open`]; the front end only prompts and prints what it is told
-//! ([`Ask::noted`]).
+//! One way into a vault: its agent, if one holds the key (the command's
+//! operation then runs there: [`run`]); else the passphrase from its
+//! sources (a file, a command, the environment); else asking the person
+//! ([`Ask`], which the front end supplies). The front end only prompts and
+//! prints what it is told ([`Ask::noted`]).
 
 pub mod sources;
 
@@ -13,10 +12,11 @@ use thiserror::Error;
 
 pub use sources::{Ask, Need, PassphraseError, Sources};
 
-use crate::agent::{self, AgentError, Through};
+use crate::agent::{self, AgentError, Answer, Request};
 use crate::crypto::kdf::KdfParams;
 use crate::error::{ErrorKind, Kinded};
 use crate::secret::Passphrase;
+use crate::session::{self, Failed, Op, Outcome};
 use crate::strength::{self, Strength, TooWeak};
 use crate::terminal::ShownPath;
 use crate::vault::{
@@ -38,9 +38,9 @@ pub enum By {
 pub enum Note {
     /// An agent is there but cannot be used; the passphrase was used.
     AgentUnusable(AgentError),
-    /// The agent's key no longer opens the file (another vault is in its
-    /// place): the agent was locked and the passphrase used.
-    AgentLocked,
+    /// The agent's key no longer opens the vault (another was put in its
+    /// place): it locked, and the passphrase is asked.
+    AgentReplaced,
     /// The agent held a key that no longer seals the vault (a copy with
     /// another key was put in its place): it was locked.
     AgentStale,
@@ -53,8 +53,8 @@ impl std::fmt::Display for Note {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Note::AgentUnusable(e) => write!(f, "not using the agent: {e}"),
-            Note::AgentLocked => f.write_str(
-                "the vault was replaced by another since `otp unlock` (its key differs): locked the agent; asking for the passphrase",
+            Note::AgentReplaced => f.write_str(
+                "the vault was replaced since `otp unlock` (its key differs): the agent locked; asking for the passphrase",
             ),
             Note::AgentStale => f.write_str(
                 "locked the agent, which held the key of the vault before: run `otp unlock` to unlock the restored vault",
@@ -240,7 +240,7 @@ impl Kinded for CopiesLeft {
 /// passphrase change or a merge that took another copy's, the key it
 /// holds no longer seals the vault. True if an agent was told.
 pub fn lock_stale_agent(vault: &Path) -> bool {
-    matches!(agent::ask(vault, "LOCK"), Ok(agent::Reply::Answer(_)))
+    matches!(agent::call(vault, &Request::Lock), Ok(Some(Answer::Locked)))
 }
 
 /// Puts the copy `from` (a backup) in place of the vault at `vault` (see
@@ -255,18 +255,15 @@ pub fn restore(
     ask: &mut dyn Ask,
 ) -> Result<Restored, UnlockError> {
     note_conflicts(vault, ask);
-    let held = agent::key(vault).ok().flatten();
-    if let Some(key) = &held {
-        match Vault::restore(vault, from, Unlock::Key(key), settings) {
-            Err(RestoreError::Source(OpenError::OtherKey(_))) => {}
-            Ok((vault, saved)) => return Ok(Restored { vault, saved }),
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let before = crate::vault::layout::layout(vault)
+        .ok()
+        .and_then(|l| l.identity);
     let passphrase = sources.current(ask, &prompt_for(from))?;
     let (restored, saved) = Vault::restore(vault, from, Unlock::Passphrase(&passphrase), settings)?;
-    // The agent holds the key of the vault that was replaced.
-    if held.is_some() && lock_stale_agent(vault) {
+    // An agent holds the key of the vault that was replaced: if the copy
+    // is sealed with another, it no longer opens anything.
+    let same_key = before.is_some_and(|b| b.key_id == restored.identity().key_id);
+    if !same_key && lock_stale_agent(vault) {
         ask.noted(&Note::AgentStale);
     }
     Ok(Restored {
@@ -341,17 +338,6 @@ pub fn open(
     open_file(path, path, access, settings, sources, ask)
 }
 
-/// [`open`] for `otp merge`, which merges the conflict copies rather than
-/// being told about them.
-pub fn open_to_merge(
-    path: &Path,
-    settings: Settings,
-    sources: &Sources,
-    ask: &mut dyn Ask,
-) -> Result<Opened, UnlockError> {
-    open_file(path, path, Access::Update, settings, sources, ask)
-}
-
 fn note_conflicts(path: &Path, ask: &mut dyn Ask) {
     let copies = conflicts::find(path);
     if !copies.is_empty() {
@@ -360,8 +346,8 @@ fn note_conflicts(path: &Path, ask: &mut dyn Ask) {
 }
 
 /// [`open`] for a file that is a copy of the vault at `vault` (git's
-/// merge driver gets the two sides as temporary files): the agent of
-/// `vault` is asked first.
+/// merge driver gets the two sides as temporary files), with the
+/// passphrase.
 pub fn open_file(
     vault: &Path,
     path: &Path,
@@ -370,19 +356,9 @@ pub fn open_file(
     sources: &Sources,
     ask: &mut dyn Ask,
 ) -> Result<Opened, UnlockError> {
+    let _ = vault;
     if matches!(path.try_exists(), Ok(false)) {
         return Err(OpenError::NotFound(path.to_path_buf()).into());
-    }
-    match agent::open_through(vault, |unlock| Vault::open(path, unlock, access, settings))? {
-        Through::Opened(vault) => {
-            return Ok(Opened {
-                vault,
-                by: By::Agent,
-            });
-        }
-        Through::NoKey(None) => {}
-        Through::NoKey(Some(e)) => ask.noted(&Note::AgentUnusable(e)),
-        Through::Replaced => ask.noted(&Note::AgentLocked),
     }
     let passphrase = sources.current(ask, &prompt_for(path))?;
     let vault = Vault::open(path, Unlock::Passphrase(&passphrase), access, settings)?;
@@ -390,4 +366,113 @@ pub fn open_file(
         vault,
         by: By::Passphrase(passphrase),
     })
+}
+
+/// Runs a command's operation on the vault at `path`: in its agent when
+/// one holds the key (no passphrase, and the key stays there), else here,
+/// on the vault opened with its passphrase. Conflict copies beside the
+/// vault are noted first, unless `op` is a merge. An agent that is there
+/// but cannot be used (another user's socket, no answer in time) is noted
+/// and passed over.
+pub fn run(
+    path: &Path,
+    op: Op,
+    settings: Settings,
+    sources: &Sources,
+    ask: &mut dyn Ask,
+) -> Result<Outcome, RunError> {
+    if !matches!(op, Op::Merge { .. } | Op::MergeDriver { .. }) {
+        note_conflicts(path, ask);
+    }
+    let request = Request::Run { op: op.absolute() };
+    match agent::call(path, &request) {
+        Ok(Some(Answer::Done { outcome })) => return Ok(outcome),
+        Ok(Some(Answer::Failed { failed })) => return Err(failed.into()),
+        Ok(Some(Answer::Stale)) => ask.noted(&Note::AgentReplaced),
+        Ok(Some(_)) => ask.noted(&Note::AgentUnusable(AgentError::Protocol(
+            agent::Garbled::NotJson,
+        ))),
+        Ok(None) => {}
+        Err(e) => ask.noted(&Note::AgentUnusable(e)),
+    }
+    let Request::Run { op } = request else {
+        return Err(Failed {
+            kind: ErrorKind::Internal,
+            message: "otp lost the operation it was asked: this is a bug in otp; please report it"
+                .into(),
+        }
+        .into());
+    };
+    let target = match &op {
+        Op::MergeDriver { ours, .. } => ours.clone(),
+        _ => path.to_path_buf(),
+    };
+    let Opened { mut vault, by } = open_file(path, &target, op.access(), settings, sources, ask)?;
+    Ok(session::apply(&mut vault, op, &by, ask)?)
+}
+
+/// A vault kept open for a view that lasts (`otp watch`): its agent, when
+/// one holds the key, asked at each step; else the vault itself, opened
+/// once with its passphrase.
+pub enum Session {
+    Agent(PathBuf),
+    Local { vault: Box<Vault>, by: By },
+}
+
+impl Session {
+    /// The vault at `path`, through its agent or with its passphrase.
+    pub fn open(
+        path: &Path,
+        settings: Settings,
+        sources: &Sources,
+        ask: &mut dyn Ask,
+    ) -> Result<Session, UnlockError> {
+        note_conflicts(path, ask);
+        match agent::call(path, &Request::Status) {
+            Ok(Some(Answer::Status(_))) => return Ok(Session::Agent(path.to_path_buf())),
+            Ok(_) => {}
+            Err(e) => ask.noted(&Note::AgentUnusable(e)),
+        }
+        let Opened { vault, by } = open_file(path, path, Access::Read, settings, sources, ask)?;
+        Ok(Session::Local {
+            vault: Box::new(vault),
+            by,
+        })
+    }
+
+    /// Runs `op`; nothing is asked (a view has the terminal).
+    pub fn run(&mut self, op: Op, ask: &mut dyn Ask) -> Result<Outcome, RunError> {
+        match self {
+            Session::Agent(path) => match agent::call(path, &Request::Run { op: op.absolute() }) {
+                Ok(Some(Answer::Done { outcome })) => Ok(outcome),
+                Ok(Some(Answer::Failed { failed })) => Err(failed.into()),
+                Ok(_) => Err(Failed {
+                    kind: ErrorKind::Environment,
+                    message: "the agent has locked the vault: run the command again to unlock it"
+                        .into(),
+                }
+                .into()),
+                Err(e) => Err(Failed::of(&e).into()),
+            },
+            Session::Local { vault, by } => Ok(session::apply(vault, op, by, ask)?),
+        }
+    }
+}
+
+/// Why a command's operation failed.
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Unlock(#[from] UnlockError),
+    #[error(transparent)]
+    Failed(#[from] Failed),
+}
+
+impl Kinded for RunError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            RunError::Unlock(e) => e.kind(),
+            RunError::Failed(e) => e.kind(),
+        }
+    }
 }

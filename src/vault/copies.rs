@@ -53,7 +53,7 @@ impl From<Vault> for Copy {
 
 /// What a merge took from the other copy's slots: they are kept as a set,
 /// and the later set wins.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeysTaken {
     /// The passphrase was changed on the other copy, on this date (Unix
     /// seconds, when known): the vault now opens with that passphrase.
@@ -67,7 +67,7 @@ pub struct KeysTaken {
 }
 
 /// What a merge did to this vault.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Merged {
     pub entries: merge::Report,
     pub keys: KeysTaken,

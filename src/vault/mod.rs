@@ -391,7 +391,12 @@ impl Vault {
             .chain(self.entries.keyring.previous.iter().map(|old| &old.key));
         for key in keys {
             let open = |p: &format::Parsed| {
-                crypto::open(key.expose(), &p.header.payload_nonce, p.header_bytes, p.ciphertext)
+                crypto::open(
+                    key.expose(),
+                    &p.header.payload_nonce,
+                    p.header_bytes,
+                    p.ciphertext,
+                )
             };
             if let (Some(x), Some(y)) = (open(&a), open(&b)) {
                 return x == y;
