@@ -54,6 +54,8 @@
 //! otp: backed up 1 entry to /media/usb/otp-backup.otpvault and checked that it opens with your passphrase
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use std::path::PathBuf;

@@ -11,6 +11,7 @@ use data_encoding::HEXLOWER;
 use sha2::{Digest, Sha256};
 
 use super::error::AgentError;
+use crate::config::base;
 use crate::vault::store;
 
 /// Where the agents' sockets are, by the XDG base directory rules, in a
@@ -23,21 +24,14 @@ use crate::vault::store;
 /// could put a folder or a socket of theirs at any name there.
 pub fn socket_folder() -> Result<PathBuf, AgentError> {
     let uid = rustix::process::getuid().as_raw();
-    let absolute = |name: &str| {
-        std::env::var_os(name)
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-    };
-    if let Some(runtime) = absolute("XDG_RUNTIME_DIR") {
+    if let Some(runtime) = base::runtime() {
         return Ok(runtime.join("otpvault"));
     }
     let run = PathBuf::from(format!("/run/user/{uid}"));
     if fs::symlink_metadata(&run).is_ok_and(|m| m.is_dir() && m.uid() == uid) {
         return Ok(run.join("otpvault"));
     }
-    let state = absolute("XDG_STATE_HOME")
-        .or_else(|| absolute("HOME").map(|home| home.join(".local/state")))
-        .ok_or(AgentError::NoHome)?;
+    let state = base::state().ok_or(AgentError::NoHome)?;
     Ok(state.join("otpvault").join("agents"))
 }
 

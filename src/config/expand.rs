@@ -9,9 +9,9 @@ use std::path::PathBuf;
 /// `/v`.
 pub(super) fn expand(text: &str) -> Result<PathBuf, String> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = match (text.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(dirs)) => {
-            out.push_str(&dirs.home_dir().to_string_lossy());
+    let mut rest = match (text.strip_prefix("~/"), super::base::home()) {
+        (Some(rest), Some(home)) => {
+            out.push_str(&home.to_string_lossy());
             out.push('/');
             rest
         }

@@ -30,6 +30,7 @@ use thiserror::Error;
 use crate::clock;
 use crate::vault::{Settings, backups, store};
 
+pub mod base;
 mod expand;
 use expand::expand;
 
@@ -110,17 +111,18 @@ pub enum ConfigError {
 }
 
 /// The vault when none is named: `$XDG_DATA_HOME/otpvault/vault.otpvault`
-/// on Linux, the platform's data folder elsewhere.
+/// (`~/.local/share/…` by default), on every system, as command-line tools
+/// such as git and gh do.
 pub fn default_vault() -> Result<PathBuf, ConfigError> {
-    directories::ProjectDirs::from("", "", "otpvault")
-        .map(|dirs| dirs.data_dir().join("vault.otpvault"))
+    base::data()
+        .map(|dir| dir.join("otpvault").join("vault.otpvault"))
         .ok_or(ConfigError::NoHome)
 }
 
-/// Where the config file is looked for, if the user has a home.
+/// Where the config file is looked for, if the user has a home:
+/// `$XDG_CONFIG_HOME/otpvault/config.toml` (`~/.config/…` by default).
 pub fn path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "otpvault")
-        .map(|dirs| dirs.config_dir().join("config.toml"))
+    base::config().map(|dir| dir.join("otpvault").join("config.toml"))
 }
 
 impl Config {
