@@ -2,7 +2,10 @@
 //! buys. Whole-process medians of `otp code` answered by the agent, against
 //! `otp code` on a locked vault (the default KDF) and `oathtool --totp` on a
 //! plaintext key, run in turn so that the machine's drift affects them
-//! alike; then the agent's resident memory once it idles.
+//! alike; then the idle agent: its resident and locked memory, and how
+//! often it wakes in a minute (`OTP_BENCH_IDLE_SECONDS` changes the
+//! minute), as this user and, when run as root, as `nobody` under an
+//! 8 MiB RLIMIT_MEMLOCK, as an ordinary user has.
 //! docs/performance.md shows one run and what it means.
 
 use std::path::Path;
@@ -163,15 +166,83 @@ fn main() {
 
     // The agent idle: after the runs above, a few seconds without use.
     std::thread::sleep(Duration::from_secs(3));
-    println!("\n## The agent, idle after {} codes\n", counts[0] + 1);
-    println!("| figure | KiB |\n|---|---|");
-    for (field, what) in [
-        ("VmRSS:", "resident now"),
-        ("VmHWM:", "resident at its peak"),
-        ("VmLck:", "locked against swapping"),
-    ] {
-        let value = proc_status_kib(pid, field).map_or("unknown".into(), |k| k.to_string());
-        println!("| {what} | {value} |");
+    let mut agents = vec![(format!("this user, after {} codes", counts[0] + 1), pid)];
+    let ordinary = as_nobody(&unlocked);
+    if let Some((_, nobody_pid)) = &ordinary {
+        agents.push(("nobody, RLIMIT_MEMLOCK 8 MiB".into(), *nobody_pid));
+    }
+    println!("\n## The agent, idle\n");
+    println!("| agent | resident (VmRSS) | peak (VmHWM) | locked (VmLck) |\n|---|---|---|---|");
+    for (who, pid) in &agents {
+        let kib =
+            |field| proc_status_kib(*pid, field).map_or("unknown".into(), |k| format!("{k} KiB"));
+        println!(
+            "| {who} | {} | {} | {} |",
+            kib("VmRSS:"),
+            kib("VmHWM:"),
+            kib("VmLck:")
+        );
+    }
+    let idle = std::env::var("OTP_BENCH_IDLE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let switches = |pid| {
+        proc_status_kib(pid, "voluntary_ctxt_switches:").unwrap_or(0)
+            + proc_status_kib(pid, "nonvoluntary_ctxt_switches:").unwrap_or(0)
+    };
+    let before: Vec<u64> = agents.iter().map(|(_, pid)| switches(*pid)).collect();
+    std::thread::sleep(Duration::from_secs(idle));
+    println!("\n| agent | wake-ups in {idle} s idle (context switches) |\n|---|---|");
+    for ((who, pid), before) in agents.iter().zip(before) {
+        println!("| {who} | {} |", switches(*pid).saturating_sub(before));
     }
     checked(&mut otp(&unlocked, runtime.path(), &["lock"]));
+    if let Some((lock, _)) = ordinary {
+        lock();
+    }
+}
+
+/// As root: the same vault unlocked by `nobody` under an 8 MiB memlock
+/// limit, the usual limit of an ordinary user. Its pid, and how to lock it.
+fn as_nobody(vault: &Path) -> Option<(Box<dyn FnOnce()>, u64)> {
+    if !rustix::process::getuid().is_root() {
+        println!("\n(not root: the agent of an ordinary user is not measured)");
+        return None;
+    }
+    let home = tempfile::tempdir().unwrap().keep();
+    let copy = home.join("vault.otpvault");
+    std::fs::copy(vault, &copy).unwrap();
+    let run = home.join("run");
+    std::fs::create_dir(&run).unwrap();
+    let nobody = Some(rustix::process::Uid::from_raw(65534));
+    for path in [&home, &copy, &run] {
+        rustix::fs::chown(path, nobody, None).unwrap();
+    }
+    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let command = {
+        let (home, copy, run) = (home.clone(), copy.clone(), run.clone());
+        move |args: &[&str]| {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", "nobody", "--", "env"])
+                .arg(format!("HOME={}", home.display()))
+                .arg(format!("XDG_RUNTIME_DIR={}", run.display()))
+                .arg(format!("OTP_VAULT={}", copy.display()))
+                .arg(format!("OTP_PASSPHRASE={PASSPHRASE}"))
+                .args(["prlimit", "--memlock=8388608:8388608", "--"])
+                .arg(env!("CARGO_BIN_EXE_otp"))
+                .args(args)
+                .stdin(Stdio::null());
+            cmd
+        }
+    };
+    checked(&mut command(&["unlock"]));
+    let status = checked(&mut command(&["status", "--json"])).stdout;
+    let status: serde_json::Value = serde_json::from_slice(&status).unwrap();
+    let pid = status["agent_pid"].as_u64()?;
+    let lock = move || {
+        checked(&mut command(&["lock"]));
+        let _ = std::fs::remove_dir_all(&home);
+    };
+    Some((Box::new(lock), pid))
 }

@@ -7,7 +7,7 @@
 
 use crate::error::{ErrorKind, Kinded};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use thiserror::Error;
 
@@ -126,37 +126,6 @@ pub fn date(seconds: i64) -> String {
     }
 }
 
-/// A duration as people write it was not one.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum DurationError {
-    #[error("not a duration: give seconds, or a number with s, m or h (90s, 15m, 2h)")]
-    Syntax,
-    #[error("a duration of 0 would end at once: give a longer one")]
-    Zero,
-}
-
-/// `90`, `90s`, `15m`, `2h`: how long the agent keeps a vault unlocked, in
-/// flags, the environment and the config file alike.
-pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
-    let text = text.trim();
-    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let seconds: u64 = number.parse().map_err(|_| DurationError::Syntax)?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => return Err(DurationError::Syntax),
-    };
-    let duration = Duration::from_secs(seconds.saturating_mul(scale));
-    if duration.is_zero() {
-        return Err(DurationError::Zero);
-    }
-    Ok(duration)
-}
-
 /// `1 h 5 min`, `14 min 30 s`, `45 s`.
 pub fn human(seconds: u64) -> String {
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
@@ -180,21 +149,6 @@ impl Kinded for ClockError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_as_people_write_them() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
-        assert_eq!(parse_duration(" 2h "), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("0s"), Err(DurationError::Zero));
-        for bad in ["", "m", "1d", "1.5h", "-3", "15 m"] {
-            assert_eq!(parse_duration(bad), Err(DurationError::Syntax), "{bad}");
-        }
-        assert_eq!(human(45), "45 s");
-        assert_eq!(human(870), "14 min 30 s");
-        assert_eq!(human(3900), "1 h 5 min");
-        assert_eq!(human(7200), "2 h");
-    }
 
     #[test]
     fn now_and_timestamp_agree_after_1970() {

@@ -60,10 +60,9 @@ mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use otpvault::config::Config;
+use otpvault::config::{Config, Number, NumberError, Source};
 
 use cli::context::Context;
 use cli::{
@@ -93,23 +92,20 @@ struct Cli {
     #[arg(long, global = true, env = "OTP_PASSPHRASE_COMMAND", hide_env_values = true, help_heading = GLOBAL)]
     passphrase_command: Option<String>,
     /// Stop the passphrase command if it runs longer than this, in seconds [default: 120].
-    #[arg(long, global = true, env = "OTP_PASSPHRASE_COMMAND_TIMEOUT", hide_env_values = true, value_name = "SECONDS", help_heading = GLOBAL)]
-    passphrase_command_timeout: Option<u64>,
+    #[arg(long, global = true, value_name = "SECONDS", help_heading = GLOBAL)]
+    passphrase_command_timeout: Option<String>,
     /// How many earlier versions of the vault each change keeps in VAULT.backups/ [default: 10].
-    #[arg(long, global = true, env = "OTP_KEEP_BACKUPS", hide_env_values = true, value_name = "N", help_heading = GLOBAL)]
-    keep_backups: Option<usize>,
+    #[arg(long, global = true, value_name = "N", help_heading = GLOBAL)]
+    keep_backups: Option<String>,
     /// How long a change waits for another otp's change to finish, in seconds [default: 10].
-    #[arg(long, global = true, env = "OTP_LOCK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", help_heading = GLOBAL)]
-    lock_timeout: Option<u64>,
+    #[arg(long, global = true, value_name = "SECONDS", help_heading = GLOBAL)]
+    lock_timeout: Option<String>,
     /// How long a copied code stays on the clipboard, in seconds [default: 30].
-    #[arg(long, global = true, env = "OTP_CLIPBOARD_SECONDS", hide_env_values = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), help_heading = GLOBAL)]
-    clipboard_seconds: Option<u64>,
-    /// How long `otp unlock` keeps the vault unlocked while unused: seconds, or 90s, 15m, 2h [default: 15m].
-    #[arg(long, global = true, env = "OTP_UNLOCK_TIMEOUT", hide_env_values = true, value_name = "DURATION", value_parser = agent::parse_duration, hide = true)]
-    unlock_timeout: Option<Duration>,
+    #[arg(long, global = true, value_name = "SECONDS", help_heading = GLOBAL)]
+    clipboard_seconds: Option<String>,
     /// Shift the clock by this many seconds for codes, on a machine whose clock cannot be fixed (`otp time` says by how much).
-    #[arg(long, global = true, env = "OTP_TIME_OFFSET", hide_env_values = true, value_name = "SECONDS", allow_negative_numbers = true, help_heading = GLOBAL)]
-    time_offset: Option<i64>,
+    #[arg(long, global = true, value_name = "SECONDS", allow_negative_numbers = true, help_heading = GLOBAL)]
+    time_offset: Option<String>,
     /// Accept a new passphrase that one GPU would guess within a year (for a
     /// throwaway vault, in tests and scripts).
     #[arg(long, global = true, env = "OTP_WEAK_PASSPHRASE", hide_env_values = true, value_parser = clap::builder::BoolishValueParser::new(), help_heading = GLOBAL)]
@@ -229,19 +225,30 @@ fn command_line() -> clap::Command {
 
 impl Cli {
     /// What the flags and the environment set, as a config to put before
-    /// the config file's.
-    fn given(&self) -> Config {
-        Config {
+    /// the config file's. Numbers are read by the library's bounds
+    /// ([`Number`]), so that a bad one names its flag or variable.
+    fn given(&self) -> Result<Config, NumberError> {
+        let mut flags = Config {
             vault: self.vault.clone(),
             passphrase_command: self.passphrase_command.clone(),
-            passphrase_command_timeout: self.passphrase_command_timeout.map(Duration::from_secs),
-            keep_backups: self.keep_backups,
-            lock_timeout: self.lock_timeout.map(Duration::from_secs),
-            clipboard_seconds: self.clipboard_seconds.map(Duration::from_secs),
-            unlock_timeout: self.unlock_timeout,
-            time_offset: self.time_offset,
-            time_server: None,
+            ..Config::default()
+        };
+        let numbers = [
+            (
+                Number::PassphraseCommandTimeout,
+                &self.passphrase_command_timeout,
+            ),
+            (Number::KeepBackups, &self.keep_backups),
+            (Number::LockTimeout, &self.lock_timeout),
+            (Number::ClipboardSeconds, &self.clipboard_seconds),
+            (Number::TimeOffset, &self.time_offset),
+        ];
+        for (number, text) in numbers {
+            if let Some(text) = text {
+                flags.set(number, number.read(text, Source::Flag)?);
+            }
         }
+        Ok(flags.or(Config::from_environment()?))
     }
 }
 
@@ -253,7 +260,10 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     cli::set_quiet(cli.quiet);
-    let given = cli.given();
+    let given = match cli.given() {
+        Ok(given) => given,
+        Err(e) => return cli::report(Err(e.into())),
+    };
     let passphrase_file = cli.passphrase_file.clone();
     let command = match cli.command {
         Some(Top::Own(own)) => {

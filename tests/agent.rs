@@ -5,57 +5,12 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use common::unlockable::*;
 use common::*;
-
-/// A vault with an entry, and a runtime folder for its agent; locks the
-/// agent when dropped, so that no test leaves one behind.
-struct Unlockable {
-    v: TestVault,
-    runtime: tempfile::TempDir,
-}
-
-impl Unlockable {
-    fn new() -> Unlockable {
-        let v = TestVault::new();
-        v.add("Amazon", &key_for("Amazon"));
-        let runtime = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(runtime.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-        Unlockable { v, runtime }
-    }
-
-    /// `otp` with no passphrase source at all, and this test's runtime folder.
-    fn bare(&self, args: &[&str]) -> Command {
-        let mut cmd = self.v.command(args);
-        cmd.env_remove("OTP_PASSPHRASE")
-            .env("XDG_RUNTIME_DIR", self.runtime.path());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run_with_stdin(self.bare(args), None)
-    }
-
-    fn unlock(&self, args: &[&str]) -> Output {
-        let mut cmd = self.bare(&[&["unlock"], args].concat());
-        cmd.env("OTP_PASSPHRASE", PASSPHRASE);
-        run_with_stdin(cmd, None)
-    }
-
-    /// The code at a fixed time with no passphrase: through the agent.
-    fn code(&self) -> Output {
-        self.run(&["code", "Amazon", "--at", "59"])
-    }
-}
-
-impl Drop for Unlockable {
-    fn drop(&mut self) {
-        let _ = self.run(&["lock"]);
-    }
-}
 
 fn ok(out: &Output) {
     assert!(out.status.success(), "{}", stderr(out));
@@ -248,11 +203,6 @@ fn twenty_clients_at_once_all_get_the_right_code() {
     }
 }
 
-/// The runtime folder's `otpvault` subfolder, as the agent makes it.
-fn socket_dir(u: &Unlockable) -> PathBuf {
-    u.runtime.path().join("otpvault")
-}
-
 #[test]
 fn a_socket_folder_others_can_enter_is_refused() {
     let u = Unlockable::new();
@@ -278,17 +228,9 @@ fn a_socket_folder_others_can_enter_is_refused() {
     );
 }
 
-fn is_root() -> bool {
-    rustix::process::getuid().is_root()
-}
-
 #[test]
 fn a_socket_folder_of_another_user_is_refused() {
-    if !is_root() {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"SKIPPED: not root, so no folder of another user can be made; the owner check has a unit test\n",
-        );
+    if !as_root() {
         return;
     }
     let u = Unlockable::new();
@@ -309,11 +251,7 @@ fn a_socket_folder_of_another_user_is_refused() {
 /// the key: the agent's peer check refuses it (no key in the answer).
 #[test]
 fn a_peer_of_another_uid_gets_nothing() {
-    if !is_root() {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"SKIPPED: not root, so no other user can be run; the peer check has a unit test\n",
-        );
+    if !as_root() {
         return;
     }
     if !have_tool("runuser") || !have_python(&["socket"]) {
@@ -322,12 +260,7 @@ fn a_peer_of_another_uid_gets_nothing() {
     let u = Unlockable::new();
     ok(&u.unlock(&[]));
     let dir = socket_dir(&u);
-    let socket = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "sock"))
-        .unwrap();
+    let socket = socket_of(&u);
     // Open the way for the test only: the agent checked its folder at start.
     for path in [u.runtime.path(), dir.as_path()] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o711)).unwrap();

@@ -193,7 +193,7 @@ fn a_symlinked_vault_stays_a_link_to_the_saved_file() {
 
 #[test]
 fn restore_keeps_the_replaced_vault_and_deletes_no_backup_whatever_the_setting() {
-    for keep in ["0", "1", &usize::MAX.to_string()] {
+    for keep in ["0", "1", "10000"] {
         let v = TestVault::new();
         for name in ["A", "B", "C"] {
             v.add(name, &key_for(name));

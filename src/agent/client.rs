@@ -26,9 +26,12 @@ pub const LONG_TIMEOUT: Duration = Duration::from_secs(60);
 /// The deadline of a request: quick ones in [`CLIENT_TIMEOUT`].
 fn budget(request: &Request) -> Duration {
     match request {
-        Request::Run {
-            op: Op::Import { .. } | Op::Merge { .. } | Op::MergeDriver { .. } | Op::Backup { .. },
-        } => LONG_TIMEOUT,
+        Request::Run { op } => match **op {
+            Op::Import { .. } | Op::Merge { .. } | Op::MergeDriver { .. } | Op::Backup { .. } => {
+                LONG_TIMEOUT
+            }
+            _ => CLIENT_TIMEOUT,
+        },
         _ => CLIENT_TIMEOUT,
     }
 }

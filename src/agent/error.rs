@@ -48,14 +48,6 @@ pub enum Garbled {
     TooLong,
     #[error("speaks another version of the protocol")]
     Version,
-    #[error("answered for another vault")]
-    OtherVault,
-    #[error("answered without the key")]
-    NoKey,
-    #[error("sent a key that is not hexadecimal")]
-    KeyNotHex,
-    #[error("sent a key of the wrong length")]
-    KeyLength,
 }
 
 impl Kinded for AgentError {

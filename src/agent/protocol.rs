@@ -35,8 +35,8 @@ pub enum Request {
     Status,
     /// Forget the key now.
     Lock,
-    /// Run an operation on the vault.
-    Run { op: Op },
+    /// Run an operation on the vault (boxed: an import carries its file).
+    Run { op: Box<Op> },
 }
 
 /// The agent's answer.
@@ -46,7 +46,7 @@ pub enum Answer {
     Status(Status),
     Locked,
     Done {
-        outcome: Outcome,
+        outcome: Box<Outcome>,
     },
     Failed {
         failed: Failed,

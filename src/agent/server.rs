@@ -287,7 +287,7 @@ impl Agent {
                 lock_after = true;
                 Answer::Locked
             }
-            Request::Run { op } => match self.run(op) {
+            Request::Run { op } => match self.run(*op) {
                 Err(Ran::Stale) => {
                     self.held.wipe();
                     lock_after = true;
@@ -302,7 +302,9 @@ impl Agent {
                         self.held.wipe();
                         lock_after = true;
                     }
-                    Answer::Done { outcome }
+                    Answer::Done {
+                        outcome: Box::new(outcome),
+                    }
                 }
             },
         };

@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::Args;
 use otpvault::Vault;
 use otpvault::agent::{self, Agent, Answer, Handoff, Request};
-use otpvault::clock::{self, human};
+use otpvault::clock::human;
+use otpvault::config::{Number, Source};
 use otpvault::secret::VaultKey;
 use otpvault::terminal::ShownPath;
 use otpvault::vault::{Access, Settings, Unlock};
@@ -23,19 +24,24 @@ use super::detached;
 pub struct UnlockArgs {
     /// Lock after this long unused: seconds, or 90s, 15m, 2h [default:
     /// OTP_UNLOCK_TIMEOUT, else 15m]. It locks after 12 hours in any case.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    timeout: Option<Duration>,
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
     /// Lock after this long whatever happens (at most, and by default, 12h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    max: Option<Duration>,
+    #[arg(long, value_name = "DURATION")]
+    max: Option<String>,
 }
 
-/// A duration for clap: see [`clock::parse_duration`].
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    clock::parse_duration(text).map_err(|e| e.to_string())
+/// A duration flag of `otp unlock`, read by the library's bounds.
+fn duration(number: Number, text: Option<&str>) -> Result<Option<Duration>, Failure> {
+    match text {
+        Some(text) => Ok(number.read(text, Source::Flag)?.duration()),
+        None => Ok(None),
+    }
 }
 
 pub fn unlock(ctx: &Context, args: UnlockArgs) -> Result<(), Failure> {
+    let timeout = duration(Number::UnlockTimeout, args.timeout.as_deref())?;
+    let max = duration(Number::UnlockMax, args.max.as_deref())?;
     // A socket folder that cannot be trusted is said before any passphrase.
     agent::socket_path(ctx.vault_path(), true)?;
     let passphrase = ctx.passphrase()?;
@@ -46,7 +52,7 @@ pub fn unlock(ctx: &Context, args: UnlockArgs) -> Result<(), Failure> {
         ctx.settings,
     )?;
     drop(passphrase);
-    let (idle, max) = agent::timeouts(args.timeout, args.max, ctx.config.unlock_timeout());
+    let (idle, max) = agent::timeouts(timeout, max, ctx.config.unlock_timeout());
     start(ctx, vault.key(), idle, max)?;
     note!(
         "otp: unlocked {} until it is unused for {}, {} at the most; `otp lock` locks it now",

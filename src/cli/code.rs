@@ -71,7 +71,7 @@ pub fn code(ctx: &Context, args: CodeArgs) -> Result<(), Failure> {
             url,
             allow_http: args.allow_http,
         }),
-        copy_for: args.copy.then(|| clear_after.as_secs()),
+        copy_for: args.copy.then_some(clear_after.as_secs()),
     };
     let outcome = ctx.run(op)?;
     let Outcome::Code {

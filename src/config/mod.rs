@@ -1,6 +1,6 @@
 //! The config file: what people would otherwise put in their shell's
-//! startup file, read from `$XDG_CONFIG_HOME/otpvault/config.toml` (the
-//! platform's config folder elsewhere).
+//! startup file, read from `$XDG_CONFIG_HOME/otpvault/config.toml`
+//! (`~/.config/otpvault/config.toml` by default).
 //!
 //! ```toml
 //! vault = "~/Sync/otp/vault.otpvault"
@@ -27,12 +27,13 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::clock;
 use crate::vault::{Settings, backups, store};
 
 pub mod base;
 mod expand;
+pub mod number;
 use expand::expand;
+pub use number::{Number, NumberError, Source, Value};
 
 /// Every setting, each unset unless given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,22 +51,11 @@ pub struct Config {
     pub time_server: Option<String>,
 }
 
-/// The keys a config file may hold, with the kind of value each takes.
-pub const KEYS: [(&str, &str); 9] = [
+/// The keys a config file may hold that are not numbers ([`Number`]),
+/// with the kind of value each takes.
+const KEYS: [(&str, &str); 3] = [
     ("vault", "a path"),
     ("passphrase_command", "a shell command"),
-    ("passphrase_command_timeout", "a whole number of seconds"),
-    ("keep_backups", "a whole number"),
-    ("lock_timeout", "a whole number of seconds"),
-    ("clipboard_seconds", "a whole number of seconds"),
-    (
-        "unlock_timeout",
-        "seconds, or a duration in quotes (\"90s\", \"15m\", \"2h\")",
-    ),
-    (
-        "time_offset",
-        "a whole number of seconds, negative for a fast clock",
-    ),
     ("ntp_server", "a host name, or host:port"),
 ];
 
@@ -101,6 +91,8 @@ pub enum ConfigError {
         line: usize,
         var: String,
     },
+    #[error(transparent)]
+    Number(#[from] NumberError),
     #[error("the config file {shown_path}, line {line}: `{key}` takes {expected}", shown_path = crate::terminal::ShownPath(.path))]
     BadValue {
         path: PathBuf,
@@ -176,13 +168,22 @@ impl Config {
                 key: key.clone(),
                 expected,
             };
-            let seconds = || {
-                value
-                    .as_integer()
-                    .and_then(|n| u64::try_from(n).ok())
-                    .map(Duration::from_secs)
-                    .ok_or_else(bad)
-            };
+            if let Some(number) = Number::setting(key) {
+                let source = Source::File {
+                    path: path.into(),
+                    line,
+                };
+                let read = match value {
+                    toml::Value::Integer(n) => number.read_integer(*n, source),
+                    toml::Value::String(text) => number.read(text, source),
+                    _ => Err(NumberError {
+                        number,
+                        from: source,
+                    }),
+                };
+                config.set(number, read?);
+                continue;
+            }
             match key.as_str() {
                 "vault" => {
                     let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
@@ -199,31 +200,6 @@ impl Config {
                     let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
                     config.passphrase_command = Some(text.to_string());
                 }
-                "passphrase_command_timeout" => {
-                    config.passphrase_command_timeout = Some(seconds()?);
-                }
-                "keep_backups" => {
-                    let n = value.as_integer().and_then(|n| usize::try_from(n).ok());
-                    config.keep_backups = Some(n.ok_or_else(bad)?);
-                }
-                "lock_timeout" => config.lock_timeout = Some(seconds()?),
-                "clipboard_seconds" => {
-                    let duration = seconds()?;
-                    if duration.is_zero() {
-                        return Err(bad());
-                    }
-                    config.clipboard_seconds = Some(duration);
-                }
-                "unlock_timeout" => {
-                    let duration = match value {
-                        toml::Value::String(s) => clock::parse_duration(s).ok(),
-                        _ => seconds().ok().filter(|d| !d.is_zero()),
-                    };
-                    config.unlock_timeout = Some(duration.ok_or_else(bad)?);
-                }
-                "time_offset" => {
-                    config.time_offset = Some(value.as_integer().ok_or_else(bad)?);
-                }
                 "ntp_server" => {
                     let text = value.as_str().filter(|s| !s.is_empty()).ok_or_else(bad)?;
                     config.time_server = Some(text.to_string());
@@ -238,6 +214,39 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// The numbers the environment sets (`OTP_KEEP_BACKUPS` and the rest),
+    /// each read by its bounds; a variable set to nothing is unset.
+    pub fn from_environment() -> Result<Config, NumberError> {
+        let mut config = Config::default();
+        for number in Number::ALL {
+            let Some(name) = number.variable() else {
+                continue;
+            };
+            let Some(text) = std::env::var_os(name).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let text = text.to_str().ok_or(NumberError {
+                number,
+                from: Source::Variable,
+            })?;
+            config.set(number, number.read(text, Source::Variable)?);
+        }
+        Ok(config)
+    }
+
+    /// Sets `number` to `value` (as read by `number`, so of its kind).
+    pub fn set(&mut self, number: Number, value: Value) {
+        match number {
+            Number::PassphraseCommandTimeout => self.passphrase_command_timeout = value.duration(),
+            Number::KeepBackups => self.keep_backups = value.count(),
+            Number::LockTimeout => self.lock_timeout = value.duration(),
+            Number::ClipboardSeconds => self.clipboard_seconds = value.duration(),
+            Number::UnlockTimeout => self.unlock_timeout = value.duration(),
+            Number::TimeOffset => self.time_offset = value.offset(),
+            Number::UnlockMax => {}
+        }
     }
 
     /// This config, with what it leaves unset taken from `fallback`: flags
@@ -346,7 +355,8 @@ impl Kinded for ConfigError {
             | ConfigError::Syntax { .. }
             | ConfigError::UnknownKey { .. }
             | ConfigError::UnsetVariable { .. }
-            | ConfigError::BadValue { .. } => ErrorKind::Usage,
+            | ConfigError::BadValue { .. }
+            | ConfigError::Number(_) => ErrorKind::Usage,
         }
     }
 }
@@ -423,21 +433,44 @@ mod tests {
         );
         let e = parse("vault = \"/v\"\nkeep_backups = \"many\"\n").unwrap_err();
         assert!(
-            matches!(&e, ConfigError::BadValue { line: 2, key, .. } if key == "keep_backups"),
+            matches!(
+                &e,
+                ConfigError::Number(NumberError {
+                    number: Number::KeepBackups,
+                    from: Source::File { line: 2, .. }
+                })
+            ),
             "{e:?}"
         );
         assert!(!e.to_string().contains("many"), "the value is not quoted");
+        assert!(
+            e.to_string().contains("line 2: `keep_backups` takes"),
+            "{e}"
+        );
+        for bad in ["vault = 3", "vault = \"\""] {
+            assert!(
+                matches!(parse(bad), Err(ConfigError::BadValue { line: 1, .. })),
+                "{bad}"
+            );
+        }
         for bad in [
             "keep_backups = -1",
             "clipboard_seconds = 0",
             "unlock_timeout = \"1d\"",
             "unlock_timeout = 0",
-            "vault = 3",
-            "vault = \"\"",
             "lock_timeout = 1.5",
+            "passphrase_command_timeout = 9223372036854775807",
+            "time_offset = -9223372036854775808",
+            "clipboard_seconds = 99999999999",
         ] {
             assert!(
-                matches!(parse(bad), Err(ConfigError::BadValue { line: 1, .. })),
+                matches!(
+                    parse(bad),
+                    Err(ConfigError::Number(NumberError {
+                        from: Source::File { line: 1, .. },
+                        ..
+                    }))
+                ),
                 "{bad}"
             );
         }

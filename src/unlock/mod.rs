@@ -384,9 +384,11 @@ pub fn run(
     if !matches!(op, Op::Merge { .. } | Op::MergeDriver { .. }) {
         note_conflicts(path, ask);
     }
-    let request = Request::Run { op: op.absolute() };
+    let request = Request::Run {
+        op: Box::new(op.absolute()),
+    };
     match agent::call(path, &request) {
-        Ok(Some(Answer::Done { outcome })) => return Ok(outcome),
+        Ok(Some(Answer::Done { outcome })) => return Ok(*outcome),
         Ok(Some(Answer::Failed { failed })) => return Err(failed.into()),
         Ok(Some(Answer::Stale)) => ask.noted(&Note::AgentReplaced),
         Ok(Some(_)) => ask.noted(&Note::AgentUnusable(AgentError::Protocol(
@@ -403,6 +405,7 @@ pub fn run(
         }
         .into());
     };
+    let op = *op;
     let target = match &op {
         Op::MergeDriver { ours, .. } => ours.clone(),
         _ => path.to_path_buf(),
@@ -443,17 +446,23 @@ impl Session {
     /// Runs `op`; nothing is asked (a view has the terminal).
     pub fn run(&mut self, op: Op, ask: &mut dyn Ask) -> Result<Outcome, RunError> {
         match self {
-            Session::Agent(path) => match agent::call(path, &Request::Run { op: op.absolute() }) {
-                Ok(Some(Answer::Done { outcome })) => Ok(outcome),
-                Ok(Some(Answer::Failed { failed })) => Err(failed.into()),
-                Ok(_) => Err(Failed {
-                    kind: ErrorKind::Environment,
-                    message: "the agent has locked the vault: run the command again to unlock it"
-                        .into(),
+            Session::Agent(path) => {
+                let request = Request::Run {
+                    op: Box::new(op.absolute()),
+                };
+                match agent::call(path, &request) {
+                    Ok(Some(Answer::Done { outcome })) => Ok(*outcome),
+                    Ok(Some(Answer::Failed { failed })) => Err(failed.into()),
+                    Ok(_) => Err(Failed {
+                        kind: ErrorKind::Environment,
+                        message:
+                            "the agent has locked the vault: run the command again to unlock it"
+                                .into(),
+                    }
+                    .into()),
+                    Err(e) => Err(Failed::of(&e).into()),
                 }
-                .into()),
-                Err(e) => Err(Failed::of(&e).into()),
-            },
+            }
             Session::Local { vault, by } => Ok(session::apply(vault, op, by, ask)?),
         }
     }

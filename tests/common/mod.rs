@@ -218,6 +218,17 @@ pub fn missing(what: &str) {
     );
 }
 
+/// True when the tests run as root, which the cross-user checks need (they
+/// run parts as `nobody` through runuser); else reports it missing (see
+/// [`missing`]): CI runs as root, so there these checks never skip.
+pub fn as_root() -> bool {
+    let root = rustix::process::getuid().is_root();
+    if !root {
+        missing("root (to run a part of the check as another user)");
+    }
+    root
+}
+
 /// True if `python3` can import every module in `modules`; else reports
 /// them missing (see [`missing`]).
 pub fn have_python(modules: &[&str]) -> bool {
@@ -260,6 +271,7 @@ pub fn fixtures() -> Option<PathBuf> {
 }
 
 pub mod screen;
+pub mod unlockable;
 
 /// pyotp's TOTP codes (SHA-1, 6 digits, 30 s) for the base32 `key` at each
 /// of `times`; None (reported missing) without pyotp.
