@@ -25,6 +25,7 @@ pub mod clipboard;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod dispatch;
 pub mod entries;
 pub mod entry;
 pub mod error;

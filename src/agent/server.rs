@@ -364,6 +364,4 @@ impl Ask for NoTerminal {
     }
 
     fn tell(&mut self, _: &str) {}
-
-    fn noted(&mut self, _: &crate::unlock::Note) {}
 }

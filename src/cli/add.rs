@@ -8,7 +8,7 @@ use otpvault::clock;
 use otpvault::entries;
 use otpvault::entry::View;
 use otpvault::names;
-use otpvault::otp::{self, Algorithm, Kind};
+use otpvault::otp::{Algorithm, Kind};
 use otpvault::session::{Op, Outcome};
 use otpvault::terminal::{Escaped, ShownPath};
 use otpvault::{Account, Overrides, Secret, import, key, uri};
@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use super::code::{for_people, only_at};
 use super::context::{Context, report_backup, report_saved, suggest_recovery_key, unexpected};
-use super::edit::{warn_mixed_script_name, warn_mixed_script_sites};
+use super::edit::{parse_algorithm, warn_mixed_script_name, warn_mixed_script_sites};
 use super::input;
 use super::{Failure, warn};
 
@@ -58,10 +58,6 @@ pub struct AddArgs {
     /// several): shown with the code, and checked by `code --for-url`.
     #[arg(long = "site", value_name = "DOMAIN")]
     sites: Vec<String>,
-}
-
-pub fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
-    s.parse().map_err(|e: otp::ParamError| e.to_string())
 }
 
 /// The account `add` was given: a bare key, a URI, or a QR screenshot.

@@ -4,7 +4,7 @@
 use otpvault::terminal::ShownPath;
 use std::path::Path;
 
-use otpvault::unlock::{self, Restored};
+use otpvault::dispatch::{self, Restored};
 use otpvault::vault::backups;
 
 use otpvault::session::{Op, Outcome};
@@ -48,7 +48,7 @@ pub fn restore(ctx: &Context, file: Option<&Path>) -> Result<(), Failure> {
         }
         return Ok(());
     };
-    let Restored { vault, saved } = unlock::restore(
+    let Restored { vault, saved } = dispatch::restore(
         ctx.vault_path(),
         file,
         ctx.settings,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use otpvault::config::{self, Config};
 use otpvault::crypto::cost::{Choice, Requested};
+use otpvault::dispatch;
 use otpvault::session::{Op, Outcome};
 use otpvault::strength::{self, Strength};
 use otpvault::unlock::{self, By, Opened, Sources};
@@ -89,9 +90,9 @@ impl Context {
     }
 
     /// Runs a command's operation: in the vault's agent when it is
-    /// unlocked, else here with the passphrase ([`unlock::run`]).
+    /// unlocked, else here with the passphrase ([`dispatch::run`]).
     pub fn run(&self, op: Op) -> Result<Outcome, Failure> {
-        Ok(unlock::run(
+        Ok(dispatch::run(
             &self.vault,
             op,
             self.settings,
@@ -104,7 +105,7 @@ impl Context {
     /// what the agent never does (showing secrets, changing how the vault
     /// opens).
     pub fn open_as(&self, access: Access) -> Result<(Vault, By), Failure> {
-        let Opened { vault, by } = unlock::open(
+        let Opened { vault, by } = dispatch::open(
             &self.vault,
             access,
             self.settings,

@@ -32,7 +32,7 @@ pub struct EditArgs {
     #[arg(long = "remove-site", value_name = "DOMAIN")]
     remove_sites: Vec<String>,
     /// HMAC algorithm, if the site's is not the one given at `add`.
-    #[arg(long, value_parser = super::add::parse_algorithm)]
+    #[arg(long, value_parser = parse_algorithm)]
     algorithm: Option<otpvault::Algorithm>,
     /// Code length, 6 to 10.
     #[arg(long)]
@@ -94,6 +94,12 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<(), Failure> {
     report_backup(backup);
     note!("otp: {said}");
     Ok(())
+}
+
+/// `--algorithm` of `add` and `edit`, read by the library's own rule.
+pub fn parse_algorithm(s: &str) -> Result<otpvault::Algorithm, String> {
+    s.parse()
+        .map_err(|e: otpvault::otp::ParamError| e.to_string())
 }
 
 /// A warning for a name that mixes scripts, as a look-alike's does.

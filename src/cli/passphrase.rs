@@ -4,7 +4,8 @@
 //! library's ([`otpvault::unlock::Sources`]).
 
 use otpvault::Passphrase;
-use otpvault::unlock::{Ask, Need, Note, PassphraseError, sources};
+use otpvault::dispatch::{Front, Note};
+use otpvault::unlock::{Ask, Need, PassphraseError, sources};
 
 use super::input::InputError;
 
@@ -22,7 +23,9 @@ impl Ask for Prompt {
     fn tell(&mut self, line: &str) {
         note!("otp: {line}");
     }
+}
 
+impl Front for Prompt {
     fn noted(&mut self, noted: &Note) {
         match noted {
             Note::AgentUnusable(_) => super::warn(&noted.to_string()),

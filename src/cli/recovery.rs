@@ -6,9 +6,9 @@ use std::io::{self, IsTerminal};
 
 use clap::Args;
 use otpvault::Vault;
+use otpvault::dispatch;
 use otpvault::recovery::RecoveryKey;
 use otpvault::terminal::ShownPath;
-use otpvault::unlock;
 use otpvault::vault::{Access, Rotated, Unlock};
 use zeroize::Zeroizing;
 
@@ -86,7 +86,7 @@ pub fn passwd(ctx: &Context) -> Result<(), Failure> {
         ShownPath(vault.path())
     );
     say_rotated(rotated);
-    if unlock::lock_stale_agent(vault.path()) {
+    if dispatch::lock_stale_agent(vault.path()) {
         note!(
             "otp: locked the agent, which held the old key: run `otp unlock` to unlock with the new passphrase"
         );
@@ -144,7 +144,7 @@ pub fn recover(ctx: &Context) -> Result<(), Failure> {
         dropped_recovery_key: false,
         ..rotated
     });
-    if unlock::lock_stale_agent(vault.path()) {
+    if dispatch::lock_stale_agent(vault.path()) {
         note!(
             "otp: locked the agent, which held the old key: run `otp unlock` to unlock with the new passphrase"
         );

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use otpvault::clock;
+use otpvault::dispatch;
 use otpvault::session::{Op, Outcome};
 use otpvault::terminal::{Escaped, ShownPath};
-use otpvault::unlock::{self, CopiesLeft};
+use otpvault::unlock::CopiesLeft;
 use otpvault::vault::{Merged, conflicts};
 
 use super::context::{Context, report_backup, unexpected};
@@ -57,7 +58,7 @@ pub fn merge(ctx: &Context, args: MergeArgs) -> Result<(), Failure> {
     };
     report_backup(backup);
     say(&merged, copies_named + taken.len());
-    if merged.keys.key_changed && unlock::lock_stale_agent(ctx.vault_path()) {
+    if merged.keys.key_changed && dispatch::lock_stale_agent(ctx.vault_path()) {
         note!(
             "otp: locked the agent, which held the key from before: run `otp unlock` with the vault's passphrase now"
         );
@@ -163,7 +164,7 @@ pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> Result<(), Failure>
     let _ = args.base;
     // git runs the driver at the top of the working tree, where %P is.
     let vault_path = args.path.as_deref().unwrap_or(ctx.vault_path());
-    let outcome = unlock::run(
+    let outcome = dispatch::run(
         vault_path,
         Op::MergeDriver {
             ours: args.ours,

@@ -118,11 +118,6 @@ pub trait Ask {
     fn hidden(&mut self, prompt: &str, need: Need) -> Result<Passphrase, PassphraseError>;
     /// A line for the person (a retry, say).
     fn tell(&mut self, line: &str);
-    /// Something about how the vault is being opened, said as it happens
-    /// (before any prompt it leads to).
-    fn noted(&mut self, note: &super::Note) {
-        self.tell(&note.to_string());
-    }
 }
 
 /// The passphrase sources given by flag, environment or config file.

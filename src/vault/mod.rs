@@ -7,6 +7,7 @@
 //! saving an HOTP counter before its code is shown.
 
 pub mod backups;
+mod bytes;
 mod codes;
 pub mod conflicts;
 mod copies;

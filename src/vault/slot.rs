@@ -9,8 +9,8 @@
 //! type 3   = created(i64) recipient(32) ephemeral(32) nonce(24) wrapped_key(48) (recovery key, X25519; format 3)
 //! ```
 
+use super::bytes::{MAGIC, Reader};
 use super::error::Damage;
-use super::format::{MAGIC, Reader};
 use crate::crypto::kdf::KdfParams;
 use crate::crypto::{KEY_LEN, NONCE_LEN, TAG_LEN};
 
