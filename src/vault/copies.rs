@@ -314,8 +314,6 @@ impl Vault {
     /// neither the passphrase nor half a second.
     pub fn backup(&mut self, dest: &Path, overwrite: bool) -> Result<(), BackupError> {
         check_backup_destination(dest, overwrite)?;
-        // Through a symbolic link, as the vault's own path is.
-        let dest = &store::resolve(dest);
         let backups_dir = backups::dir(&self.path);
         if same_file(dest, &self.path)
             || same_file(dest, &store::lock_path(&self.path))
@@ -338,19 +336,25 @@ impl Vault {
     }
 }
 
-/// Whether a backup can be written at `dest`: its folder exists, and
-/// without `overwrite` no file is there. Asked before the passphrase, so
-/// that nobody types it for a USB stick that is not mounted.
+/// Whether a backup can be written at `dest`: its folder exists, nothing
+/// is there, or with `overwrite` a regular file. A symbolic link is never
+/// followed (a link planted at `dest` would have otp write wherever it
+/// points); the backup replaces nothing but a file. Asked before the
+/// passphrase, so that nobody types it for a USB stick that is not mounted.
 pub fn check_backup_destination(dest: &Path, overwrite: bool) -> Result<(), BackupError> {
-    let dest = store::resolve(dest);
-    let dir = store::parent_dir(&dest);
+    let dir = store::parent_dir(dest);
     if !dir.is_dir() {
         return Err(StoreError::NoFolder(dir.to_path_buf()).into());
     }
-    if !overwrite && dest.exists() {
-        return Err(StoreError::Exists(dest.to_path_buf()).into());
+    match std::fs::symlink_metadata(dest) {
+        Err(_) => Ok(()),
+        Ok(meta) if !meta.file_type().is_file() => {
+            store::check_regular(dest, &meta)?;
+            Ok(())
+        }
+        Ok(_) if overwrite => Ok(()),
+        Ok(_) => Err(StoreError::Exists(dest.to_path_buf()).into()),
     }
-    Ok(())
 }
 
 /// True if both paths name the same existing file.

@@ -83,6 +83,8 @@ pub fn resolve(path: &Path) -> PathBuf {
 fn not_a_file(file_type: fs::FileType) -> Option<&'static str> {
     if file_type.is_file() {
         None
+    } else if file_type.is_symlink() {
+        Some("a symbolic link")
     } else if file_type.is_dir() {
         Some("a directory")
     } else if file_type.is_fifo() {
@@ -312,15 +314,22 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<Lock, StoreError> {
     ensure_private_dir(parent_dir(vault))?;
     let path = lock_path(vault);
     // Non-blocking, so that a FIFO planted at the lock's path is an error,
-    // not a hang.
+    // not a hang; and never through a link, which could make otp create or
+    // lock a file elsewhere.
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32)
         .open(&path)
-        .map_err(io_error("open the lock file", &path))?;
+        .map_err(|e| match e.raw_os_error() {
+            Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => StoreError::NotAFile {
+                path: path.clone(),
+                kind: "a symbolic link",
+            },
+            _ => io_error("open the lock file", &path)(e),
+        })?;
     let meta = file.metadata().map_err(io_error("look at", &path))?;
     if let Some(kind) = not_a_file(meta.file_type()) {
         return Err(StoreError::NotAFile { path, kind });

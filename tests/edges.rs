@@ -1,0 +1,80 @@
+//! The edges of the process: paths that could lead otp to write where it
+//! was not asked to (a link planted at a backup's path or at the lock
+//! file), and bounds that hold whatever the source of a value.
+
+mod common;
+
+use common::*;
+use std::os::unix::fs::symlink;
+
+const KEY: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+#[test]
+fn a_backup_never_follows_a_link_at_its_path() {
+    let v = TestVault::new();
+    v.add("Amazon", KEY);
+    let elsewhere = tempfile::tempdir().unwrap();
+
+    // A dangling link: 0.2 created the file it points to.
+    let target = elsewhere.path().join("planted.otpvault");
+    let link = v.dir.path().join("backup.otpvault");
+    symlink(&target, &link).unwrap();
+    for args in [vec![], vec!["--force"]] {
+        let mut all = vec!["backup", link.to_str().unwrap()];
+        all.extend(args);
+        let out = v.run(&all, None);
+        assert!(!out.status.success(), "{all:?} must be refused");
+        assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+        assert!(!target.exists(), "{all:?} wrote through the link");
+    }
+
+    // A link to a file: --force replaced what it points to in 0.2.
+    let precious = elsewhere.path().join("precious.txt");
+    std::fs::write(&precious, "not a vault").unwrap();
+    let link = v.dir.path().join("other-backup.otpvault");
+    symlink(&precious, &link).unwrap();
+    let out = v.run(&["backup", link.to_str().unwrap(), "--force"], None);
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "not a vault");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link itself is left as it was"
+    );
+
+    // --force replaces a regular file, as before.
+    let file = v.dir.path().join("plain.otpvault");
+    std::fs::write(&file, "old").unwrap();
+    let out = v.run(&["backup", file.to_str().unwrap(), "--force"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = v.run(
+        &[
+            "--vault",
+            file.to_str().unwrap(),
+            "code",
+            "amazon",
+            "--at",
+            "59",
+        ],
+        None,
+    );
+    assert_eq!(stdout(&out).trim(), v.code_at("amazon", 59));
+}
+
+#[test]
+fn the_lock_file_is_never_followed() {
+    let v = TestVault::new();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("created-by-otp");
+    let mut lock = v.path.clone().into_os_string();
+    lock.push(".lock");
+    let _ = std::fs::remove_file(&lock);
+    symlink(&target, &lock).unwrap();
+    let out = v.run(&["add", "Amazon"], Some(KEY));
+    assert!(!out.status.success(), "a linked lock file must be refused");
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(!target.exists(), "otp created a file through the link");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
