@@ -40,9 +40,12 @@ pub fn recovery_key(ctx: &Context, args: RecoveryKeyArgs) -> Result<(), Failure>
     let replaced = vault.has_recovery_key();
     let key = RecoveryKey::generate();
     vault.set_recovery_key(&key)?;
-    // Saved first: a key is shown only once it opens the vault.
-    report_saved(vault.save()?);
-    out!("{}", key.to_text().as_str())?;
+    // Shown the moment it opens the vault, and not before: before the
+    // previous file is kept as a backup, which can fail or be killed.
+    let mut shown = Ok(());
+    let saved = vault.save_and(|| shown = out!("{}", key.to_text().as_str()))?;
+    shown?;
+    report_saved(saved);
     note!(
         "otp: write this recovery key on paper and keep it apart from this computer: with it, anyone can open the vault without the passphrase{}",
         if replaced {

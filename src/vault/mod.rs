@@ -345,6 +345,14 @@ impl Vault {
     /// file held before as an automatic backup. Refuses to save over a file
     /// that changed since it was read (another writer, a sync tool).
     pub fn save(&mut self) -> Result<Saved, SaveError> {
+        self.save_and(|| {})
+    }
+
+    /// [`Vault::save`], calling `written` as soon as the new file is in
+    /// place and durable, before the previous file is kept as a backup:
+    /// what must be shown once the change holds (a new recovery key) is
+    /// shown before anything that can fail or be killed after the write.
+    pub fn save_and(&mut self, written: impl FnOnce()) -> Result<Saved, SaveError> {
         if self.lock.is_none() {
             self.lock = Some(store::lock(&self.path, self.settings.lock_timeout)?);
         }
@@ -357,6 +365,7 @@ impl Vault {
         store::remove_stale_temps(&self.path);
         store::write_vault(&self.path, &bytes)?;
         self.file_checksum = format::checksum_of(&bytes);
+        written();
         let backup = match previous {
             Some(previous) => backups::keep(
                 &self.path,
