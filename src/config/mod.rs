@@ -31,8 +31,11 @@ use crate::vault::{Settings, backups, store};
 
 pub mod base;
 mod expand;
+mod lines;
 pub mod number;
+
 use expand::expand;
+use lines::{line_at, line_of_key};
 pub use number::{Number, NumberError, Source, Value};
 
 /// Every setting, each unset unless given.
@@ -312,36 +315,6 @@ impl Config {
     pub fn unlock_timeout(&self) -> Duration {
         self.unlock_timeout.unwrap_or(DEFAULT_IDLE)
     }
-}
-
-/// The 1-based line of byte `offset` in `text`.
-fn line_at(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// The line on which `key` is set (the first `key =` at a line's start).
-fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|line| {
-            let line = line.trim_start();
-            let bare = line.strip_prefix(key);
-            let quoted = line
-                .strip_prefix('"')
-                .and_then(|l| l.strip_prefix(key))
-                .and_then(|l| l.strip_prefix('"'));
-            let is_table = line.strip_prefix('[').and_then(|l| l.strip_prefix(key));
-            [bare, quoted]
-                .into_iter()
-                .flatten()
-                .any(|rest| rest.trim_start().starts_with('='))
-                || is_table.is_some_and(|rest| rest.trim_start().starts_with(']'))
-        })
-        .map_or(1, |i| i + 1)
 }
 
 impl Kinded for ConfigError {
