@@ -78,3 +78,35 @@ fn the_lock_file_is_never_followed() {
     assert!(!target.exists(), "otp created a file through the link");
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
+
+/// One bound for every source, after the trailing newline is dropped: a
+/// passphrase of exactly 64 KiB is read alike from the environment, a file
+/// ending in a newline and a command that prints one (0.2 refused the file).
+#[test]
+fn a_passphrase_of_64_kib_is_bounded_alike_from_every_source() {
+    let v = TestVault::new();
+    let passphrase = "a".repeat(64 * 1024);
+    let file = v.dir.path().join("long");
+    std::fs::write(&file, format!("{passphrase}\n")).unwrap();
+    let command = "head -c 65536 /dev/zero | tr '\\0' a; echo";
+    let mut runs = Vec::new();
+    let mut by_env = v.command(&["list"]);
+    by_env.env("OTP_PASSPHRASE", &passphrase);
+    runs.push(("environment", by_env));
+    let mut by_file = v.command(&["list", "--passphrase-file", file.to_str().unwrap()]);
+    by_file.env_remove("OTP_PASSPHRASE");
+    runs.push(("file", by_file));
+    let mut by_command = v.command(&["list", "--passphrase-command", command]);
+    by_command.env_remove("OTP_PASSPHRASE");
+    runs.push(("command", by_command));
+    for (source, cmd) in runs {
+        let out = run_with_stdin(cmd, None);
+        // Read whole and tried: the wrong passphrase, not one too long.
+        assert_eq!(
+            code(&out),
+            EXIT_WRONG_PASSPHRASE,
+            "{source}: {}",
+            stderr(&out)
+        );
+    }
+}

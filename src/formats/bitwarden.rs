@@ -143,8 +143,10 @@ fn account(totp: &str, item: &str, username: &str) -> Result<Option<Account>, Fo
     };
     let secret =
         fields::base32(key).ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
-    let issuer = match kind {
-        Kind::Steam => "Steam",
+    // The item's name is what the person called it ("Ünïcödé Corp" for a
+    // Steam Guard key too); "Steam" only when the item has none.
+    let issuer = match (kind, item.trim().is_empty()) {
+        (Kind::Steam, true) => "Steam",
         _ => item,
     };
     Fields {
@@ -175,6 +177,7 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[0].sites, ["site.co.jp"]);
         assert_eq!(got[1].params.kind, Kind::Steam);
+        assert_eq!(got[1].issuer, "Game", "the item's name, not \"Steam\"");
         assert_eq!(
             (got[2].issuer.as_str(), got[2].account.as_str()),
             ("Bare", "b")

@@ -16,7 +16,6 @@ use crate::account::Account;
 use crate::entry::Entry;
 use crate::otp::{Algorithm, Kind, Params};
 use crate::secret::Secret;
-use crate::uri;
 
 pub const PREFIX: &str = "otpauth-migration://";
 
@@ -253,13 +252,19 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
     if p.secret.is_empty() {
         return Err(bad(AccountProblem::EmptySecret));
     }
-    // Google puts `Issuer:account` in the name when there is an issuer;
-    // the issuer field wins. Without one, the name is taken whole, as
-    // Google shows it: a colon in it (`encoding: ...`) names no issuer.
-    let (issuer, account) = match p.issuer.trim().is_empty() {
-        false => uri::issuer_and_account(&p.name, Some(&p.issuer)),
-        true => (String::new(), p.name.trim().to_string()),
-    };
+    // Google puts `Issuer:account` in the name when there is an issuer:
+    // only a prefix equal to the issuer is dropped. Any other colon is the
+    // account's own (`user:admin` of GitHub), and without an issuer the
+    // name is taken whole, as Google shows it (`encoding: ...`).
+    let issuer = p.issuer.trim();
+    let name = p.name.trim();
+    let account = name
+        .strip_prefix(issuer)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|_| !issuer.is_empty())
+        .unwrap_or(name)
+        .trim_start();
+    let (issuer, account) = (issuer.to_string(), account.to_string());
     let params = Params {
         kind,
         algorithm,
@@ -417,6 +422,50 @@ mod tests {
             "the name stands in for a missing account"
         );
         assert_eq!(bank.secret, entries[10].secret);
+    }
+
+    /// Held-out exports had `user:admin` of GitHub imported as `admin`:
+    /// only a prefix equal to the issuer is the issuer's.
+    #[test]
+    fn only_the_issuers_own_prefix_is_dropped_from_a_name() {
+        let params = |name: &str, issuer: &str| OtpParameters {
+            secret: b"12345678901234567890".to_vec(),
+            name: name.into(),
+            issuer: issuer.into(),
+            algorithm: 1,
+            digits: 1,
+            otp_type: 2,
+            counter: 0,
+        };
+        let payload = MigrationPayload {
+            otp_parameters: vec![
+                params("user:admin", "GitHub"),
+                params("GitHub:alice", "GitHub"),
+                params("encoding: utf-8", ""),
+            ],
+            version: 1,
+            batch_size: 1,
+            batch_index: 0,
+            batch_id: 1,
+        };
+        let uri = format!(
+            "{PREFIX}offline?data={}",
+            BASE64.encode(&payload.encode_to_vec())
+        );
+        let got: Vec<(String, String)> = parse(&uri)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.issuer, a.account))
+            .collect();
+        let pair = |i: &str, a: &str| (i.to_string(), a.to_string());
+        assert_eq!(
+            got,
+            [
+                pair("GitHub", "user:admin"),
+                pair("GitHub", "alice"),
+                pair("", "encoding: utf-8")
+            ]
+        );
     }
 
     #[test]
