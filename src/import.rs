@@ -21,7 +21,7 @@ use thiserror::Error;
 use crate::account::Account;
 use crate::entries::{Clash, EntryError, Index};
 use crate::formats::FormatError;
-use crate::formats::format::{Asked, Document, Format, Found, Reader};
+use crate::formats::format::{Asked, Document, Format, Found, Reader, Shape};
 use crate::formats::registry;
 use crate::names::{self, Field};
 use crate::qr::QrError;
@@ -104,8 +104,36 @@ pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 /// What a first look at an export found: its accounts, or a file that
 /// needs its password before it can give them.
 pub enum Opened<'a> {
-    Accounts(Vec<Account>),
+    Accounts(Accounts),
     Encrypted(Box<Encrypted<'a>>),
+}
+
+/// The accounts of an export, in its order.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Accounts {
+    pub list: Vec<Account>,
+    /// The file is lines of text (URIs, CSV) whose last line has no line
+    /// end: a copy cut short ends so, and its last account may have lost
+    /// part of its secret or parameters (an 8-digit, 60 s entry read as 6
+    /// digits and 30 s), which no parser can tell.
+    #[serde(default)]
+    pub last_unended: bool,
+}
+
+impl Accounts {
+    fn whole(list: Vec<Account>) -> Accounts {
+        Accounts {
+            list,
+            last_unended: false,
+        }
+    }
+}
+
+/// True if `bytes`, lines of text, end in a line that holds something but
+/// no line end.
+fn last_line_unended(bytes: &[u8]) -> bool {
+    let last = bytes.rsplit(|&b| b == b'\n').next().unwrap_or_default();
+    !last.iter().all(u8::is_ascii_whitespace)
 }
 
 /// An encrypted export, parsed once and waiting for its password.
@@ -122,9 +150,9 @@ impl Encrypted<'_> {
     }
 
     /// The accounts, once `password` opens the file.
-    pub fn decrypt(self, password: &Passphrase) -> Result<Vec<Account>, ImportError> {
+    pub fn decrypt(self, password: &Passphrase) -> Result<Accounts, ImportError> {
         let decrypt = self.reader.decrypt.ok_or(ImportError::NotAnExport)?;
-        nonempty(decrypt(&self.document, password)?)
+        nonempty(decrypt(&self.document, password)?).map(Accounts::whole)
     }
 }
 
@@ -145,7 +173,12 @@ pub fn open(bytes: &[u8], wanted: Wanted) -> Result<Opened<'_>, ImportError> {
         match (reader.detect)(&document, asked) {
             Found::No => {}
             Found::Plain => {
-                return nonempty((reader.read)(&document, asked)?).map(Opened::Accounts);
+                let list = nonempty((reader.read)(&document, asked)?)?;
+                let lines = matches!(reader.shape, Shape::Lines | Shape::Csv | Shape::Text);
+                return Ok(Opened::Accounts(Accounts {
+                    list,
+                    last_unended: lines && last_line_unended(bytes),
+                }));
             }
             Found::Encrypted if !crate::crypto::foreign::BUILT => {
                 return Err(FormatError::from(crate::error::NotBuilt("encrypted-files")).into());
@@ -155,7 +188,7 @@ pub fn open(bytes: &[u8], wanted: Wanted) -> Result<Opened<'_>, ImportError> {
                     let decrypt = reader.decrypt.ok_or(ImportError::NotAnExport)?;
                     let password = Passphrase::from(password.to_string());
                     if let Ok(accounts) = decrypt(&document, &password) {
-                        return nonempty(accounts).map(Opened::Accounts);
+                        return nonempty(accounts).map(|a| Opened::Accounts(Accounts::whole(a)));
                     }
                 }
                 return Ok(Opened::Encrypted(Box::new(Encrypted {
@@ -214,7 +247,7 @@ pub fn account_from_image(bytes: &[u8]) -> Result<Account, ImportError> {
     let Opened::Accounts(accounts) = open(bytes, Wanted::Auto)? else {
         return Err(ImportError::NotAnExport);
     };
-    match <[Account; 1]>::try_from(accounts) {
+    match <[Account; 1]>::try_from(accounts.list) {
         Ok([one]) => Ok(one),
         Err(many) => Err(ImportError::SeveralAccounts(many.len())),
     }
@@ -247,18 +280,24 @@ pub struct Report {
     pub look_alikes: Vec<(String, String)>,
     /// Names of the added entries whose name mixes scripts.
     pub mixed_scripts: Vec<String>,
+    /// The entry added from the account on a last line without its end ([`Accounts::last_unended`]):
+    /// its code should be checked against the other app.
+    #[serde(default)]
+    pub may_be_cut: Option<String>,
 }
 
 /// Adds `accounts` to `vault`, skipping any whose secret is already there
 /// (or earlier in the same file), and naming the rest after their issuer,
 /// made unique and unlike any other name. Call [`Vault::save`] afterwards
 /// to keep them. Linear in the entries and accounts.
-pub fn merge(vault: &mut Vault, accounts: Vec<Account>) -> Result<Report, EntryError> {
+pub fn merge(vault: &mut Vault, accounts: Accounts) -> Result<Report, EntryError> {
     let mut report = Report::default();
     let mut index = vault.entries().index();
     let mut numbers = HashMap::new();
-    let mut new = Vec::with_capacity(accounts.len());
-    for mut account in accounts {
+    let mut new = Vec::with_capacity(accounts.list.len());
+    let last = accounts.list.len().saturating_sub(1);
+    for (i, mut account) in accounts.list.into_iter().enumerate() {
+        let suspect = accounts.last_unended && i == last;
         let cleaned = account.clean();
         let given = names::imported(Field::Name, &account.default_name());
         let wanted = if given.text.is_empty() {
@@ -272,6 +311,9 @@ pub fn merge(vault: &mut Vault, accounts: Vec<Account>) -> Result<Report, EntryE
             continue;
         }
         let name = unique_name(&index, &mut numbers, &account, &wanted, &mut report);
+        if suspect {
+            report.may_be_cut = Some(name.clone());
+        }
         index.insert(&name, key);
         if cleaned.replaced || given.replaced {
             report.cleaned.push(name.clone());
@@ -371,9 +413,28 @@ mod tests {
 
     fn accounts(text: &str) -> Result<Vec<Account>, ImportError> {
         match open(text.as_bytes(), Wanted::Auto)? {
-            Opened::Accounts(accounts) => Ok(accounts),
+            Opened::Accounts(accounts) => Ok(accounts.list),
             Opened::Encrypted(_) => panic!("not encrypted"),
         }
+    }
+
+    #[test]
+    fn a_text_export_whose_last_line_has_no_end_is_said_to_be() {
+        let unended = |text: &str| match open(text.as_bytes(), Wanted::Auto).unwrap() {
+            Opened::Accounts(accounts) => accounts.last_unended,
+            Opened::Encrypted(_) => panic!("not encrypted"),
+        };
+        let uri = "otpauth://totp/A?secret=JBSWY3DPEHPK3PXP";
+        assert!(unended(uri));
+        assert!(!unended(&format!("{uri}\n")));
+        assert!(!unended(&format!("{uri}\r\n  ")));
+        let csv = "folder,favorite,type,name,notes,fields,login_uri,login_username,login_password,login_totp\n\
+                   ,,login,A,,,,me,pw,otpauth://totp/A?secret=JBSWY3DPEHPK3PXP";
+        assert!(unended(csv));
+        // A JSON document cut short does not parse; whole, it needs no end.
+        let json =
+            r#"{"encrypted":false,"items":[{"name":"A","login":{"totp":"JBSWY3DPEHPK3PXP"}}]}"#;
+        assert!(!unended(json));
     }
 
     #[test]

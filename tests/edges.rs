@@ -110,3 +110,32 @@ fn a_passphrase_of_64_kib_is_bounded_alike_from_every_source() {
         );
     }
 }
+
+/// A URI list cut short where a parameter began still parses: 0.2 imported
+/// an 8-digit, 60 s entry as 6 digits and 30 s, with exit 0 and no word.
+/// The account on a last line without its end is named in a warning.
+#[test]
+fn an_export_cut_short_names_its_last_account() {
+    let v = TestVault::new();
+    let whole = "otpauth://totp/Shop:me?secret=JBSWY3DPEHPK3PXP&issuer=Shop\n\
+                 otpauth://totp/Bank:me?secret=KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TF&issuer=Bank&digits=8&period=60\n";
+    let cut = &whole[..whole.len() - "&digits=8&period=60\n".len()];
+    let file = v.dir.path().join("cut.txt");
+    std::fs::write(&file, cut).unwrap();
+    let out = v.run(&["import", file.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    let warning: Vec<&str> = said
+        .lines()
+        .filter(|l| l.contains("may be cut short"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{}", stderr(&out));
+    assert!(warning[0].contains("Bank"), "{}", warning[0]);
+    assert!(!warning[0].contains("Shop"), "{}", warning[0]);
+
+    let v = TestVault::new();
+    std::fs::write(&file, whole).unwrap();
+    let out = v.run(&["import", file.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("cut short"), "{}", stderr(&out));
+}

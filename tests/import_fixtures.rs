@@ -34,10 +34,11 @@ fn read_as(
 ) -> Result<Vec<Account>, ImportError> {
     let bytes = std::fs::read(path).unwrap();
     match import::open(&bytes, format)? {
-        Opened::Accounts(accounts) => Ok(accounts),
+        Opened::Accounts(accounts) => Ok(accounts.list),
         Opened::Encrypted(file) => {
             let password = password.expect("an encrypted file needs its password");
             file.decrypt(&Passphrase::from(password.to_string()))
+                .map(|a| a.list)
         }
     }
 }

@@ -140,6 +140,12 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
     if created {
         suggest_recovery_key();
     }
+    if let Some(name) = &report.may_be_cut {
+        warn(&format!(
+            "{}: the file's last line has no line end, so it may be cut short: check its code against the other app",
+            Escaped(name)
+        ));
+    }
     for name in &report.cleaned {
         warn(&format!(
             "{}: its name, issuer or account held control, invisible or text-direction characters; they were replaced with U+FFFD",

@@ -18,7 +18,6 @@ use thiserror::Error;
 
 pub use apply::apply;
 
-use crate::account::Account;
 use crate::clipboard::Schedule;
 use crate::clock::When;
 use crate::entries::Edit;
@@ -58,7 +57,7 @@ pub enum Op {
     },
     /// Accounts from another app's export.
     Import {
-        accounts: Vec<Account>,
+        accounts: import::Accounts,
     },
     Rename {
         old: String,
