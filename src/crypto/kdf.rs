@@ -177,13 +177,54 @@ pub enum ForeignKdfError {
     Scrypt { n: u64, r: u32, p: u32 },
     #[error("PBKDF2 with {0} rounds is out of bounds (1 to {MAX_PBKDF2_ROUNDS})")]
     Pbkdf2(u64),
+    #[error(
+        "its {slots} password slots ask for scrypt work N×r×p of {work} in all, over the limit of {limit} a file (about 10 unlocks)",
+        limit = SCRYPT_FILE_WORK
+    )]
+    ScryptBudget { slots: usize, work: u64 },
+    #[error("it has {0} key slots, more than the {MAX_KEY_SLOTS} an export may have")]
+    TooManySlots(usize),
     #[error(transparent)]
     NotBuilt(#[from] crate::error::NotBuilt),
 }
 
-/// The most PBKDF2 rounds an export may ask for: a few seconds here, 35
-/// times andOTP's own 140,000.
+/// The most PBKDF2 rounds an export may ask for: 35 times andOTP's own
+/// 140,000; 0.9 s with SHA-1 and 3.4 s with SHA-512 on the 2-core machine
+/// of docs/performance.md, where a default unlock takes 0.5 to 0.7 s.
+/// Every format that reads its rounds from the file derives one key a file.
 pub const MAX_PBKDF2_ROUNDS: u64 = 5_000_000;
+
+/// The most scrypt work (N × r × p, summed over every slot tried) one
+/// export may ask for: 2^24, 64 slots at Aegis's own cost (N = 2^15,
+/// r = 8, p = 1: 83 ms each here), or one slot of 1 GiB and p = 2 (4.6 s);
+/// about ten default unlocks. Refused before any work is done.
+pub const SCRYPT_FILE_WORK: u64 = 1 << 24;
+
+/// The most key slots an export may hold: Aegis writes one password slot
+/// and a biometric one or two.
+pub const MAX_KEY_SLOTS: usize = 16;
+
+/// What one file's scrypt slots cost in all, refused before any is tried
+/// if over [`SCRYPT_FILE_WORK`] or if there are more than
+/// [`MAX_KEY_SLOTS`] slots. Each slot's own bounds are still checked when
+/// it is tried.
+pub fn scrypt_budget(
+    all_slots: usize,
+    costs: impl Iterator<Item = (u64, u32, u32)>,
+) -> Result<(), ForeignKdfError> {
+    if all_slots > MAX_KEY_SLOTS {
+        return Err(ForeignKdfError::TooManySlots(all_slots));
+    }
+    let (mut slots, mut work) = (0, 0u64);
+    for (n, r, p) in costs {
+        slots += 1;
+        work = work.saturating_add(n.saturating_mul(u64::from(r)).saturating_mul(u64::from(p)));
+    }
+    if work > SCRYPT_FILE_WORK {
+        return Err(ForeignKdfError::ScryptBudget { slots, work });
+    }
+    Ok(())
+}
 
 /// The hash of a PBKDF2 that another app's export uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -184,8 +184,13 @@ fn decrypt_db(
             what: Unread::NoPasswordSlot,
         });
     }
+    let password_slots = || slots.iter().filter(|s| s.kind == SLOT_PASSWORD);
+    kdf::scrypt_budget(
+        slots.len(),
+        password_slots().map(|s| (s.n.unwrap_or(0), s.r.unwrap_or(0), s.p.unwrap_or(0))),
+    )?;
     let mut master = None;
-    for slot in slots.iter().filter(|s| s.kind == SLOT_PASSWORD) {
+    for slot in password_slots() {
         let salt = hex(slot.salt.as_deref().unwrap_or_default())?;
         let kek = kdf::scrypt(
             password,
@@ -338,6 +343,7 @@ pub fn format(
 mod tests {
     use super::*;
     use crate::account::Overrides;
+    use crate::crypto::kdf::ForeignKdfError;
 
     fn entries() -> Vec<Entry> {
         let enrol = |name: &str, key: &str, params: Params| {
@@ -410,6 +416,58 @@ mod tests {
         assert_eq!(
             (accounts[1].params.kind, accounts[1].params.counter),
             (Kind::Hotp, 3)
+        );
+    }
+
+    /// Held-out files took 34 s (one slot of p = 16) and 153 s (2,000
+    /// slots at Aegis's own cost): both are refused before any scrypt runs.
+    #[test]
+    fn a_files_slots_are_capped_and_their_scrypt_work_budgeted() {
+        let file = |slots: &[(u64, u32, u32)]| {
+            let slots: Vec<String> = slots
+                .iter()
+                .map(|(n, r, p)| {
+                    format!(
+                        r#"{{"type": 1, "uuid": "u", "key": "00", "key_params": {{"nonce": "00", "tag": "00"}}, "n": {n}, "r": {r}, "p": {p}, "salt": "00"}}"#
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"header": {{"slots": [{}], "params": {{"nonce": "00", "tag": "00"}}}}, "db": "AAAA"}}"#,
+                slots.join(",")
+            )
+        };
+        let password = Passphrase::from("x".to_string());
+        let refused = |text: String| decrypt(&Json::parse(text.as_bytes()).unwrap(), &password);
+        let result = refused(file(&[(1 << 15, 8, 1); 2000]));
+        assert!(matches!(
+            result,
+            Err(FormatError::KdfOutOfBounds(ForeignKdfError::TooManySlots(
+                2000
+            )))
+        ));
+        let result = refused(file(&[(1 << 20, 8, 16)]));
+        assert!(matches!(
+            result,
+            Err(FormatError::KdfOutOfBounds(ForeignKdfError::ScryptBudget {
+                slots: 1,
+                ..
+            }))
+        ));
+        // Within the cap, the sum counts: 16 slots of 2^21 work each.
+        let result = refused(file(&[(1 << 18, 8, 1); 16]));
+        assert!(matches!(
+            result,
+            Err(FormatError::KdfOutOfBounds(ForeignKdfError::ScryptBudget {
+                slots: 16,
+                ..
+            }))
+        ));
+        // Aegis's own cost, one slot: tried (and the wrong key refused).
+        let result = refused(file(&[(1 << 15, 8, 1)]));
+        assert!(
+            matches!(result, Err(FormatError::WrongPassword)),
+            "{result:?}"
         );
     }
 
