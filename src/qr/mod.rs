@@ -46,8 +46,12 @@ pub enum QrError {
     NotAnImage,
     #[error("the {0} image cannot be decoded: save the screenshot again as PNG")]
     BadImage(ImageFormat),
-    #[error("the image is {0} megapixels, larger than the 100 allowed: crop it around the QR code")]
+    #[error("the image is {0} megapixels, larger than the 40 allowed: crop it around the QR code")]
     TooLarge(u64),
+    #[error(
+        "the image took over {0} s to search for QR codes (it holds many shapes like a code's corners): crop it around the QR code"
+    )]
+    TooSlow(u64),
     #[error(
         "no QR code was found in the image: crop the screenshot around the code, or paste the setup key instead"
     )]
@@ -88,6 +92,7 @@ impl Kinded for QrError {
             QrError::NotAnImage
             | QrError::BadImage(_)
             | QrError::TooLarge(_)
+            | QrError::TooSlow(_)
             | QrError::NotFound
             | QrError::NotBuilt(_) => ErrorKind::Usage,
             // Not the user's doing: the data does not fit a QR code.

@@ -1,6 +1,8 @@
 //! Reading QR codes from PNG and JPEG screenshots.
 
 use std::io::Cursor;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 use zune_core::bytestream::ZCursor;
@@ -10,8 +12,14 @@ use zune_jpeg::JpegDecoder;
 
 use super::{ImageFormat, QrError};
 
-/// The largest image decoded, in pixels.
-const MAX_PIXELS: u64 = 100_000_000;
+/// The largest image decoded, in pixels: an 8K screenshot (7680 × 4320)
+/// is 33 million.
+const MAX_PIXELS: u64 = 40_000_000;
+
+/// The longest the search for codes in one image may take. A 4K
+/// screenshot takes about 0.1 s; a picture tiled with shapes like a code's
+/// corners (34 KiB of PNG) made rxing try their combinations for 44 s.
+pub const SEARCH_LIMIT: Duration = Duration::from_secs(5);
 
 /// Grey levels, one byte a pixel, row by row.
 struct Grey {
@@ -48,7 +56,8 @@ pub fn decode(image: &[u8]) -> Result<Vec<Zeroizing<String>>, QrError> {
     } else {
         return Err(QrError::NotAnImage);
     };
-    let texts = find_codes(&grey);
+    let texts = find_codes(grey, Instant::now() + SEARCH_LIMIT)
+        .ok_or(QrError::TooSlow(SEARCH_LIMIT.as_secs()))?;
     if texts.is_empty() {
         return Err(QrError::NotFound);
     }
@@ -67,15 +76,23 @@ pub fn decode(image: &[u8]) -> Result<Vec<Zeroizing<String>>, QrError> {
 /// holding no code. The library leaves the panic hook alone (process-wide
 /// state is the program's); `otp` installs one that keeps such a message
 /// off the terminal.
-fn find_codes(grey: &Grey) -> Vec<Zeroizing<String>> {
-    let found = read_codes(grey.pixels.clone(), grey.width, grey.height);
-    if !found.is_empty() {
-        return found;
-    }
-    match stretched(&grey.pixels) {
-        Some(pixels) => read_codes(pixels, grey.width, grey.height),
-        None => found,
-    }
+///
+/// The search runs on a thread of its own, and `None` comes back when it
+/// has not finished by `deadline`: the thread cannot be stopped, but the
+/// command goes on (and ends) without waiting for it.
+fn find_codes(grey: Grey, deadline: Instant) -> Option<Vec<Zeroizing<String>>> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let found = read_codes(grey.pixels.clone(), grey.width, grey.height);
+        let found = match (found.is_empty(), stretched(&grey.pixels)) {
+            (true, Some(pixels)) => read_codes(pixels, grey.width, grey.height),
+            _ => found,
+        };
+        let _ = send.send(found);
+    });
+    receive
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .ok()
 }
 
 fn read_codes(pixels: Vec<u8>, width: usize, height: usize) -> Vec<Zeroizing<String>> {
