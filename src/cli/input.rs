@@ -112,8 +112,17 @@ pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, InputError> {
     if path == Path::new("-") {
         return read_at_most(io::stdin(), otpvault::import::MAX_FILE, &what);
     }
+    let max = otpvault::import::MAX_FILE;
     match std::fs::File::open(path) {
-        Ok(file) => read_at_most(file, otpvault::import::MAX_FILE, &what),
+        // A file that says it is too large is refused before a byte is
+        // read; one that grows meanwhile (or a pipe) is cut at the bound.
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_file() && m.len() > max) => {
+            Err(InputError::TooLong {
+                what,
+                kib: max / 1024,
+            })
+        }
+        Ok(file) => read_at_most(file, max, &what),
         Err(source) => Err(InputError::Read { what, source }),
     }
 }

@@ -19,6 +19,10 @@ const MAGIC: &[u8] = b"SQLite format 3\0";
 const MAX_VALUE: i32 = 1 << 20;
 /// More accounts than anyone has.
 const MAX_ROWS: usize = 100_000;
+/// The most text a table's rows may bring in all: the bound on an import
+/// file (a database's values are read from its pages, but text is copied
+/// out of them).
+const MAX_TOTAL: usize = 16 << 20;
 /// Longer than reading any real app's database takes.
 const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -38,6 +42,15 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The bytes it holds (a number: its eight).
+    fn len(&self) -> usize {
+        match self {
+            Cell::Null => 0,
+            Cell::Integer(_) => 8,
+            Cell::Text(t) => t.len(),
+        }
+    }
+
     pub fn text(&self) -> &str {
         match self {
             Cell::Text(t) => t,
@@ -158,10 +171,17 @@ impl Database {
                     .collect::<Result<Vec<Cell>, rusqlite::Error>>()
             })
             .ok()?;
-        rows.take(MAX_ROWS + 1)
-            .collect::<Result<Vec<_>, _>>()
-            .ok()
-            .filter(|rows| rows.len() <= MAX_ROWS)
+        // The caps apply while reading: a row over them ends the read.
+        let (mut out, mut total) = (Vec::new(), 0usize);
+        for row in rows {
+            let row = row.ok()?;
+            total += row.iter().map(Cell::len).sum::<usize>();
+            if out.len() == MAX_ROWS || total > MAX_TOTAL {
+                return None;
+            }
+            out.push(row);
+        }
+        Some(out)
     }
 }
 
@@ -200,6 +220,27 @@ mod tests {
         );
         let db = Database::load(&fine).unwrap();
         assert_eq!(db.rows("accounts", &["email", "secret"]).unwrap().len(), 1);
+    }
+
+    /// The caps apply while the rows are read: one row past 100,000, or
+    /// text past 16 MiB in all, and the table is not read.
+    #[test]
+    fn rows_and_their_text_are_capped_as_they_are_read() {
+        let many = database(
+            "CREATE TABLE accounts (email TEXT, type INT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100001) INSERT INTO accounts SELECT 'a', i FROM n;",
+        );
+        let db = Database::load(&many).unwrap();
+        assert!(db.rows("accounts", &["email", "type"]).is_none());
+        let db = Database::load(&database(
+            "CREATE TABLE accounts (email TEXT, type INT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) INSERT INTO accounts SELECT 'a', i FROM n;",
+        ))
+        .unwrap();
+        assert_eq!(db.rows("accounts", &["email"]).unwrap().len(), 100_000);
+        let heavy = database(
+            "CREATE TABLE accounts (email TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 17) INSERT INTO accounts SELECT replace(hex(zeroblob(500000)), '0', 'x') FROM n;",
+        );
+        let db = Database::load(&heavy).unwrap();
+        assert!(db.rows("accounts", &["email"]).is_none(), "17 MB of text");
     }
 
     #[test]
