@@ -139,3 +139,31 @@ fn an_export_cut_short_names_its_last_account() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("cut short"), "{}", stderr(&out));
 }
+
+/// Killed restores left a temporary file each beside the vault in 0.2 (4
+/// after 60 kills); a restore cleans a killed writer's leftovers as a save
+/// does, so at most one is ever there.
+#[test]
+fn killed_restores_leave_at_most_one_temporary_file() {
+    let v = TestVault::new();
+    v.add("Amazon", KEY);
+    let copy = v.dir.path().join("copy.otpvault");
+    let out = v.run(&["backup", copy.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let temps = || {
+        std::fs::read_dir(v.path.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .count()
+    };
+    for _ in 0..5 {
+        let mut cmd = v.command(&["restore", copy.to_str().unwrap()]);
+        cmd.env("OTP_FAILPOINT", "after-temp-write");
+        let out = run_with_stdin(cmd, None);
+        assert!(!out.status.success(), "the failpoint must have killed otp");
+        assert!(temps() <= 1, "{} temporary files", temps());
+    }
+    assert_eq!(temps(), 1, "the last kill's file is there");
+    assert_eq!(v.code_at("amazon", 59).len(), 6, "the vault still opens");
+}

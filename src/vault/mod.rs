@@ -362,7 +362,6 @@ impl Vault {
         }
         self.entries.forget_old_tombstones(stamp::wall_ms());
         let bytes = self.seal()?;
-        store::remove_stale_temps(&self.path);
         store::write_vault(&self.path, &bytes)?;
         self.file_checksum = format::checksum_of(&bytes);
         written();

@@ -238,8 +238,11 @@ pub fn write_checked<E: From<StoreError>>(
     write_steps(path, bytes, overwrite, false, check)
 }
 
-/// A vault save: [`write_atomic`] with the save's [`Step`]s.
+/// A vault save (or restore): [`write_atomic`] with the save's [`Step`]s,
+/// after deleting what a killed writer left, so that at most one temporary
+/// file is ever beside the vault. The caller holds the vault's lock.
 pub(crate) fn write_vault(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    remove_stale_temps(path);
     write_steps(path, bytes, true, true, |_| Ok::<(), StoreError>(()))
 }
 
