@@ -653,26 +653,6 @@ fn backup_refuses_a_missing_folder_and_the_vaults_own_files() {
 }
 
 #[test]
-fn backup_force_writes_through_a_symlink() {
-    let v = TestVault::new();
-    v.add("A", &key_for("A"));
-    let target = v.dir.path().join("usb.otpvault");
-    std::fs::write(&target, "an old backup").unwrap();
-    let link = v.dir.path().join("backup-link.otpvault");
-    symlink(&target, &link).unwrap();
-    let out = v.run(&["backup", link.to_str().unwrap(), "--force"], None);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
-    let out = v.run(&["--vault", target.to_str().unwrap(), "list"], None);
-    assert!(stdout(&out).contains('A'), "{}", stderr(&out));
-}
-
-#[test]
 fn a_vault_symlink_to_a_missing_file_is_created_through_the_link() {
     let v = TestVault::empty();
     let synced = v.dir.path().join("Sync");

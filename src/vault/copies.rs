@@ -348,10 +348,10 @@ pub fn check_backup_destination(dest: &Path, overwrite: bool) -> Result<(), Back
     }
     match std::fs::symlink_metadata(dest) {
         Err(_) => Ok(()),
-        Ok(meta) if !meta.file_type().is_file() => {
-            store::check_regular(dest, &meta)?;
-            Ok(())
-        }
+        Ok(meta) if !meta.file_type().is_file() => Err(BackupError::NotAFile {
+            path: dest.to_path_buf(),
+            kind: store::not_a_file(meta.file_type()).unwrap_or("not a regular file"),
+        }),
         Ok(_) if overwrite => Ok(()),
         Ok(_) => Err(StoreError::Exists(dest.to_path_buf()).into()),
     }

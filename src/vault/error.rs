@@ -141,6 +141,8 @@ pub enum BackupError {
         "the backup must be a file apart from the vault, its lock file and its automatic backups: choose another path"
     )]
     OverVault,
+    #[error("{shown_path} is {kind}: a backup replaces only a regular file (it never writes through a link); choose another path", shown_path = crate::terminal::ShownPath(.path))]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("the backup written to {shown_path0} did not read back the same: the disk may be failing; try another place", shown_path0 = crate::terminal::ShownPath(.0))]
     Mismatch(PathBuf),
     #[error(transparent)]
@@ -256,7 +258,7 @@ impl Kinded for CreateError {
 impl Kinded for BackupError {
     fn kind(&self) -> ErrorKind {
         match self {
-            BackupError::OverVault => ErrorKind::Usage,
+            BackupError::OverVault | BackupError::NotAFile { .. } => ErrorKind::Usage,
             BackupError::Mismatch(_) => ErrorKind::Environment,
             BackupError::Save(e) => e.kind(),
             BackupError::File(e) => e.kind(),

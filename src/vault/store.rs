@@ -80,7 +80,7 @@ pub fn resolve(path: &Path) -> PathBuf {
 
 /// What kind of thing a file type is, for a message; `None` for a regular
 /// file.
-fn not_a_file(file_type: fs::FileType) -> Option<&'static str> {
+pub(crate) fn not_a_file(file_type: fs::FileType) -> Option<&'static str> {
     if file_type.is_file() {
         None
     } else if file_type.is_symlink() {
