@@ -4,6 +4,7 @@
 //! decided above, in [`crate::dispatch`]. The front end only prompts and
 //! prints what it is told ([`Ask::noted`]).
 
+mod command;
 pub mod sources;
 
 use std::path::{Path, PathBuf};

@@ -1,16 +1,14 @@
 //! Where passphrases come from: a file, a command, the environment, or a
 //! person asked without echo, in that order (the product's contract), and
 //! never argv, where every local user could read it in `ps`. Every source
-//! is bounded ([`MAX_PASSPHRASE`]); a command is timed and killed with
+//! is bounded ([`MAX_PASSPHRASE`]); a command ([`super::command`]) is timed and killed with
 //! everything it started.
 
 use std::ffi::OsString;
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
 
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -77,6 +75,8 @@ pub enum PassphraseError {
         "the passphrase command did not finish within {0} s and was stopped: check it, or set OTP_PASSPHRASE_COMMAND_TIMEOUT"
     )]
     CommandTimeout(u64),
+    #[error("otp was stopped by {0} while the passphrase command ran; the command was stopped too")]
+    CommandInterrupted(&'static str),
     #[error("{0} is empty: set it to the password, or unset it to be asked")]
     EmptyVariable(&'static str),
     #[error("the passphrase is empty: choose a passphrase (a few random words is good)")]
@@ -105,7 +105,9 @@ impl Kinded for PassphraseError {
             | PassphraseError::Empty
             | PassphraseError::Mismatch
             | PassphraseError::TooLong { .. } => ErrorKind::Usage,
-            PassphraseError::Read { .. } => ErrorKind::Environment,
+            PassphraseError::Read { .. } | PassphraseError::CommandInterrupted(_) => {
+                ErrorKind::Environment
+            }
         }
     }
 }
@@ -173,7 +175,7 @@ impl Sources {
             );
         }
         if let Some(command) = &self.command {
-            return run_command(command, self.command_timeout);
+            return super::command::run(command, self.command_timeout);
         }
         if let Some(value) = Self::env_passphrase() {
             return variable("OTP_PASSPHRASE", value);
@@ -275,7 +277,7 @@ fn nonempty(p: Passphrase) -> Result<Passphrase, PassphraseError> {
 }
 
 /// One bound for every source, applied after the newline is dropped.
-fn bounded(p: Passphrase, what: &str) -> Result<Passphrase, PassphraseError> {
+pub(super) fn bounded(p: Passphrase, what: &str) -> Result<Passphrase, PassphraseError> {
     if p.expose().len() as u64 > MAX_PASSPHRASE {
         return Err(PassphraseError::TooLong {
             what: what.to_string(),
@@ -293,7 +295,7 @@ fn variable(var: &'static str, value: OsString) -> Result<Passphrase, Passphrase
 
 /// Everything `input` holds, refused if over `max` bytes: a cut-off
 /// passphrase would be worse than none.
-fn read_at_most(
+pub(super) fn read_at_most(
     input: impl Read,
     max: u64,
     what: &str,
@@ -316,7 +318,7 @@ fn read_at_most(
 }
 
 /// Drops one trailing newline (`\n` or `\r\n`), as editors and `echo` add it.
-fn without_newline(mut bytes: Zeroizing<Vec<u8>>) -> Passphrase {
+pub(super) fn without_newline(mut bytes: Zeroizing<Vec<u8>>) -> Passphrase {
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
         if bytes.last() == Some(&b'\r') {
@@ -344,82 +346,4 @@ pub fn without_secrets(cmd: &mut Command) -> &mut Command {
         }
     }
     cmd
-}
-
-/// Runs `command` with `sh -c` in a process group of its own and takes its
-/// standard output: at most [`MAX_PASSPHRASE`] bytes, within `timeout`.
-/// A command that runs longer or prints more is killed, with every
-/// process it started.
-fn run_command(command: &str, timeout: Duration) -> Result<Passphrase, PassphraseError> {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .process_group(0);
-    without_secrets(&mut cmd);
-    let mut child = cmd.spawn().map_err(PassphraseError::CommandSpawn)?;
-    let deadline = Instant::now() + timeout;
-    // The output is read on its own thread, so that the wait can time out.
-    let stdout = child.stdout.take();
-    let (sent, received) = mpsc::channel();
-    std::thread::spawn(move || {
-        let read = stdout
-            .map(|out| read_at_most(out, MAX_PASSPHRASE + 2, "the passphrase command's output"));
-        let _ = sent.send(read);
-    });
-    let output = match received.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        Ok(Some(Ok(output))) => output,
-        Ok(Some(Err(e))) => {
-            kill_group(&mut child);
-            return Err(e);
-        }
-        Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-            kill_group(&mut child);
-            return Err(PassphraseError::CommandSpawn(std::io::Error::other(
-                "its output could not be read",
-            )));
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            kill_group(&mut child);
-            return Err(PassphraseError::CommandTimeout(timeout.as_secs()));
-        }
-    };
-    // Its output is closed; it should be exiting. It gets the rest of the
-    // time to do so.
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Ok(None) => {
-                kill_group(&mut child);
-                return Err(PassphraseError::CommandTimeout(timeout.as_secs()));
-            }
-            Err(e) => return Err(PassphraseError::CommandSpawn(e)),
-        }
-    };
-    if !status.success() {
-        return Err(PassphraseError::CommandFailed(status));
-    }
-    let passphrase = bounded(without_newline(output), "the passphrase command's output")?;
-    if passphrase.is_empty() {
-        return Err(PassphraseError::CommandEmpty);
-    }
-    Ok(passphrase)
-}
-
-/// Kills the command and everything it started (its process group), and
-/// reaps it.
-fn kill_group(child: &mut Child) {
-    if let Some(pid) = i32::try_from(child.id())
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
