@@ -167,3 +167,54 @@ fn killed_restores_leave_at_most_one_temporary_file() {
     assert_eq!(temps(), 1, "the last kill's file is there");
     assert_eq!(v.code_at("amazon", 59).len(), 6, "the vault still opens");
 }
+
+/// Numbers no one means, from a flag, a variable or the config file: 0.2
+/// exited 101 in std's time code for the passphrase command's timeout and
+/// crashed the clipboard holder. Each is refused (exit 2), naming where it
+/// came from, and nothing panics.
+#[test]
+fn a_huge_number_from_any_source_is_refused_not_a_panic() {
+    let v = TestVault::new();
+    v.add("Amazon", KEY);
+    let huge = "9223372036854775807";
+    let config_dir = v.dir.path().join("config");
+    std::fs::create_dir_all(config_dir.join("otpvault")).unwrap();
+    let runs: Vec<(&str, std::process::Command)> = vec![
+        ("--passphrase-command-timeout", {
+            v.command(&["list", "--passphrase-command-timeout", huge])
+        }),
+        ("OTP_PASSPHRASE_COMMAND_TIMEOUT", {
+            let mut cmd = v.command(&["list"]);
+            cmd.env("OTP_PASSPHRASE_COMMAND_TIMEOUT", huge);
+            cmd
+        }),
+        ("--clipboard-seconds", {
+            v.command(&[
+                "code",
+                "amazon",
+                "-c",
+                "--clipboard-seconds",
+                "18446744073709551615",
+            ])
+        }),
+        ("OTP_CLIPBOARD_SECONDS", {
+            let mut cmd = v.command(&["code", "amazon", "-c"]);
+            cmd.env("OTP_CLIPBOARD_SECONDS", huge);
+            cmd
+        }),
+    ];
+    for (source, cmd) in runs {
+        let out = run_with_stdin(cmd, None);
+        assert_eq!(code(&out), EXIT_USAGE, "{source}: {}", stderr(&out));
+        assert!(stderr(&out).contains(source), "{source}: {}", stderr(&out));
+        assert!(!stderr(&out).contains(huge), "the value is not quoted");
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    }
+    let config = config_dir.join("otpvault/config.toml");
+    std::fs::write(&config, format!("passphrase_command_timeout = {huge}\n")).unwrap();
+    let mut cmd = v.command(&["list"]);
+    cmd.env("XDG_CONFIG_HOME", &config_dir);
+    let out = run_with_stdin(cmd, None);
+    assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 1"), "{}", stderr(&out));
+}
