@@ -149,6 +149,41 @@ pub mod base32 {
         }
         deserializer.deserialize_str(Base32)
     }
+
+    /// [`deserialize`], with a text that is not a base32 secret read as
+    /// `None`, so that the format can name the entry it belongs to instead
+    /// of refusing the whole file as damaged.
+    pub mod or_none {
+        use serde::{Deserializer, Serializer, de};
+
+        use crate::secret::Secret;
+
+        pub fn serialize<S: Serializer>(
+            secret: &Option<Secret>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match secret {
+                Some(secret) => super::serialize(secret, serializer),
+                None => serializer.serialize_str(""),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Secret>, D::Error> {
+            struct Base32;
+            impl de::Visitor<'_> for Base32 {
+                type Value = Option<Secret>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a base32 secret")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Secret>, E> {
+                    Ok(crate::key::parse(v).ok())
+                }
+            }
+            deserializer.deserialize_str(Base32)
+        }
+    }
 }
 
 impl Kinded for KeyError {

@@ -10,7 +10,7 @@ use data_encoding::{BASE64, HEXLOWER, HEXLOWER_PERMISSIVE};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::error::{AccountProblem, FormatError, Problem, Unread};
+use super::error::{AccountProblem, Encoding, FormatError, Problem, Unread};
 use super::fields::{entry_error, malformed};
 use super::format::{self, Format, Output, Reader, Shape, Writer};
 use super::json::Json;
@@ -106,8 +106,8 @@ struct DbEntry {
 
 #[derive(Deserialize, Serialize)]
 struct Info {
-    #[serde(with = "key::base32")]
-    secret: Secret,
+    #[serde(with = "key::base32::or_none")]
+    secret: Option<Secret>,
     algo: String,
     digits: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,10 +245,15 @@ fn account(e: &DbEntry) -> Result<Account, FormatError> {
     }
     .validate()
     .map_err(|err| bad(AccountProblem::Params(err)))?;
+    let secret = e
+        .info
+        .secret
+        .clone()
+        .ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
     Ok(Account {
         issuer: e.issuer.clone(),
         account: e.name.clone(),
-        secret: e.info.secret.clone(),
+        secret,
         params,
         sites: Vec::new(),
     })
@@ -288,7 +293,7 @@ pub fn format(
                 favorite: false,
                 icon: None,
                 info: Info {
-                    secret: e.secret.clone(),
+                    secret: Some(e.secret.clone()),
                     algo: e.otp.algorithm.as_str().to_string(),
                     digits: e.otp.digits,
                     period: (e.otp.kind != Kind::Hotp).then_some(e.otp.period),
@@ -485,5 +490,17 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(parse(&json), Err(FormatError::Account(_))));
+        // A secret that is not base32 names its entry; 0.2 called the
+        // whole database invalid.
+        let json = Json::parse(
+            br#"{"header": {}, "db": {"version": 2, "entries": [{"type": "totp", "uuid": "u", "name": "carol", "issuer": "B32 Co", "info": {"secret": "JBSWY3DP!!HPK3PXP", "algo": "SHA1", "digits": 6, "period": 30}}]}}"#,
+        )
+        .unwrap();
+        let error = parse(&json).unwrap_err();
+        assert!(
+            matches!(&error, FormatError::Account(bad) if bad.problem == AccountProblem::Secret(Encoding::Base32)),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("carol"), "{error}");
     }
 }

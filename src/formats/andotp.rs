@@ -74,10 +74,19 @@ pub fn detect(json: &Value) -> bool {
 /// True if `bytes` start like the encrypted (not the old) format: a round
 /// count andOTP could have written, and room for salt, nonce and tag.
 pub fn looks_encrypted(bytes: &[u8]) -> bool {
-    bytes.len() > 4 + SALT + NONCE + TAG
-        && bytes[..4].try_into().is_ok_and(|head: [u8; 4]| {
-            (1..=kdf::MAX_PBKDF2_ROUNDS).contains(&u64::from(u32::from_be_bytes(head)))
-        })
+    head_rounds(bytes).is_some_and(|rounds| (1..=kdf::MAX_PBKDF2_ROUNDS).contains(&rounds))
+}
+
+/// Up to this many rounds, a file that opens in neither format is taken
+/// for a current one over the bound (0.2 said "wrong password"); above it,
+/// the first bytes are more likely an old backup's random nonce.
+const PLAUSIBLE_ROUNDS: u64 = 100_000_000;
+
+/// The round count of a current header, if the file is long enough to be
+/// one.
+fn head_rounds(bytes: &[u8]) -> Option<u64> {
+    let head: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    (bytes.len() > 4 + SALT + NONCE + TAG).then(|| u64::from(u32::from_be_bytes(head)))
 }
 
 /// The accounts of a plain backup.
@@ -91,8 +100,20 @@ pub fn decrypt(bytes: &[u8], password: &Passphrase) -> Result<Vec<Account>, Form
     let plain = match looks_encrypted(bytes) {
         true => decrypt_current(bytes, password)?.or_else(|| decrypt_old(bytes, password)),
         false => decrypt_old(bytes, password),
-    }
-    .ok_or(FormatError::WrongPassword)?;
+    };
+    let plain = match plain {
+        Some(plain) => plain,
+        // Not the old format either: a current header whose round count
+        // is over the bound says so, rather than blame the password.
+        None => match head_rounds(bytes) {
+            Some(rounds) if rounds > kdf::MAX_PBKDF2_ROUNDS && rounds <= PLAUSIBLE_ROUNDS => {
+                return Err(FormatError::KdfOutOfBounds(kdf::ForeignKdfError::Pbkdf2(
+                    rounds,
+                )));
+            }
+            _ => return Err(FormatError::WrongPassword),
+        },
+    };
     let json = Json::parse(&plain).ok_or(malformed(APP, "decrypted backup", Problem::NotJson))?;
     entries(json.value())
 }
@@ -228,6 +249,20 @@ mod tests {
         let (ct, tag) = aes_gcm_seal(&key, &nonce, PLAIN.as_bytes().to_vec()).unwrap();
         let old = [&nonce[..], &ct, &tag].concat();
         check(&decrypt(&old, &password).unwrap());
+    }
+
+    /// 0.2 said "wrong password" for a backup over the bound.
+    #[test]
+    fn rounds_over_the_bound_are_said_to_be() {
+        let password = Passphrase::from("secret words".to_string());
+        let rounds = 6_000_000u32;
+        let body: [u8; SALT + NONCE + 64 + TAG] = random_array();
+        let file = [&rounds.to_be_bytes()[..], &body].concat();
+        assert!(!looks_encrypted(&file));
+        assert_eq!(
+            decrypt(&file, &password).unwrap_err(),
+            FormatError::KdfOutOfBounds(kdf::ForeignKdfError::Pbkdf2(6_000_000))
+        );
     }
 
     #[test]
