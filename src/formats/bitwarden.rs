@@ -5,14 +5,12 @@
 
 use serde_json::Value;
 
-use super::error::{AccountProblem, Encoding, FormatError, Problem, Unread};
-use super::fields::{self, Fields, malformed};
+use super::error::{FormatError, Problem, Unread};
+use super::fields::{self, malformed};
 use super::format::{self, Format, Found, Reader, Shape};
 use super::json::Json;
+use super::login;
 use crate::account::Account;
-use crate::otp::Kind;
-use crate::site;
-use crate::uri;
 
 const APP: &str = "Bitwarden";
 
@@ -79,8 +77,8 @@ pub fn parse(json: &Json) -> Result<Vec<Account>, FormatError> {
             .into_iter()
             .flatten()
             .map(|u| fields::text(u, "uri"));
-        if let Some(mut account) = account(totp, name, username)? {
-            account.sites = sites(uris);
+        if let Some(mut account) = login::account(APP, totp, name, username)? {
+            account.sites = login::sites(uris);
             accounts.push(account);
         }
     }
@@ -105,63 +103,19 @@ pub fn parse_csv(text: &str) -> Result<Vec<Account>, FormatError> {
     for record in reader.records() {
         let record = record.map_err(|_| invalid())?;
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
-        if let Some(mut account) = account(get(Some(totp)), get(name), get(username))? {
+        if let Some(mut account) = login::account(APP, get(Some(totp)), get(name), get(username))? {
             // Several addresses are joined with commas.
-            account.sites = sites(get(uri).split(','));
+            account.sites = login::sites(get(uri).split(','));
             accounts.push(account);
         }
     }
     Ok(accounts)
 }
 
-/// The sites of a login's addresses: their registrable domains, once each.
-fn sites<'a>(uris: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut sites: Vec<String> = Vec::new();
-    for site in uris.filter_map(site::of_login_url) {
-        if !sites.contains(&site) {
-            sites.push(site);
-        }
-    }
-    sites
-}
-
-/// A login's TOTP field as an account; `None` if it is empty.
-fn account(totp: &str, item: &str, username: &str) -> Result<Option<Account>, FormatError> {
-    let totp = totp.trim();
-    if totp.is_empty() {
-        return Ok(None);
-    }
-    let bad = |problem| fields::entry_error(APP, item, username, problem);
-    if totp.to_ascii_lowercase().starts_with("otpauth://") {
-        return uri::parse(totp)
-            .map(Some)
-            .map_err(|e| bad(AccountProblem::Uri(e)));
-    }
-    let (kind, key) = match totp.get(..8) {
-        Some(head) if head.eq_ignore_ascii_case("steam://") => (Kind::Steam, &totp[8..]),
-        _ => (Kind::Totp, totp),
-    };
-    let secret =
-        fields::base32(key).ok_or_else(|| bad(AccountProblem::Secret(Encoding::Base32)))?;
-    // The item's name is what the person called it ("Ünïcödé Corp" for a
-    // Steam Guard key too); "Steam" only when the item has none.
-    let issuer = match (kind, item.trim().is_empty()) {
-        (Kind::Steam, true) => "Steam",
-        _ => item,
-    };
-    Fields {
-        issuer: issuer.to_string(),
-        name: username.to_string(),
-        secret,
-        params: fields::params(kind),
-    }
-    .into_account(APP)
-    .map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otp::Kind;
 
     #[test]
     fn json_and_csv_with_uris_steam_and_bare_keys() {

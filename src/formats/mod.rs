@@ -24,6 +24,8 @@ pub mod google;
 pub mod javaser;
 pub mod json;
 pub mod keepass;
+pub mod keepassxc;
+pub mod login;
 pub mod migration;
 #[cfg(feature = "phone-db")]
 pub mod phone_db;

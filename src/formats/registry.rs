@@ -27,6 +27,7 @@ pub const ALL: &[&Format] = &[
     #[cfg(feature = "phone-db")]
     &super::phone_db::MICROSOFT_FORMAT,
     &super::keepass::FORMAT,
+    &super::keepassxc::FORMAT,
     &super::extract_otp_secrets::FORMAT,
 ];
 
