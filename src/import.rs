@@ -109,7 +109,7 @@ pub enum Opened<'a> {
 }
 
 /// The accounts of an export, in its order.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Accounts {
     pub list: Vec<Account>,
     /// The file is lines of text (URIs, CSV) whose last line has no line

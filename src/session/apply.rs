@@ -10,7 +10,7 @@ use crate::error::Kinded;
 use crate::import;
 use crate::otp::Kind;
 use crate::unlock::{self, Ask, By};
-use crate::vault::{ForUrl, Saved, Shown, Vault, conflicts, store};
+use crate::vault::{ForUrl, SaveError, Saved, Shown, Vault, conflicts, store};
 
 /// Runs `op` on `vault`, opened with [`Op::access`] (for
 /// [`Op::MergeDriver`], the file `ours`, opened with the vault's key).
@@ -101,12 +101,30 @@ pub fn apply(vault: &mut Vault, op: Op, by: &By, ask: &mut dyn Ask) -> Result<Ou
             })
         }
         Op::Import { accounts } => {
+            // Opened without the lock, which a save takes: a long import
+            // holds up no other writer. If one saved meanwhile, the vault
+            // is read again under the lock and the accounts merged again.
+            let again = accounts.clone();
             let report = import::merge(vault, accounts).map_err(|e| failed(&e))?;
-            let backup = match report.added.is_empty() {
-                true => None,
-                false => backup_failed(vault.save().map_err(|e| failed(&e))?),
+            if report.added.is_empty() {
+                return Ok(Outcome::Imported {
+                    report,
+                    backup: None,
+                });
+            }
+            store::pausepoint(store::Step::ImportMerged);
+            let (report, saved) = match vault.save() {
+                Err(SaveError::Changed(_)) => {
+                    vault.reread().map_err(|e| failed(&e))?;
+                    let report = import::merge(vault, again).map_err(|e| failed(&e))?;
+                    (report, vault.save().map_err(|e| failed(&e))?)
+                }
+                saved => (report, saved.map_err(|e| failed(&e))?),
             };
-            Ok(Outcome::Imported { report, backup })
+            Ok(Outcome::Imported {
+                report,
+                backup: backup_failed(saved),
+            })
         }
         Op::Rename { old, new } => {
             let entry = View::from(vault.rename(&old, &new).map_err(|e| failed(&e))?);

@@ -129,12 +129,13 @@ impl Op {
             Op::Codes { .. } | Op::List | Op::CheckName { .. } | Op::MergeDriver { .. } => {
                 Access::Read
             }
-            Op::Backup { .. } => Access::Read,
+            // An import takes the lock only to write ([`apply`]): its
+            // accounts are merged again if another writer saved meanwhile.
+            Op::Backup { .. } | Op::Import { .. } => Access::Read,
             // An HOTP code is saved before it is shown; a TOTP code is
             // not, but the entry is not known before the vault is open.
             Op::Code { .. }
             | Op::Add { .. }
-            | Op::Import { .. }
             | Op::Rename { .. }
             | Op::Remove { .. }
             | Op::Edit { .. }

@@ -185,6 +185,24 @@ impl Vault {
         Ok(vault)
     }
 
+    /// The vault as its file is now, read again under its writer's lock
+    /// with the key this one holds (held until the value is dropped): for
+    /// a change made without the lock, whose save found that another
+    /// writer had saved meanwhile ([`SaveError::Changed`]), to be made
+    /// again on top of theirs.
+    pub fn reread(&mut self) -> Result<(), OpenError> {
+        // The failed save may hold the lock: let it go, to take it anew.
+        self.lock = None;
+        let now = Vault::open(
+            &self.path,
+            Unlock::Key(&self.key),
+            Access::Update,
+            self.settings,
+        )?;
+        *self = now;
+        Ok(())
+    }
+
     /// Decrypts a vault file already in memory; `path` names it in errors
     /// and is where [`Vault::save`] would write.
     pub fn from_bytes(path: &Path, bytes: &[u8], unlock: Unlock) -> Result<Vault, OpenError> {

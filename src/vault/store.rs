@@ -194,6 +194,8 @@ pub enum Step {
     BeforeDirFsync,
     DuringBackup,
     DuringPruning,
+    /// An import has merged its accounts and is about to save.
+    ImportMerged,
 }
 
 impl Step {
@@ -204,8 +206,20 @@ impl Step {
             Step::AfterRename => "after-rename",
             Step::BeforeDirFsync => "before-dir-fsync",
             Step::DuringBackup => "during-backup",
+            Step::ImportMerged => "import-merged",
             Step::DuringPruning => "during-pruning",
         }
+    }
+}
+
+/// Stops the process with SIGSTOP at `step` if a test asked for it, so
+/// that the test can act (another writer's save) while otp is between two
+/// steps, and then let it go on with SIGCONT. Inert in release builds.
+pub(crate) fn pausepoint(step: Step) {
+    if cfg!(debug_assertions) && std::env::var_os("OTP_FAILPOINT").is_some_and(|v| v == step.name())
+    {
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP);
     }
 }
 
