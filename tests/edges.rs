@@ -239,7 +239,7 @@ fn an_import_holds_the_lock_only_to_write_and_keeps_another_writers_change() {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
-    let mut import = import.spawn().unwrap();
+    let import = import.spawn().unwrap();
     let stat = format!("/proc/{}/stat", import.id());
     let start = std::time::Instant::now();
     // Stopped (state T) at the pause point.
