@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::error::{AccountProblem, Encoding, FormatError, Problem};
 use super::fields::{self, Fields, malformed};
-use super::format::{self, Format, Found, Reader, Shape};
+use super::format::{self, Format, Reader, Shape};
 use super::json::Json;
 use crate::account::Account;
 use crate::otp::Kind;
@@ -29,10 +29,7 @@ pub const FORMAT: Format = Format {
         },
         Reader {
             shape: Shape::Csv,
-            detect: |doc, _| match doc.csv_header() {
-                Some(header) if detect_csv(header) => Found::Plain,
-                _ => Found::No,
-            },
+            detect: |doc, _| format::csv_found(doc, detect_csv),
             read: |doc, _| parse_csv(doc.require_text(APP)?),
             decrypt: None,
             default_password: None,

@@ -149,6 +149,15 @@ pub fn json_found(
     }
 }
 
+/// A CSV reader's detector: `is` says the header is the format's. CSV
+/// exports are never encrypted.
+pub fn csv_found(doc: &Document, is: fn(&csv::StringRecord) -> bool) -> Found {
+    match doc.csv_header() {
+        Some(header) if is(header) => Found::Plain,
+        _ => Found::No,
+    }
+}
+
 /// For a format that is never encrypted.
 pub fn never(_: &serde_json::Value) -> bool {
     false

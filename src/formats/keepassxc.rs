@@ -6,7 +6,7 @@
 
 use super::error::{FormatError, Problem};
 use super::fields::malformed;
-use super::format::{Format, Found, Reader, Shape};
+use super::format::{self, Format, Reader, Shape};
 use super::login;
 use crate::account::Account;
 
@@ -18,10 +18,7 @@ pub const FORMAT: Format = Format {
     app: APP,
     readers: &[Reader {
         shape: Shape::Csv,
-        detect: |doc, _| match doc.csv_header() {
-            Some(header) if detect(header) => Found::Plain,
-            _ => Found::No,
-        },
+        detect: |doc, _| format::csv_found(doc, detect),
         read: |doc, _| parse(doc.require_text(APP)?),
         decrypt: None,
         default_password: None,
