@@ -29,7 +29,7 @@ use std::os::unix::process::CommandExt;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use zeroize::Zeroizing;
 
-use super::sources::{
+use super::input::{
     MAX_PASSPHRASE, PassphraseError, bounded, read_at_most, without_newline, without_secrets,
 };
 use crate::secret::Passphrase;

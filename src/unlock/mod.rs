@@ -5,6 +5,7 @@
 //! prints what it is told ([`Ask::noted`]).
 
 mod command;
+mod input;
 pub mod sources;
 
 use std::path::{Path, PathBuf};
