@@ -83,7 +83,7 @@ pub fn open(
     ask: &mut dyn Front,
 ) -> Result<Opened, UnlockError> {
     note_conflicts(path, ask);
-    open_file(path, path, access, settings, sources, ask)
+    open_file(path, access, settings, sources, ask)
 }
 
 fn note_conflicts(path: &Path, ask: &mut dyn Front) {
@@ -135,7 +135,7 @@ pub fn run(
         Op::MergeDriver { ours, .. } => ours.clone(),
         _ => path.to_path_buf(),
     };
-    let Opened { mut vault, by } = open_file(path, &target, op.access(), settings, sources, ask)?;
+    let Opened { mut vault, by } = open_file(&target, op.access(), settings, sources, ask)?;
     Ok(session::apply(&mut vault, op, &by, ask)?)
 }
 
@@ -161,7 +161,7 @@ impl Session {
             Ok(_) => {}
             Err(e) => ask.noted(&Note::AgentUnusable(e)),
         }
-        let Opened { vault, by } = open_file(path, path, Access::Read, settings, sources, ask)?;
+        let Opened { vault, by } = open_file(path, Access::Read, settings, sources, ask)?;
         Ok(Session::Local {
             vault: Box::new(vault),
             by,

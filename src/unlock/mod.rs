@@ -234,18 +234,16 @@ pub fn prompt_for(path: &Path) -> String {
     format!("Passphrase for {}: ", crate::terminal::ShownPath(path))
 }
 
-/// [`crate::dispatch::open`] for a file that is a copy of the vault at `vault` (git's
-/// merge driver gets the two sides as temporary files), with the
-/// passphrase.
+/// The vault file at `path` (the vault, or a copy of it: git's merge
+/// driver gets the two sides as temporary files), opened with the
+/// passphrase from `sources`, else asked, after checking that it exists.
 pub fn open_file(
-    vault: &Path,
     path: &Path,
     access: Access,
     settings: Settings,
     sources: &Sources,
     ask: &mut dyn Ask,
 ) -> Result<Opened, UnlockError> {
-    let _ = vault;
     if matches!(path.try_exists(), Ok(false)) {
         return Err(OpenError::NotFound(path.to_path_buf()).into());
     }
