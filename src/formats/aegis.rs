@@ -443,37 +443,25 @@ mod tests {
             )
         };
         let password = Passphrase::from("x".to_string());
-        let refused = |text: String| decrypt(&Json::parse(text.as_bytes()).unwrap(), &password);
-        let result = refused(file(&[(1 << 15, 8, 1); 2000]));
-        assert!(matches!(
-            result,
-            Err(FormatError::KdfOutOfBounds(ForeignKdfError::TooManySlots(
-                2000
-            )))
-        ));
-        let result = refused(file(&[(1 << 20, 8, 16)]));
-        assert!(matches!(
-            result,
-            Err(FormatError::KdfOutOfBounds(ForeignKdfError::ScryptBudget {
-                slots: 1,
-                ..
-            }))
-        ));
-        // Within the cap, the sum counts: 16 slots of 2^21 work each.
-        let result = refused(file(&[(1 << 18, 8, 1); 16]));
-        assert!(matches!(
-            result,
-            Err(FormatError::KdfOutOfBounds(ForeignKdfError::ScryptBudget {
-                slots: 16,
-                ..
-            }))
-        ));
-        // Aegis's own cost, one slot: tried (and the wrong key refused).
-        let result = refused(file(&[(1 << 15, 8, 1)]));
-        assert!(
-            matches!(result, Err(FormatError::WrongPassword)),
-            "{result:?}"
+        let tried = |slots: &[(u64, u32, u32)]| {
+            decrypt(&Json::parse(file(slots).as_bytes()).unwrap(), &password).map(|_| ())
+        };
+        let over = |e| Err(FormatError::KdfOutOfBounds(e));
+        use ForeignKdfError::{ScryptBudget, TooManySlots};
+        assert_eq!(tried(&[(1 << 15, 8, 1); 2000]), over(TooManySlots(2000)));
+        let work = 1 << 27;
+        assert_eq!(
+            tried(&[(1 << 20, 8, 16)]),
+            over(ScryptBudget { slots: 1, work })
         );
+        // Within the cap, the sum counts: 16 slots of 2^21 work each.
+        let work = 1 << 25;
+        assert_eq!(
+            tried(&[(1 << 18, 8, 1); 16]),
+            over(ScryptBudget { slots: 16, work })
+        );
+        // Aegis's own cost, one slot: tried (and the wrong key refused).
+        assert_eq!(tried(&[(1 << 15, 8, 1)]), Err(FormatError::WrongPassword));
     }
 
     #[test]

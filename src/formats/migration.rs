@@ -424,71 +424,57 @@ mod tests {
         assert_eq!(bank.secret, entries[10].secret);
     }
 
-    /// Held-out exports had `user:admin` of GitHub imported as `admin`:
-    /// only a prefix equal to the issuer is the issuer's.
-    #[test]
-    fn only_the_issuers_own_prefix_is_dropped_from_a_name() {
-        let params = |name: &str, issuer: &str| OtpParameters {
-            secret: b"12345678901234567890".to_vec(),
-            name: name.into(),
-            issuer: issuer.into(),
-            algorithm: 1,
-            digits: 1,
-            otp_type: 2,
-            counter: 0,
-        };
+    /// A transfer URI of one batch: (name, issuer, type, counter) each,
+    /// SHA1, 6 digits.
+    fn transfer(accounts: &[(&str, &str, i32, i64)]) -> String {
         let payload = MigrationPayload {
-            otp_parameters: vec![
-                params("user:admin", "GitHub"),
-                params("GitHub:alice", "GitHub"),
-                params("encoding: utf-8", ""),
-            ],
+            otp_parameters: accounts
+                .iter()
+                .map(|&(name, issuer, otp_type, counter)| OtpParameters {
+                    secret: b"12345678901234567890".to_vec(),
+                    name: name.into(),
+                    issuer: issuer.into(),
+                    algorithm: 1,
+                    digits: 1,
+                    otp_type,
+                    counter,
+                })
+                .collect(),
             version: 1,
             batch_size: 1,
             batch_index: 0,
             batch_id: 1,
         };
-        let uri = format!(
-            "{PREFIX}offline?data={}",
-            BASE64.encode(&payload.encode_to_vec())
-        );
+        let data = BASE64.encode(&payload.encode_to_vec());
+        format!("{PREFIX}offline?data={data}")
+    }
+
+    /// Held-out exports had `user:admin` of GitHub imported as `admin`:
+    /// only a prefix equal to the issuer is the issuer's.
+    #[test]
+    fn only_the_issuers_own_prefix_is_dropped_from_a_name() {
+        let uri = transfer(&[
+            ("user:admin", "GitHub", 2, 0),
+            ("GitHub:alice", "GitHub", 2, 0),
+            ("encoding: utf-8", "", 2, 0),
+        ]);
         let got: Vec<(String, String)> = parse(&uri)
             .unwrap()
             .into_iter()
             .map(|a| (a.issuer, a.account))
             .collect();
         let pair = |i: &str, a: &str| (i.to_string(), a.to_string());
-        assert_eq!(
-            got,
-            [
-                pair("GitHub", "user:admin"),
-                pair("GitHub", "alice"),
-                pair("", "encoding: utf-8")
-            ]
-        );
+        let want = [
+            pair("GitHub", "user:admin"),
+            pair("GitHub", "alice"),
+            pair("", "encoding: utf-8"),
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]
     fn a_negative_counter_and_bad_data_are_refused() {
-        let payload = MigrationPayload {
-            otp_parameters: vec![OtpParameters {
-                secret: b"12345678901234567890".to_vec(),
-                name: "Bank".into(),
-                issuer: String::new(),
-                algorithm: 1,
-                digits: 1,
-                otp_type: 1,
-                counter: -5,
-            }],
-            version: 1,
-            batch_size: 1,
-            batch_index: 0,
-            batch_id: 1,
-        };
-        let uri = format!(
-            "{PREFIX}offline?data={}",
-            BASE64.encode(&payload.encode_to_vec())
-        );
+        let uri = transfer(&[("Bank", "", 1, -5)]);
         assert!(matches!(
             parse(&uri),
             Err(FormatError::Account(bad)) if bad.problem == AccountProblem::NegativeCounter
