@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use thiserror::Error;
+use zeroize::Zeroizing;
 
 use crate::account::Account;
 use crate::entries::{Clash, EntryError, Index};
@@ -129,11 +130,24 @@ impl Accounts {
     }
 }
 
-/// True if `bytes`, lines of text, end in a line that holds something but
-/// no line end.
-fn last_line_unended(bytes: &[u8]) -> bool {
-    let last = bytes.rsplit(|&b| b == b'\n').next().unwrap_or_default();
-    !last.iter().all(u8::is_ascii_whitespace)
+/// True if `bytes`, lines of text, end in a line without its line end
+/// that holds `last`'s secret (in base32, as URIs and CSV exports write
+/// it): that line is where `last` came from. A last line with no account
+/// (a CSV login without a code) says nothing about the accounts.
+fn last_line_unended(bytes: &[u8], last: Option<&Account>) -> bool {
+    let line = bytes.rsplit(|&b| b == b'\n').next().unwrap_or_default();
+    let Some(last) = last else {
+        return false;
+    };
+    // Upper case, without the spaces, hyphens and padding a key may carry.
+    let line: Zeroizing<Vec<u8>> = Zeroizing::new(
+        line.iter()
+            .filter(|b| !matches!(b, b' ' | b'-' | b'='))
+            .map(u8::to_ascii_uppercase)
+            .collect(),
+    );
+    let secret = crate::key::to_base32(&last.secret);
+    !secret.is_empty() && line.windows(secret.len()).any(|w| w == secret.as_bytes())
 }
 
 /// An encrypted export, parsed once and waiting for its password.
@@ -175,10 +189,8 @@ pub fn open(bytes: &[u8], wanted: Wanted) -> Result<Opened<'_>, ImportError> {
             Found::Plain => {
                 let list = nonempty((reader.read)(&document, asked)?)?;
                 let lines = matches!(reader.shape, Shape::Lines | Shape::Csv | Shape::Text);
-                return Ok(Opened::Accounts(Accounts {
-                    list,
-                    last_unended: lines && last_line_unended(bytes),
-                }));
+                let last_unended = lines && last_line_unended(bytes, list.last());
+                return Ok(Opened::Accounts(Accounts { list, last_unended }));
             }
             Found::Encrypted if !crate::crypto::foreign::BUILT => {
                 return Err(FormatError::from(crate::error::NotBuilt("encrypted-files")).into());
@@ -431,6 +443,8 @@ mod tests {
         let csv = "folder,favorite,type,name,notes,fields,login_uri,login_username,login_password,login_totp\n\
                    ,,login,A,,,,me,pw,otpauth://totp/A?secret=JBSWY3DPEHPK3PXP";
         assert!(unended(csv));
+        // A last login without a code: the accounts are whole.
+        assert!(!unended(&format!("{csv}\n,,login,B,,,,you,pw,")));
         // A JSON document cut short does not parse; whole, it needs no end.
         let json =
             r#"{"encrypted":false,"items":[{"name":"A","login":{"totp":"JBSWY3DPEHPK3PXP"}}]}"#;

@@ -95,14 +95,14 @@ fn keepassxc_cli_asks_for_its_database_password() {
     );
     list_with(
         &tmux,
-        &format!(
-            "keepassxc-cli show -q -a Password {} otpvault",
-            db.display()
-        ),
+        &format!("keepassxc-cli show -a Password {} otpvault", db.display()),
     );
     // keepassxc-cli reads the database password from standard input,
     // which 0.2 closed: it failed at once.
-    std::thread::sleep(Duration::from_millis(300));
+    tmux.wait_for(
+        |s| s.contains("Enter password to unlock"),
+        "keepassxc-cli's prompt",
+    );
     assert!(exited(&tmux.screen()).is_none(), "{}", tmux.screen());
     tmux.type_text("database password", true);
     let screen = tmux.wait_for(|s| exited(s).is_some(), "otp to finish");
@@ -234,7 +234,12 @@ fn ctrl_c_on_the_terminal_stops_the_command_and_what_it_started() {
     // Its own number, so that nothing of another run is mistaken for it.
     let marker = format!("301.{}", std::process::id());
     let marker = marker.as_str();
-    list_with(&tmux, &format!("sleep {marker} & wait; echo late"));
+    // The number is put together by the shell, so that only `sleep`
+    // carries it (otp's own command line holds `301.$m`).
+    list_with(
+        &tmux,
+        &format!("m={}; sleep 301.$m & wait; echo late", std::process::id()),
+    );
     let start = Instant::now();
     while !running(marker) {
         assert!(start.elapsed() < Duration::from_secs(10), "never started");
@@ -254,7 +259,7 @@ fn sigterm_without_a_terminal_stops_the_command_and_otp_says_so() {
     let mut cmd = v.command(&[
         "list",
         "--passphrase-command",
-        &format!("sleep {marker} & wait; echo late"),
+        &format!("m={}; sleep 302.$m & wait; echo late", std::process::id()),
     ]);
     cmd.env_remove("OTP_PASSPHRASE")
         .stdin(Stdio::null())

@@ -45,10 +45,13 @@ fn a_picture_of_many_corners_is_given_up_on_in_seconds() {
     std::fs::write(&image, finder_tiles(6000, 6000)).unwrap();
     let kib = std::fs::metadata(&image).unwrap().len() / 1024;
     assert!(kib < 1024, "a small file: {kib} KiB");
-    let cmd = v.command(&["import", image.to_str().unwrap()]);
+    // The limit is 5 s; a test one, in a debug build, keeps the check
+    // apart from the machine's speed (0.2 searched this for minutes).
+    let mut cmd = v.command(&["import", image.to_str().unwrap()]);
+    cmd.env("OTP_TEST_QR_SEARCH_MS", "300");
     let out = run_within(cmd, Duration::from_secs(120)).expect("otp must give up, not search on");
     assert_eq!(code(&out), EXIT_USAGE, "{}", stderr(&out));
-    assert!(stderr(&out).contains("took over 5 s"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("took over"), "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
 

@@ -99,8 +99,11 @@ fn scratch() -> &'static Scratch {
 impl Scratch {
     /// `otp args` in the scratch folder, with nothing of the caller's
     /// environment but PATH.
+    /// In a session of its own (`setsid`), without a controlling terminal:
+    /// run by hand from one, otp must not read or write it.
     fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new(&self.otp);
+        let mut cmd = Command::new("setsid");
+        cmd.arg(&self.otp);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.dir)

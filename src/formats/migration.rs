@@ -259,9 +259,9 @@ fn account(p: &OtpParameters) -> Result<Account, FormatError> {
     let issuer = p.issuer.trim();
     let name = p.name.trim();
     let account = name
-        .strip_prefix(issuer)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .filter(|_| !issuer.is_empty())
+        .get(..issuer.len())
+        .filter(|head| !issuer.is_empty() && head.to_lowercase() == issuer.to_lowercase())
+        .and_then(|_| name[issuer.len()..].strip_prefix(':'))
         .unwrap_or(name)
         .trim_start();
     let (issuer, account) = (issuer.to_string(), account.to_string());
@@ -456,6 +456,7 @@ mod tests {
         let uri = transfer(&[
             ("user:admin", "GitHub", 2, 0),
             ("GitHub:alice", "GitHub", 2, 0),
+            ("github:bob", "GitHub", 2, 0),
             ("encoding: utf-8", "", 2, 0),
         ]);
         let got: Vec<(String, String)> = parse(&uri)
@@ -467,6 +468,7 @@ mod tests {
         let want = [
             pair("GitHub", "user:admin"),
             pair("GitHub", "alice"),
+            pair("GitHub", "bob"),
             pair("", "encoding: utf-8"),
         ];
         assert_eq!(got, want);

@@ -117,6 +117,12 @@ pub fn apply(vault: &mut Vault, op: Op, by: &By, ask: &mut dyn Ask) -> Result<Ou
                 Err(SaveError::Changed(_)) => {
                     vault.reread().map_err(|e| failed(&e))?;
                     let report = import::merge(vault, again).map_err(|e| failed(&e))?;
+                    if report.added.is_empty() {
+                        return Ok(Outcome::Imported {
+                            report,
+                            backup: None,
+                        });
+                    }
                     (report, vault.save().map_err(|e| failed(&e))?)
                 }
                 saved => (report, saved.map_err(|e| failed(&e))?),

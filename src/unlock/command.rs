@@ -19,9 +19,8 @@
 
 use std::fs::File;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use std::os::unix::process::CommandExt;
@@ -39,14 +38,14 @@ const TICK: Duration = Duration::from_millis(20);
 
 /// Runs `command` and takes its standard output as the passphrase.
 pub fn run(command: &str, timeout: Duration) -> Result<Passphrase, PassphraseError> {
-    let terminal = foreground_terminal();
+    let terminal = Terminal::foreground();
     let on_terminal = terminal.is_some();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(command)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    match terminal {
+    match terminal.as_ref().and_then(|t| t.tty.try_clone().ok()) {
         Some(tty) => cmd.stdin(Stdio::from(tty)),
         None => cmd.stdin(Stdio::null()).process_group(0),
     };
@@ -54,7 +53,14 @@ pub fn run(command: &str, timeout: Duration) -> Result<Passphrase, PassphraseErr
     let signals = Signals::watch();
     let _subreaper = on_terminal.then(Subreaper::become_one);
     let mut child = cmd.spawn().map_err(PassphraseError::CommandSpawn)?;
-    let stop = |child: &mut Child| stop(child, on_terminal);
+    let stop = |child: &mut Child| {
+        stop(child, on_terminal);
+        // A command killed while it read a password without echo would
+        // leave the terminal so.
+        if let Some(terminal) = &terminal {
+            terminal.restore();
+        }
+    };
     let deadline = Instant::now() + timeout;
     // The output is read on its own thread, so that the wait can end.
     let stdout = child.stdout.take();
@@ -106,6 +112,10 @@ pub fn run(command: &str, timeout: Duration) -> Result<Passphrase, PassphraseErr
             Err(e) => return Err(PassphraseError::CommandSpawn(e)),
         }
     };
+    // A signal that came as the command ended is not lost.
+    if let Some(signal) = signals.received() {
+        return Err(PassphraseError::CommandInterrupted(signal));
+    }
     if !status.success() {
         return Err(PassphraseError::CommandFailed(status));
     }
@@ -116,16 +126,36 @@ pub fn run(command: &str, timeout: Duration) -> Result<Passphrase, PassphraseErr
     Ok(passphrase)
 }
 
-/// The controlling terminal, if otp has one and is in its foreground
-/// process group (a command run in the background must not take it).
-fn foreground_terminal() -> Option<File> {
-    let tty = File::options()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .ok()?;
-    let foreground = rustix::termios::tcgetpgrp(&tty).ok()?;
-    (foreground == rustix::process::getpgrp()).then_some(tty)
+/// The controlling terminal, when otp is in its foreground process group
+/// (a command run in the background must not take it), with its settings
+/// as they were before the command ran.
+struct Terminal {
+    tty: File,
+    saved: Option<rustix::termios::Termios>,
+}
+
+impl Terminal {
+    fn foreground() -> Option<Terminal> {
+        let tty = File::options()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()?;
+        let foreground = rustix::termios::tcgetpgrp(&tty).ok()?;
+        if foreground != rustix::process::getpgrp() {
+            return None;
+        }
+        let saved = rustix::termios::tcgetattr(&tty).ok();
+        Some(Terminal { tty, saved })
+    }
+
+    /// Puts the settings back (echo, above all).
+    fn restore(&self) {
+        if let Some(saved) = &self.saved {
+            let _ =
+                rustix::termios::tcsetattr(&self.tty, rustix::termios::OptionalActions::Now, saved);
+        }
+    }
 }
 
 /// otp as the subreaper of what the command starts, for as long as it runs
@@ -148,23 +178,32 @@ impl Drop for Subreaper {
 
 /// SIGINT, SIGTERM and SIGHUP, noted while the command runs instead of
 /// ending otp at once, so that the command is stopped first. The handlers
-/// are removed when this is dropped.
+/// are installed once a process and stay: outside a command's run they do
+/// what the signal's default does (end otp), as if none were there.
 struct Signals {
-    got: Arc<AtomicUsize>,
-    ids: Vec<signal_hook::SigId>,
+    got: &'static AtomicUsize,
+    armed: &'static AtomicBool,
 }
 
 impl Signals {
     fn watch() -> Signals {
-        let got = Arc::new(AtomicUsize::new(0));
-        let ids = [SIGINT, SIGTERM, SIGHUP]
-            .into_iter()
-            .filter_map(|signal| {
-                let value = usize::try_from(signal).ok()?;
-                signal_hook::flag::register_usize(signal, Arc::clone(&got), value).ok()
-            })
-            .collect();
-        Signals { got, ids }
+        static HANDLERS: OnceLock<(Arc<AtomicUsize>, Arc<AtomicBool>)> = OnceLock::new();
+        let (got, armed) = HANDLERS.get_or_init(|| {
+            let got = Arc::new(AtomicUsize::new(0));
+            // True: the default action (otp ends). False while a command runs.
+            let armed = Arc::new(AtomicBool::new(true));
+            for signal in [SIGINT, SIGTERM, SIGHUP] {
+                let Ok(value) = usize::try_from(signal) else {
+                    continue;
+                };
+                let _ = signal_hook::flag::register_usize(signal, Arc::clone(&got), value);
+                let _ = signal_hook::flag::register_conditional_default(signal, Arc::clone(&armed));
+            }
+            (got, armed)
+        });
+        got.store(0, Ordering::SeqCst);
+        armed.store(false, Ordering::SeqCst);
+        Signals { got, armed }
     }
 
     /// The name of a signal received since [`Signals::watch`].
@@ -180,9 +219,7 @@ impl Signals {
 
 impl Drop for Signals {
     fn drop(&mut self) {
-        for id in self.ids.drain(..) {
-            signal_hook::low_level::unregister(id);
-        }
+        self.armed.store(true, Ordering::SeqCst);
     }
 }
 
@@ -200,7 +237,24 @@ fn stop(child: &mut Child, on_terminal: bool) {
         return;
     };
     if on_terminal {
-        for pid in descendants(rustix::process::getpid()) {
+        // Stopped first, listed again until nothing new appears, then
+        // killed: a stopped process neither exits nor starts another, so
+        // no number in the list can meanwhile name someone else.
+        let mut stopped: Vec<rustix::process::Pid> = Vec::new();
+        for _ in 0..16 {
+            let new: Vec<_> = descendants(rustix::process::getpid())
+                .into_iter()
+                .filter(|pid| !stopped.contains(pid))
+                .collect();
+            if new.is_empty() {
+                break;
+            }
+            for &pid in &new {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::STOP);
+            }
+            stopped.extend(new);
+        }
+        for &pid in &stopped {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
         }
     } else {

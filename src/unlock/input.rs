@@ -123,7 +123,10 @@ pub fn read_at_most(
     max: u64,
     what: &str,
 ) -> Result<Zeroizing<Vec<u8>>, PassphraseError> {
-    let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
+    // Room for all of it up front: a buffer that grows leaves unwiped
+    // copies of what it held behind.
+    let room = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(room));
     input
         .take(max + 1)
         .read_to_end(&mut bytes)

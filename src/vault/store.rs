@@ -377,7 +377,13 @@ pub(crate) fn remove_stale_temps(path: &Path) {
     for item in dir.flatten() {
         let name = item.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+        // `.{name}.` and tempfile's six random characters: not the
+        // temporary file of another file whose name begins like the
+        // vault's (`otp backup v.otpvault.bak` in the same folder).
+        let random = name
+            .strip_prefix(prefix.as_str())
+            .and_then(|rest| rest.strip_suffix(".tmp"));
+        if random.is_some_and(|r| r.len() == 6 && r.chars().all(|c| c.is_ascii_alphanumeric())) {
             // Best effort: a leftover is encrypted and harmless.
             let _ = fs::remove_file(item.path());
         }
