@@ -42,7 +42,7 @@ pub use report::report;
 use fields::Source;
 
 use crate::entries::{Entries, Tombstone};
-use crate::entry::{Entry, Part, Remains};
+use crate::entry::{Entry, Part, Remains, Stamps};
 use crate::otp::Kind;
 use crate::stamp::Stamp;
 
@@ -251,17 +251,7 @@ fn within<'a>(entry: &'a Entry, wall_ms: i64, ahead: &mut Ahead) -> Cow<'a, Entr
         return Cow::Borrowed(entry);
     }
     let mut clamped = entry.clone();
-    for part in Part::ALL {
-        let stamp = clamped.stamps.get(part);
-        let (to, moved) = stamp.limited(wall_ms);
-        ahead.note(stamp, moved);
-        *clamped.stamps.of(part) = to;
-    }
-    for stamp in clamped.stamps.other.values_mut() {
-        let (to, moved) = stamp.limited(wall_ms);
-        ahead.note(*stamp, moved);
-        *stamp = to;
-    }
+    clamp(&mut clamped.stamps, wall_ms, ahead);
     Cow::Owned(clamped)
 }
 
@@ -271,18 +261,24 @@ fn remains_within<'a>(left: &'a Remains, wall_ms: i64, ahead: &mut Ahead) -> Cow
         return Cow::Borrowed(left);
     }
     let mut clamped = left.clone();
+    clamp(&mut clamped.stamps, wall_ms, ahead);
+    Cow::Owned(clamped)
+}
+
+/// Every stamp of `stamps`, named fields and others alike, made at most a
+/// day past `wall_ms`; what moved is noted in `ahead`.
+fn clamp(stamps: &mut Stamps, wall_ms: i64, ahead: &mut Ahead) {
     for part in Part::ALL {
-        let stamp = clamped.stamps.get(part);
+        let stamp = stamps.get(part);
         let (to, moved) = stamp.limited(wall_ms);
         ahead.note(stamp, moved);
-        *clamped.stamps.of(part) = to;
+        *stamps.of(part) = to;
     }
-    for stamp in clamped.stamps.other.values_mut() {
+    for stamp in stamps.other.values_mut() {
         let (to, moved) = stamp.limited(wall_ms);
         ahead.note(*stamp, moved);
         *stamp = to;
     }
-    Cow::Owned(clamped)
 }
 
 /// The accounts a copy holds more than once (a file of an older format).
