@@ -203,6 +203,19 @@ enum Own {
     /// Offers a copied code on the clipboard and clears it (started by `--copy`).
     #[command(name = "clipboard-hold", hide = true)]
     ClipboardHold(clip::HoldArgs),
+    /// Runs a passphrase command and stops it if otp dies (started by otp).
+    #[command(name = "passphrase-warden", hide = true)]
+    PassphraseWarden(WardenArgs),
+}
+
+#[derive(Args, Debug)]
+struct WardenArgs {
+    /// The otp process that started the warden.
+    #[arg(long)]
+    parent: u32,
+    /// The passphrase command, for `sh -c`.
+    #[arg(last = true, required = true)]
+    command: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -267,12 +280,16 @@ fn main() -> ExitCode {
     let passphrase_file = cli.passphrase_file.clone();
     let command = match cli.command {
         Some(Top::Own(own)) => {
-            return cli::report(match own {
-                Own::Completions(args) => manual::completions(command_line(), &args),
-                Own::Man(args) => manual::man(command_line(), &args),
-                Own::Config(ConfigCommand::Path) => environment::config_path(),
-                Own::ClipboardHold(args) => clip::hold(args),
-            });
+            return match own {
+                Own::Completions(args) => cli::report(manual::completions(command_line(), &args)),
+                Own::Man(args) => cli::report(manual::man(command_line(), &args)),
+                Own::Config(ConfigCommand::Path) => cli::report(environment::config_path()),
+                Own::ClipboardHold(args) => cli::report(clip::hold(args)),
+                // The warden ends with its command's own status, not otp's.
+                Own::PassphraseWarden(args) => {
+                    ExitCode::from(otpvault::unlock::warden(&args.command, args.parent))
+                }
+            };
         }
         Some(Top::Vault(command)) => Some(command),
         None => None,

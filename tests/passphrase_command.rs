@@ -2,7 +2,8 @@
 //! (tmux): KeePassXC's `keepassxc-cli` asking for its database's password,
 //! `pass` with gpg-agent and pinentry-tty asking for the key's passphrase,
 //! and a command that reads /dev/tty. And the command ends with otp:
-//! Ctrl-C on the terminal, SIGTERM without one.
+//! Ctrl-C on the terminal, SIGTERM without one, and a SIGKILL of otp,
+//! which otp never sees, on a terminal or not.
 
 mod common;
 
@@ -280,4 +281,83 @@ fn sigterm_without_a_terminal_stops_the_command_and_otp_says_so() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("SIGTERM"), "{}", stderr(&out));
     assert!(gone(marker), "the command outlived otp");
+}
+
+/// The otp process running `list` with a passphrase command that holds
+/// `marker`, found by its command line (the shell puts the marker together,
+/// so only otp's line holds `$m`).
+fn otp_running(marker: &str) -> rustix::process::Pid {
+    let start = Instant::now();
+    loop {
+        let out = Command::new("pgrep")
+            .args([
+                "-f",
+                &format!("otp list --passphrase-command m=[0-9]*; sleep {marker}"),
+            ])
+            .output()
+            .unwrap();
+        let found = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().parse::<i32>().ok())
+            .find_map(rustix::process::Pid::from_raw);
+        if let Some(pid) = found {
+            return pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "otp never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for the command's child (`sleep PREFIX.PID`) to run, kills otp
+/// (`otp`) with SIGKILL, and says whether the command's child went too.
+fn killed_hard_takes_the_command(otp: rustix::process::Pid, marker: &str) -> bool {
+    let start = Instant::now();
+    while !running(marker) {
+        assert!(start.elapsed() < Duration::from_secs(10), "never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    rustix::process::kill_process(otp, rustix::process::Signal::KILL).unwrap();
+    gone(marker)
+}
+
+#[test]
+fn sigkill_of_otp_without_a_terminal_ends_the_command_and_its_children() {
+    let v = TestVault::new();
+    let marker = format!("304.{}", std::process::id());
+    let mut cmd = v.command(&[
+        "list",
+        "--passphrase-command",
+        &format!("m={}; sleep 304.$m & wait; echo late", std::process::id()),
+    ]);
+    cmd.env_remove("OTP_PASSPHRASE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let otp = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    let ended = killed_hard_takes_the_command(otp, &marker);
+    let _ = child.wait();
+    assert!(ended, "the command's child outlived a SIGKILL of otp");
+}
+
+#[test]
+fn sigkill_of_otp_on_a_terminal_ends_the_command_and_its_children() {
+    let Some((_v, tmux)) = vault_and_terminal("never given", &[]) else {
+        return;
+    };
+    let marker = format!("305.{}", std::process::id());
+    list_with(
+        &tmux,
+        &format!("m={}; sleep 305.$m & wait; echo late", std::process::id()),
+    );
+    let otp = otp_running("305");
+    assert!(
+        killed_hard_takes_the_command(otp, &marker),
+        "the command's child outlived a SIGKILL of otp"
+    );
+    let screen = tmux.wait_for(|s| exited(s).is_some(), "the shell to say otp ended");
+    assert_eq!(exited(&screen).as_deref(), Some("137"), "{screen}");
 }

@@ -486,7 +486,11 @@ fn every_page_the_manual_names_exists_with_exit_codes_environment_and_files() {
     for page in &named {
         assert!(dir.path().join(format!("{page}.1")).exists(), "{page}.1");
     }
-    for hidden in ["otp-agent.1", "otp-clipboard-hold.1"] {
+    for hidden in [
+        "otp-agent.1",
+        "otp-clipboard-hold.1",
+        "otp-passphrase-warden.1",
+    ] {
         assert!(!dir.path().join(hidden).exists(), "{hidden}");
     }
     // One page alone, as `otp man code` prints it.
@@ -499,7 +503,7 @@ fn every_page_the_manual_names_exists_with_exit_codes_environment_and_files() {
 #[cfg(feature = "shell")]
 fn completions_offer_no_hidden_helper_and_complete_import_formats() {
     let script = help(&["completions", "bash"]);
-    for hidden in ["clipboard-hold", "merge-driver-x"] {
+    for hidden in ["clipboard-hold", "passphrase-warden", "merge-driver-x"] {
         assert!(!script.contains(hidden), "{hidden} is offered");
     }
     assert!(

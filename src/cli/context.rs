@@ -58,6 +58,8 @@ impl Context {
             vault,
             sources: Sources {
                 command_timeout: config.passphrase_command_timeout(),
+                // This binary, as the command's warden.
+                warden: std::env::current_exe().ok(),
                 ..sources
             },
             settings: config.vault_settings(),

@@ -12,12 +12,13 @@
 //! Whatever ends otp's wait ends the command: the timeout, or SIGINT,
 //! SIGTERM or SIGHUP to otp, which stop the command and everything it
 //! started (its process group, or in a terminal every process under it)
-//! before otp reports them. A SIGKILL of otp cannot be seen: a command
-//! that outlives it is still bounded by nothing but itself (setting a
-//! parent-death signal needs code between fork and exec, which this
-//! crate, free of unsafe code, does not run).
+//! before otp reports them. A SIGKILL of otp cannot be seen by otp: when
+//! the front end names a warden (otp's own binary, [`super::warden`]), the
+//! command runs under it, and the warden, told by the kernel that otp is
+//! gone, stops it.
 
 use std::fs::File;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, mpsc};
@@ -36,13 +37,31 @@ use crate::secret::Passphrase;
 /// How often the wait looks at the signals otp received.
 const TICK: Duration = Duration::from_millis(20);
 
-/// Runs `command` and takes its standard output as the passphrase.
-pub fn run(command: &str, timeout: Duration) -> Result<Passphrase, PassphraseError> {
+/// Runs `command` (under `warden`, when one is named) and takes its
+/// standard output as the passphrase.
+pub fn run(
+    command: &str,
+    timeout: Duration,
+    warden: Option<&Path>,
+) -> Result<Passphrase, PassphraseError> {
     let terminal = Terminal::foreground();
     let on_terminal = terminal.is_some();
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(command)
+    let mut cmd = match warden {
+        Some(otp) => {
+            let mut cmd = Command::new(otp);
+            cmd.arg("passphrase-warden")
+                .arg("--parent")
+                .arg(std::process::id().to_string())
+                .arg("--");
+            cmd
+        }
+        None => {
+            let mut cmd = Command::new("sh");
+            cmd.arg("-c");
+            cmd
+        }
+    };
+    cmd.arg(command)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     match terminal.as_ref().and_then(|t| t.tty.try_clone().ok()) {
@@ -52,7 +71,17 @@ pub fn run(command: &str, timeout: Duration) -> Result<Passphrase, PassphraseErr
     without_secrets(&mut cmd);
     let signals = Signals::watch();
     let _subreaper = on_terminal.then(Subreaper::become_one);
-    let mut child = cmd.spawn().map_err(PassphraseError::CommandSpawn)?;
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        // otp's binary replaced or gone since it started: the command runs
+        // without a warden rather than not at all.
+        Err(_) if warden.is_some() => {
+            drop(_subreaper);
+            drop(signals);
+            return run(command, timeout, None);
+        }
+        Err(e) => return Err(PassphraseError::CommandSpawn(e)),
+    };
     let stop = |child: &mut Child| {
         stop(child, on_terminal);
         // A command killed while it read a password without echo would
@@ -161,10 +190,10 @@ impl Terminal {
 /// otp as the subreaper of what the command starts, for as long as it runs
 /// (Linux's PR_SET_CHILD_SUBREAPER), so that nothing it starts escapes to
 /// init when its parent dies first.
-struct Subreaper;
+pub(super) struct Subreaper;
 
 impl Subreaper {
-    fn become_one() -> Subreaper {
+    pub(super) fn become_one() -> Subreaper {
         let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
         Subreaper
     }
@@ -180,13 +209,13 @@ impl Drop for Subreaper {
 /// ending otp at once, so that the command is stopped first. The handlers
 /// are installed once a process and stay: outside a command's run they do
 /// what the signal's default does (end otp), as if none were there.
-struct Signals {
+pub(super) struct Signals {
     got: &'static AtomicUsize,
     armed: &'static AtomicBool,
 }
 
 impl Signals {
-    fn watch() -> Signals {
+    pub(super) fn watch() -> Signals {
         static HANDLERS: OnceLock<(Arc<AtomicUsize>, Arc<AtomicBool>)> = OnceLock::new();
         let (got, armed) = HANDLERS.get_or_init(|| {
             let got = Arc::new(AtomicUsize::new(0));
@@ -207,7 +236,7 @@ impl Signals {
     }
 
     /// The name of a signal received since [`Signals::watch`].
-    fn received(&self) -> Option<&'static str> {
+    pub(super) fn received(&self) -> Option<&'static str> {
         match i32::try_from(self.got.load(Ordering::SeqCst)).ok()? {
             SIGINT => Some("SIGINT (Ctrl-C)"),
             SIGTERM => Some("SIGTERM"),
@@ -229,7 +258,7 @@ impl Drop for Signals {
 /// runs, otp has no other child, and it is a subreaper ([`Subreaper`]):
 /// what the command started and left (a job in the background of `sh`,
 /// orphaned when Ctrl-C ended `sh`) is otp's to find.
-fn stop(child: &mut Child, on_terminal: bool) {
+pub(super) fn stop(child: &mut Child, on_terminal: bool) {
     let Some(pid) = i32::try_from(child.id())
         .ok()
         .and_then(rustix::process::Pid::from_raw)

@@ -7,12 +7,14 @@
 mod command;
 mod input;
 pub mod sources;
+mod warden;
 
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
 pub use sources::{Ask, Need, PassphraseError, Sources};
+pub use warden::serve as warden;
 
 use crate::crypto::kdf::KdfParams;
 use crate::error::{ErrorKind, Kinded};

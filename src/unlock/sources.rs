@@ -36,6 +36,10 @@ pub struct Sources {
     pub command: Option<String>,
     /// How long the passphrase command may run before it is killed.
     pub command_timeout: Duration,
+    /// The program that runs the command as its warden (otp's own binary,
+    /// `passphrase-warden`), so that a SIGKILL of otp ends it too; none:
+    /// `sh` runs it directly.
+    pub warden: Option<PathBuf>,
 }
 
 impl Sources {
@@ -54,6 +58,7 @@ impl Sources {
             command: command.or(config_command.filter(|_| !given_elsewhere)),
             file,
             command_timeout: crate::config::DEFAULT_PASSPHRASE_COMMAND_TIMEOUT,
+            warden: None,
         }
     }
 
@@ -82,7 +87,7 @@ impl Sources {
             );
         }
         if let Some(command) = &self.command {
-            return super::command::run(command, self.command_timeout);
+            return super::command::run(command, self.command_timeout, self.warden.as_deref());
         }
         if let Some(value) = Self::env_passphrase() {
             return variable("OTP_PASSPHRASE", value);
