@@ -171,25 +171,49 @@ impl Session {
     /// Runs `op`; nothing is asked (a view has the terminal).
     pub fn run(&mut self, op: Op, ask: &mut dyn Front) -> Result<Outcome, RunError> {
         match self {
-            Session::Agent(path) => {
-                let request = Request::Run {
-                    op: Box::new(op.absolute()),
-                };
-                match agent::call(path, &request) {
-                    Ok(Some(Answer::Done { outcome })) => Ok(*outcome),
-                    Ok(Some(Answer::Failed { failed })) => Err(failed.into()),
-                    Ok(_) => Err(Failed {
-                        kind: ErrorKind::Environment,
-                        message:
-                            "the agent has locked the vault: run the command again to unlock it"
-                                .into(),
-                    }
-                    .into()),
-                    Err(e) => Err(Failed::of(&e).into()),
+            Session::Agent(path) => match agent_only(path, op) {
+                Ok(outcome) => Ok(outcome),
+                Err(AgentOnlyError::Failed(failed)) => Err(failed.into()),
+                Err(AgentOnlyError::Locked) => Err(Failed {
+                    kind: ErrorKind::Environment,
+                    message: "the agent has locked the vault: run the command again to unlock it"
+                        .into(),
                 }
-            }
+                .into()),
+                Err(AgentOnlyError::Unusable(e)) => Err(Failed::of(&e).into()),
+            },
             Session::Local { vault, by } => Ok(session::apply(vault, op, by, ask)?),
         }
+    }
+}
+
+/// Why an operation asked of the agent alone was not done.
+#[derive(Debug, Error)]
+pub enum AgentOnlyError {
+    #[error("the vault is locked: run `otp unlock`")]
+    Locked,
+    #[error("the agent could not be used: {0}")]
+    Unusable(AgentError),
+    #[error(transparent)]
+    Failed(Failed),
+}
+
+/// Runs `op` in the agent of the vault at `path`, and nowhere else: for a
+/// front end that must never prompt (the browser's host, a live view). No
+/// agent, or one whose key no longer opens the vault, is
+/// [`AgentOnlyError::Locked`].
+pub fn agent_only(path: &Path, op: Op) -> Result<Outcome, AgentOnlyError> {
+    let request = Request::Run {
+        op: Box::new(op.absolute()),
+    };
+    match agent::call(path, &request) {
+        Ok(Some(Answer::Done { outcome })) => Ok(*outcome),
+        Ok(Some(Answer::Failed { failed })) => Err(AgentOnlyError::Failed(failed)),
+        Ok(None | Some(Answer::Stale)) => Err(AgentOnlyError::Locked),
+        Ok(Some(_)) => Err(AgentOnlyError::Unusable(AgentError::Protocol(
+            agent::Garbled::NotJson,
+        ))),
+        Err(e) => Err(AgentOnlyError::Unusable(e)),
     }
 }
 

@@ -21,6 +21,7 @@
 
 pub mod account;
 pub mod agent;
+pub mod browser;
 pub mod clipboard;
 pub mod clock;
 pub mod config;

@@ -66,8 +66,8 @@ use otpvault::config::{Config, Number, NumberError, Source};
 
 use cli::context::Context;
 use cli::{
-    add, agent, backup, clip, code, edit, environment, init, list, manual, recovery, start, status,
-    sync, time, transfer, watch,
+    add, agent, backup, browser, clip, code, edit, environment, init, list, manual, recovery,
+    start, status, sync, time, transfer, watch,
 };
 
 /// The heading of the options every command takes.
@@ -189,6 +189,12 @@ enum Command {
     /// The agent that holds the key (started by `otp unlock`).
     #[command(hide = true)]
     Agent(agent::AgentArgs),
+    /// Codes in the browser: the native-messaging host for the extension.
+    #[command(subcommand)]
+    Browser(browser::BrowserCommand),
+    /// The host a browser starts for the extension (`otp browser install`).
+    #[command(name = "browser-host", hide = true)]
+    BrowserHost,
 }
 
 #[derive(Subcommand, Debug)]
@@ -268,7 +274,14 @@ impl Cli {
 fn main() -> ExitCode {
     cli::harden_process();
     cli::install_panic_hook();
-    let cli = match Cli::from_arg_matches(&command_line().get_matches()) {
+    // A browser starts the host with arguments of its own (the manifest
+    // can name no others): they mean `otp browser-host`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if otpvault::browser::install::started_by_browser(&args) {
+        args.truncate(1);
+        args.push("browser-host".into());
+    }
+    let cli = match Cli::from_arg_matches(&command_line().get_matches_from(args)) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
@@ -325,5 +338,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => sync::merge(&ctx, args),
         Command::MergeDriver(args) => sync::merge_driver(&ctx, args),
         Command::Time(args) => time::time(&ctx, args),
+        Command::Browser(command) => browser::browser(command),
+        Command::BrowserHost => browser::host(&ctx),
     })
 }

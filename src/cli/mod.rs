@@ -26,6 +26,7 @@ macro_rules! note {
 pub mod add;
 pub mod agent;
 pub mod backup;
+pub mod browser;
 pub mod clip;
 pub mod code;
 pub mod context;

@@ -10,7 +10,7 @@ use crate::error::Kinded;
 use crate::import;
 use crate::otp::Kind;
 use crate::unlock::{self, Ask, By};
-use crate::vault::{ForUrl, SaveError, Saved, Shown, Vault, conflicts, store};
+use crate::vault::{AllCodes, ForUrl, SaveError, Saved, Shown, Vault, conflicts, store};
 
 /// Runs `op` on `vault`, opened with [`Op::access`] (for
 /// [`Op::MergeDriver`], the file `ours`, opened with the vault's key).
@@ -19,21 +19,9 @@ use crate::vault::{ForUrl, SaveError, Saved, Shown, Vault, conflicts, store};
 pub fn apply(vault: &mut Vault, op: Op, by: &By, ask: &mut dyn Ask) -> Result<Outcome, Failed> {
     let failed = |e: &dyn Kinded| Failed::of(e);
     match op {
-        Op::Codes { when } => {
-            let all = vault.all_codes(when).map_err(|e| failed(&e))?;
-            let codes = all
-                .codes
-                .into_iter()
-                .map(|(entry, code)| CodeOf {
-                    entry: View::from(entry),
-                    current: entry.current(all.time).ok().flatten(),
-                    code,
-                })
-                .collect();
-            Ok(Outcome::Codes {
-                time: all.time,
-                codes,
-            })
+        Op::Codes { when } => Ok(codes(vault.all_codes(when).map_err(|e| failed(&e))?)),
+        Op::SiteCodes { url, when } => {
+            Ok(codes(vault.site_codes(&url, when).map_err(|e| failed(&e))?))
         }
         Op::Code {
             query,
@@ -198,6 +186,23 @@ pub fn apply(vault: &mut Vault, op: Op, by: &By, ask: &mut dyn Ask) -> Result<Ou
                 entries: vault.entries().len(),
             })
         }
+    }
+}
+
+/// Codes as an outcome, each with its seconds left.
+fn codes(all: AllCodes) -> Outcome {
+    let codes = all
+        .codes
+        .into_iter()
+        .map(|(entry, code)| CodeOf {
+            entry: View::from(entry),
+            current: entry.current(all.time).ok().flatten(),
+            code,
+        })
+        .collect();
+    Outcome::Codes {
+        time: all.time,
+        codes,
     }
 }
 

@@ -45,6 +45,13 @@ pub enum Op {
         url: Option<Url>,
         copy_for: Option<u64>,
     },
+    /// The codes of the entries whose sites `url` is at (https only), as
+    /// [`Op::Codes`] gives them: what a browser's page may be told. Nothing
+    /// about any other entry.
+    SiteCodes {
+        url: String,
+        when: When,
+    },
     /// The entries, as a list shows them.
     List,
     /// The name a new entry would have, if it may.
@@ -126,9 +133,11 @@ impl Op {
     /// Whether the operation changes the vault (and so needs its lock).
     pub fn access(&self) -> Access {
         match self {
-            Op::Codes { .. } | Op::List | Op::CheckName { .. } | Op::MergeDriver { .. } => {
-                Access::Read
-            }
+            Op::Codes { .. }
+            | Op::SiteCodes { .. }
+            | Op::List
+            | Op::CheckName { .. }
+            | Op::MergeDriver { .. } => Access::Read,
             // An import takes the lock only to write ([`apply`]): its
             // accounts are merged again if another writer saved meanwhile.
             Op::Backup { .. } | Op::Import { .. } => Access::Read,

@@ -88,10 +88,26 @@ impl Vault {
     /// HOTP entries get none: showing one would use it up, which only
     /// asking for that entry should do.
     pub fn all_codes(&self, when: When) -> Result<AllCodes<'_>, CodeError> {
+        self.codes_of(when, |_| true)
+    }
+
+    /// [`Vault::all_codes`] of the entries `url` may have a code of
+    /// ([`site::check`], https only): what a browser is told about a page.
+    /// A URL no entry is for gets none, whatever the reason.
+    pub fn site_codes(&self, url: &str, when: When) -> Result<AllCodes<'_>, CodeError> {
+        self.codes_of(when, |entry| site::check(url, &entry.sites, false).is_ok())
+    }
+
+    fn codes_of(
+        &self,
+        when: When,
+        wanted: impl Fn(&Entry) -> bool,
+    ) -> Result<AllCodes<'_>, CodeError> {
         let time = when.time()?;
         let codes = self
             .entries
             .iter()
+            .filter(|entry| wanted(entry))
             .map(|entry| match entry.otp.kind {
                 Kind::Hotp => Ok((entry, None)),
                 _ => Ok((entry, Some(entry.code(time)?))),

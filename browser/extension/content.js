@@ -1,0 +1,86 @@
+// otpvault's content script, in every https frame: it finds the field a
+// page asks a one-time code in and, when that field gets focus, asks the
+// service worker for a code. The page's URL is not sent from here: the
+// service worker takes the browser's own record of this frame, so a page
+// can neither choose the site nor see anything but the code of its own.
+
+"use strict";
+
+(() => {
+  // What a field's name, id, label or placeholder says when it wants a
+  // one-time code.
+  const SAYS_CODE =
+    /(one[-_ ]?time|\botp|otp\b|otp[-_]?code|totp|2fa|mfa|two[-_ ]?factor|verification[-_ ]?code|security[-_ ]?code|auth(entication)?[-_ ]?code)/i;
+  const TEXT_TYPES = new Set(["text", "tel", "number", "password", ""]);
+  const CODE = /^[0-9A-Za-z]{4,10}$/;
+
+  /** Whether `el` is a field for a one-time code. */
+  function isCodeField(el) {
+    if (!(el instanceof HTMLInputElement) || el.disabled || el.readOnly) {
+      return false;
+    }
+    const type = (el.getAttribute("type") || "").toLowerCase();
+    if (!TEXT_TYPES.has(type)) {
+      return false;
+    }
+    const autocomplete = (el.getAttribute("autocomplete") || "").toLowerCase().split(/\s+/);
+    if (autocomplete.includes("one-time-code")) {
+      return true;
+    }
+    const labels = Array.from(el.labels || [], (label) => label.textContent || "");
+    const said = [
+      el.name,
+      el.id,
+      el.placeholder,
+      el.getAttribute("aria-label") || "",
+      ...labels,
+    ].join(" ");
+    if (!SAYS_CODE.test(said.replace(/([a-z])([A-Z])/g, "$1 $2"))) {
+      return false;
+    }
+    const mode = (el.getAttribute("inputmode") || "").toLowerCase();
+    const numeric = mode === "numeric" || type === "tel" || type === "number";
+    const max = el.maxLength;
+    return numeric || (max >= 6 && max <= 8);
+  }
+
+  /** Sets the field's value as typing would, with the events frameworks
+   *  listen to. */
+  function fill(el, code) {
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+    setter.call(el, code);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  // A field is asked for once: an HOTP code is used up when given.
+  const asked = new WeakSet();
+
+  function offer(el) {
+    if (!isCodeField(el) || el.value !== "" || asked.has(el)) {
+      return;
+    }
+    asked.add(el);
+    chrome.runtime.sendMessage({ type: "fill" }, (answer) => {
+      if (chrome.runtime.lastError || !answer || answer.answer !== "code") {
+        return;
+      }
+      if (typeof answer.code === "string" && CODE.test(answer.code) && el.isConnected && el.value === "") {
+        fill(el, answer.code);
+      }
+    });
+  }
+
+  document.addEventListener(
+    "focusin",
+    (event) => {
+      const path = event.composedPath();
+      offer(path.length > 0 ? path[0] : event.target);
+    },
+    true,
+  );
+  // A field focused before this script ran (autofocus).
+  if (document.activeElement) {
+    offer(document.activeElement);
+  }
+})();
