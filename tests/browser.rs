@@ -138,16 +138,24 @@ fn install_writes_the_manifest_each_browser_reads_and_uninstall_removes_it() {
         serde_json::json!(["otp@otpvault.org"])
     );
     let status = stdout(&run_with_stdin(b.otp(&["browser", "status"]), None));
-    let line = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert!(line("chromium").contains("(this otp)"), "{status}");
-    assert!(line("firefox").contains("(this otp)"), "{status}");
-    assert!(line("chrome ").contains("not installed"), "{status}");
+    assert!(
+        line_of(&status, "chromium").contains("(this otp)"),
+        "{status}"
+    );
+    assert!(
+        line_of(&status, "firefox").contains("(this otp)"),
+        "{status}"
+    );
+    assert!(
+        line_of(&status, "chrome ").contains("not installed"),
+        "{status}"
+    );
+    let only = stdout(&run_with_stdin(
+        b.otp(&["browser", "status", "--browser", "firefox"]),
+        None,
+    ));
+    assert_eq!(only.lines().count(), 1, "{only}");
+    assert!(only.starts_with("firefox"), "{only}");
     let out = run_with_stdin(
         b.otp(&["browser", "uninstall", "--browser", "chromium"]),
         None,

@@ -22,7 +22,14 @@ pub enum BrowserCommand {
     /// Remove that manifest.
     Uninstall(Which),
     /// Say which browsers have the manifest, and which otp it names.
-    Status,
+    Status(Only),
+}
+
+#[derive(Args, Debug)]
+pub struct Only {
+    /// Only this browser [default: every one].
+    #[arg(long, value_parser = browser_names())]
+    browser: Option<Browser>,
 }
 
 #[derive(Args, Debug)]
@@ -65,9 +72,13 @@ pub fn browser(command: BrowserCommand) -> Result<(), Failure> {
                 None => note!("otp: {} had no manifest for otp", browser.name()),
             }
         }
-        BrowserCommand::Status => {
+        BrowserCommand::Status(only) => {
             let this = this_otp()?;
-            for (browser, path, state) in install::status(&this)? {
+            let status = install::status(&this)?;
+            let shown = status
+                .into_iter()
+                .filter(|(browser, _, _)| only.browser.is_none_or(|b| b == *browser));
+            for (browser, path, state) in shown {
                 let said = match state {
                     State::Missing => "not installed".to_string(),
                     State::Installed {

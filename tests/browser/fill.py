@@ -156,12 +156,14 @@ def visit(context, url, selector, frame=False):
 
 def filled(context, url, selector, codes, frame=False):
     page, field = visit(context, url, selector, frame)
-    deadline = time.time() + 10
+    focused = time.time()
+    deadline = focused + 10
     while field.input_value() == "":
         if time.time() > deadline:
             fail("%s: the field was not filled" % url)
         page.wait_for_timeout(100)
     value = field.input_value()
+    took = time.time() - focused
     wanted = codes() if callable(codes) else codes
     if value not in wanted:
         fail("%s: filled %s, pyotp says %s" % (url, value, sorted(wanted)))
@@ -169,7 +171,8 @@ def filled(context, url, selector, codes, frame=False):
     events = scope.evaluate("() => window.__events")
     if "input" not in events or "change" not in events:
         fail("%s: filled without input and change events (%s)" % (url, events))
-    print("filled   %-62s %s (pyotp agrees; input and change fired)" % (url, value), flush=True)
+    print("filled   %-62s %s in %.2f s (pyotp agrees; input and change fired)" % (url, value, took),
+          flush=True)
     page.close()
     return value
 
@@ -199,8 +202,17 @@ def popup(context, worker, url):
     page = context.new_page()
     page.goto(url, wait_until="load")
     pop = context.new_page()
+    said = []
+    pop.on("console", lambda m: said.append("console: " + m.text))
+    pop.on("pageerror", lambda e: said.append("error: %s" % e))
     pop.goto("chrome-extension://%s/popup.html?tab=%d" % (EXTENSION_ID, tab_id(worker, url)))
-    pop.wait_for_function("document.getElementById('said').textContent !== 'Asking otp…'", timeout=10000)
+    # Polled from here: the popup's content security policy forbids the
+    # string evaluation wait_for_function would use.
+    deadline = time.time() + 20
+    while pop.locator("#said").text_content() == "Asking otp…":
+        if time.time() > deadline:
+            fail("the popup for %s never said anything (%s)" % (url, said))
+        pop.wait_for_timeout(100)
     text = pop.locator("body").inner_text()
     pop.close()
     page.close()
