@@ -129,6 +129,37 @@ fn main() {
             Box::new(|| timed(Command::new("oathtool").args(["--totp", "-b", KEY]))),
         ));
     }
+    // What a browser does for each code field: start the host, send one
+    // fill request, read the answer.
+    checked(&mut otp(
+        &unlocked,
+        runtime.path(),
+        &["edit", "Amazon", "--add-site", "amazon.co.jp"],
+    ));
+    let frame = dir.path().join("fill.frame");
+    let request = br#"{"request":"fill","url":"https://www.amazon.co.jp/ap/mfa"}"#;
+    let mut bytes = (request.len() as u32).to_ne_bytes().to_vec();
+    bytes.extend_from_slice(request);
+    std::fs::write(&frame, bytes).unwrap();
+    let origin = format!(
+        "chrome-extension://{}/",
+        otpvault::browser::install::EXTENSION_ID
+    );
+    let (vault, folder) = (unlocked.clone(), runtime.path().to_path_buf());
+    let host = move |frame: &Path| {
+        let mut cmd = otp(&vault, &folder, &[origin.as_str()]);
+        cmd.stdin(std::fs::File::open(frame).unwrap());
+        cmd
+    };
+    let answer = checked(&mut host(&frame)).stdout;
+    assert!(
+        String::from_utf8_lossy(&answer).contains(r#""answer":"code""#),
+        "the host gave no code: {answer:?}"
+    );
+    rows.push((
+        "the browser's host: one fill request, through the agent",
+        Box::new(move || timed(&mut host(&frame))),
+    ));
     // Locked runs cost half a second each: fewer of them.
     let mut samples = vec![Vec::new(); rows.len()];
     for run in 0..RUNS {

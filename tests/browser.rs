@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use common::unlockable::Unlockable;
 use common::*;
 
-const EXTENSION_ID: &str = "gnkkecabdljdapcoibmoahnphkhimbbm";
+use otpvault::browser::install::EXTENSION_ID;
 
 /// A vault with Amazon (amazon.co.jp), GitHub (github.com) and an HOTP
 /// account (bank.example), unlocked, and a scratch HOME for the browser.
@@ -286,6 +286,32 @@ fn a_malformed_frame_gets_an_answer_or_a_clean_end_never_a_hang() {
             _ => assert!(out.stdout.is_empty(), "{what}: {:?}", out.stdout),
         }
     }
+}
+
+#[test]
+fn a_frame_begun_and_left_unfinished_ends_the_host_within_its_limit() {
+    let b = Browsing::new();
+    let mut cmd = b.otp(&["browser-host"]);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Half a length, and then nothing, with the pipe left open.
+    stdin.write_all(&[40, 0]).unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "the host waits for ever"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(stderr(&out).contains("nothing for 5 s"), "{}", stderr(&out));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout[4..]).unwrap();
+    assert_eq!(answer["answer"], "error");
 }
 
 #[test]

@@ -9,8 +9,11 @@
 (() => {
   // What a field's name, id, label or placeholder says when it wants a
   // one-time code.
+  // Matched against the lower-cased text, camelCase split into words
+  // ("otpCode" is "otp code"); "otp" and "mfa" stand alone or between
+  // non-letters ("login_otp_input"), not inside a word ("hotpink").
   const SAYS_CODE =
-    /(one[-_ ]?time|\botp|otp\b|otp[-_]?code|totp|2fa|mfa|two[-_ ]?factor|verification[-_ ]?code|security[-_ ]?code|auth(entication)?[-_ ]?code)/i;
+    /(one[-_ ]?time|(^|[^a-z])t?otp([^a-z]|$)|(^|[^a-z])(2fa|mfa)([^a-z]|$)|two[-_ ]?factor|verification[-_ ]?code|security[-_ ]?code|auth(entication)?[-_ ]?code)/;
   const TEXT_TYPES = new Set(["text", "tel", "number", "password", ""]);
   const CODE = /^[0-9A-Za-z]{4,10}$/;
 
@@ -35,7 +38,7 @@
       el.getAttribute("aria-label") || "",
       ...labels,
     ].join(" ");
-    if (!SAYS_CODE.test(said.replace(/([a-z])([A-Z])/g, "$1 $2"))) {
+    if (!SAYS_CODE.test(said.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase())) {
       return false;
     }
     const mode = (el.getAttribute("inputmode") || "").toLowerCase();
@@ -53,16 +56,30 @@
     el.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
-  // A field is asked for once: an HOTP code is used up when given.
-  const asked = new WeakSet();
+  // A field is filled once: an HOTP code is used up when given. It may be
+  // asked again only if otp gave nothing for a reason that can pass (the
+  // vault locked, a request too soon after another).
+  const done = new WeakSet();
 
   function offer(el) {
-    if (!isCodeField(el) || el.value !== "" || asked.has(el)) {
+    if (!isCodeField(el) || el.value !== "" || done.has(el)) {
       return;
     }
-    asked.add(el);
+    // Only when a person put the focus there (a click, a key): a page's
+    // own script focusing fields gets nothing.
+    if (!navigator.userActivation || !navigator.userActivation.isActive) {
+      return;
+    }
+    done.add(el);
     chrome.runtime.sendMessage({ type: "fill" }, (answer) => {
-      if (chrome.runtime.lastError || !answer || answer.answer !== "code") {
+      if (chrome.runtime.lastError || !answer) {
+        done.delete(el);
+        return;
+      }
+      if (answer.answer !== "code") {
+        if (answer.answer !== "none" && answer.answer !== "several") {
+          done.delete(el);
+        }
         return;
       }
       if (typeof answer.code === "string" && CODE.test(answer.code) && el.isConnected && el.value === "") {
@@ -74,13 +91,12 @@
   document.addEventListener(
     "focusin",
     (event) => {
+      if (!event.isTrusted) {
+        return;
+      }
       const path = event.composedPath();
       offer(path.length > 0 ? path[0] : event.target);
     },
     true,
   );
-  // A field focused before this script ran (autofocus).
-  if (document.activeElement) {
-    offer(document.activeElement);
-  }
 })();

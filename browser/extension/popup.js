@@ -8,32 +8,24 @@
 
 "use strict";
 
-const HOST = "org.otpvault.otp";
 const said = document.getElementById("said");
 const list = document.getElementById("accounts");
+// HOTP codes shown in this popup, by account: each was used up when shown,
+// so a refresh must not lose it.
+const shown = new Map();
 
-function ask(request) {
-  return new Promise((resolve) => {
-    chrome.runtime.sendNativeMessage(HOST, request, (answer) => {
-      if (chrome.runtime.lastError || !answer || typeof answer.answer !== "string") {
-        resolve({
-          answer: "error",
-          message: "otp could not be started: run `otp browser install` in a terminal.",
-        });
-      } else {
-        resolve(answer);
-      }
-    });
-  });
-}
-
+/** The tab the popup is for, or null (closed, say). */
 async function theTab() {
-  const id = Number(new URLSearchParams(location.search).get("tab"));
-  if (Number.isInteger(id) && id > 0) {
-    return chrome.tabs.get(id);
+  try {
+    const id = Number(new URLSearchParams(location.search).get("tab"));
+    if (Number.isInteger(id) && id > 0) {
+      return await chrome.tabs.get(id);
+    }
+    const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+    return tab || null;
+  } catch (_) {
+    return null;
   }
-  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
-  return tab;
 }
 
 function say(text) {
@@ -56,29 +48,37 @@ function row(account, url) {
   li.append(copy);
   const who = [account.issuer, account.account].filter((s) => s).join(" · ");
   li.append(element("span", "who", who));
-  const code = element("span", "code", account.code || "");
+  const code = element("span", "code", account.code || shown.get(account.name) || "");
   const left = element("span", "left", "");
   li.append(code, left);
-  let seconds = account.seconds_left;
+  // A time-based code has its seconds left; should otp not say, its period.
+  let seconds = account.seconds_left ?? account.period ?? 30;
   if (account.code) {
     left.textContent = `${seconds} s left`;
+  } else if (shown.has(account.name)) {
+    left.textContent = "counter-based: this code was used up when shown";
   } else {
     copy.textContent = "Next code";
     left.textContent = "counter-based: a code is used up when shown";
   }
   copy.addEventListener("click", async () => {
     if (!code.textContent) {
-      const answer = await ask({ request: "next", url, name: account.name });
+      const answer = await askOtp({ request: "next", url, name: account.name });
       if (answer.answer !== "code") {
         left.textContent = "otp gave no code: run `otp code` in a terminal to see why";
         return;
       }
+      shown.set(account.name, answer.code);
       code.textContent = answer.code;
       copy.textContent = "Copy";
       return;
     }
-    await navigator.clipboard.writeText(code.textContent);
-    copy.textContent = "Copied";
+    try {
+      await navigator.clipboard.writeText(code.textContent);
+      copy.textContent = "Copied";
+    } catch (_) {
+      copy.textContent = "Select and copy the code";
+    }
   });
   li.tick = () => {
     if (!account.code) {
@@ -100,11 +100,15 @@ async function show() {
     url = null;
   }
   list.replaceChildren();
+  if (!tab) {
+    say("The tab is gone: open this again on the page you want a code for.");
+    return;
+  }
   if (url === null) {
     say("otp gives codes only to https pages.");
     return;
   }
-  const answer = await ask({ request: "codes", url });
+  const answer = await askOtp({ request: "codes", url });
   switch (answer.answer) {
     case "locked":
       say("The vault is locked: run `otp unlock` in a terminal, then open this again.");

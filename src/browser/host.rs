@@ -13,11 +13,12 @@
 use std::io::Write;
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use super::native::{self, FrameError, Source};
 use crate::clock::When;
 use crate::dispatch::AgentOnlyError;
-use crate::otp::Kind;
+use crate::otp::{Code, Kind};
 use crate::session::{CodeOf, Op, Outcome, Url};
 
 /// What the extension asks.
@@ -45,7 +46,7 @@ pub enum Answer {
     /// left (none for an HOTP code, which lasts until used).
     Code {
         name: String,
-        code: String,
+        code: Code,
         seconds_left: Option<u64>,
     },
     /// No account is for the page's site (or the URL is not https).
@@ -69,7 +70,7 @@ pub struct Account {
     pub account: String,
     /// None for an HOTP account, whose code is only made when asked
     /// ([`Request::Next`]).
-    pub code: Option<String>,
+    pub code: Option<Code>,
     pub seconds_left: Option<u64>,
     pub period: Option<u32>,
 }
@@ -111,9 +112,21 @@ pub fn serve(
     }
 }
 
+/// Writes `answer`; one over the limit (thousands of accounts for one
+/// site) is replaced by an error that says so, which always fits.
 fn send(output: &mut impl Write, answer: &Answer) -> Result<(), FrameError> {
-    let bytes = serde_json::to_vec(answer).map_err(|_| FrameError::NotJson)?;
-    native::write(output, &bytes)
+    let bytes = Zeroizing::new(serde_json::to_vec(answer).map_err(|_| FrameError::Unwritable)?);
+    match native::write(output, &bytes) {
+        Err(FrameError::TooLong(_)) => {
+            let error = Answer::Error {
+                message: "otp's answer is over 1 MiB: the site has too many accounts to list"
+                    .into(),
+            };
+            let bytes = serde_json::to_vec(&error).map_err(|_| FrameError::Unwritable)?;
+            native::write(output, &bytes)
+        }
+        other => other,
+    }
 }
 
 /// The answer to one request.
@@ -131,7 +144,7 @@ pub fn answer(request: Request, agent: &mut Agent) -> Answer {
                 [one] => match (&one.code, &one.current) {
                     (Some(code), current) => Answer::Code {
                         name: one.entry.name.clone(),
-                        code: code.as_str().to_string(),
+                        code: code.clone(),
                         seconds_left: current.as_ref().map(|c| c.remaining),
                     },
                     (None, _) => next(&url, &one.entry.name, agent),
@@ -175,7 +188,7 @@ fn next(url: &str, name: &str, agent: &mut Agent) -> Answer {
         Ok(Outcome::Code { code, .. }) if code.entry.name == name => match code.code {
             Some(text) => Answer::Code {
                 name: code.entry.name,
-                code: text.as_str().to_string(),
+                code: text,
                 seconds_left: code.current.map(|c| c.remaining),
             },
             None => failed(),
@@ -194,7 +207,7 @@ fn account(code: &CodeOf) -> Account {
         name: code.entry.name.clone(),
         issuer: code.entry.issuer.clone(),
         account: code.entry.account.clone(),
-        code: code.code.as_ref().map(|c| c.as_str().to_string()),
+        code: code.code.clone(),
         seconds_left: code.current.as_ref().map(|c| c.remaining),
         period: (!hotp).then_some(code.entry.otp.period),
     }

@@ -206,9 +206,28 @@ pub enum State {
         current: bool,
         exists: bool,
     },
-    /// A file otp cannot read as its manifest.
-    Unreadable(String),
+    /// A file otp cannot use as its manifest.
+    Unusable(Unusable),
 }
+
+/// Why a file where the manifest belongs cannot be used.
+#[derive(Debug, Error)]
+pub enum Unusable {
+    #[error("it cannot be read: {0}")]
+    Unreadable(io::Error),
+    #[error("it is not a host manifest: {0}")]
+    NotAManifest(serde_json::Error),
+    #[error("it names another host or extension")]
+    NotOurs,
+}
+
+impl PartialEq for Unusable {
+    fn eq(&self, other: &Unusable) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
+impl Eq for Unusable {}
 
 /// What each browser's folder holds, with this `otp` to compare.
 pub fn status(this: &Path) -> Result<Vec<(Browser, PathBuf, State)>, InstallError> {
@@ -218,7 +237,7 @@ pub fn status(this: &Path) -> Result<Vec<(Browser, PathBuf, State)>, InstallErro
             let path = browser.manifest_path().ok_or(InstallError::NoHome)?;
             let state = match std::fs::read(&path) {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => State::Missing,
-                Err(e) => State::Unreadable(e.to_string()),
+                Err(e) => State::Unusable(Unusable::Unreadable(e)),
                 Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
                     Ok(manifest) if manifest == Manifest::new(browser, &manifest.path) => {
                         State::Installed {
@@ -227,8 +246,8 @@ pub fn status(this: &Path) -> Result<Vec<(Browser, PathBuf, State)>, InstallErro
                             otp: manifest.path,
                         }
                     }
-                    Ok(_) => State::Unreadable("it names another host or extension".into()),
-                    Err(e) => State::Unreadable(e.to_string()),
+                    Ok(_) => State::Unusable(Unusable::NotOurs),
+                    Err(e) => State::Unusable(Unusable::NotAManifest(e)),
                 },
             };
             Ok((browser, path, state))
@@ -237,13 +256,25 @@ pub fn status(this: &Path) -> Result<Vec<(Browser, PathBuf, State)>, InstallErro
 }
 
 /// Whether this process was started by a browser as the host: Chromium's
-/// browsers pass the extension's origin, Firefox the manifest's path and
-/// the extension's id. The manifest can name only a program, not its
-/// arguments, so `otp` itself must know.
+/// browsers pass the extension's origin (and, on Windows, a parent window),
+/// Firefox the manifest's path and the extension's id. The manifest can
+/// name only a program, not its arguments, so `otp` itself must know. Only
+/// those exact forms: anything else is an ordinary command line.
 pub fn started_by_browser(args: &[std::ffi::OsString]) -> bool {
-    let arg = |i: usize| args.get(i).and_then(|a| a.to_str());
-    arg(1).is_some_and(|a| a == format!("chrome-extension://{EXTENSION_ID}/"))
-        || (arg(1).is_some_and(|a| a.ends_with(".json")) && arg(2) == Some(FIREFOX_ID))
+    let args: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let origin = format!("chrome-extension://{EXTENSION_ID}/");
+    let manifest = format!("{HOST_NAME}.json");
+    match args.as_slice() {
+        [first] => *first == origin,
+        [first, second] => {
+            (*first == origin && second.starts_with("--parent-window="))
+                || (*second == FIREFOX_ID
+                    && Path::new(first)
+                        .file_name()
+                        .is_some_and(|n| *n == *manifest))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +298,16 @@ mod tests {
             "chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"
         ])));
         assert!(!started_by_browser(&args(&["otp", "code", "amazon"])));
+        assert!(!started_by_browser(&args(&[
+            "otp",
+            "/tmp/anything.json",
+            "otp@otpvault.org"
+        ])));
+        assert!(!started_by_browser(&args(&[
+            "otp",
+            "chrome-extension://gnkkecabdljdapcoibmoahnphkhimbbm/",
+            "code"
+        ])));
         assert!(!started_by_browser(&args(&["otp"])));
     }
 }

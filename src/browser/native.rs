@@ -1,8 +1,8 @@
 //! Native messaging's frames: a 32-bit length in the machine's own byte
 //! order, then that many bytes of UTF-8 JSON. A frame over [`MAX_MESSAGE`]
 //! is refused before anything is allocated for it, and a frame begun must
-//! end within [`MID_FRAME`]: a browser that stops mid-frame costs that
-//! time, never a hang.
+//! be whole within [`MID_FRAME`] of its first byte: a browser that stops
+//! mid-frame costs that time, never a hang.
 
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
@@ -28,6 +28,8 @@ pub enum FrameError {
     Stalled,
     #[error("the browser's message is not JSON of the host's protocol")]
     NotJson,
+    #[error("otp could not write its answer as JSON: this is a bug in otp; please report it")]
+    Unwritable,
     #[error("could not talk to the browser: {0}")]
     Io(#[from] io::Error),
 }
@@ -88,8 +90,8 @@ pub fn write(output: &mut impl Write, message: &[u8]) -> Result<(), FrameError> 
 }
 
 /// The browser's end of the pipe: a read waits without limit for a
-/// message to begin, and at most [`MID_FRAME`] for each part of one that
-/// has begun (`TimedOut` after that).
+/// message to begin; once its first byte came, the whole message must be
+/// there within [`MID_FRAME`] (`TimedOut` after that).
 pub struct Patient<R> {
     inner: R,
     /// When the message being read must be whole; `None` between messages.
@@ -141,6 +143,7 @@ impl crate::error::Kinded for FrameError {
                 crate::error::ErrorKind::Usage
             }
             FrameError::Stalled | FrameError::Io(_) => crate::error::ErrorKind::Environment,
+            FrameError::Unwritable => crate::error::ErrorKind::Internal,
         }
     }
 }

@@ -45,11 +45,10 @@ fn browser_names() -> impl TypedValueParser<Value = Browser> {
         .try_map(|name| Browser::from_name(&name).ok_or("no such browser"))
 }
 
-/// This otp, by the absolute path a browser can start it from.
+/// This otp, by the absolute path a browser can start it from (as the
+/// system gives it: a link that an upgrade repoints is kept a link).
 fn this_otp() -> Result<PathBuf, Failure> {
-    std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .map_err(Failure::Output)
+    std::env::current_exe().map_err(Failure::Output)
 }
 
 pub fn browser(command: BrowserCommand) -> Result<(), Failure> {
@@ -94,9 +93,9 @@ pub fn browser(command: BrowserCommand) -> Result<(), Failure> {
                             (false, false) => " (missing: run `otp browser install` again)",
                         }
                     ),
-                    State::Unreadable(why) => format!(
+                    State::Unusable(why) => format!(
                         "a manifest otp cannot use ({}): run `otp browser install` to replace it",
-                        otpvault::terminal::Escaped(&why)
+                        otpvault::terminal::Escaped(&why.to_string())
                     ),
                 };
                 out!("{:<9} {said}  {}", browser.name(), ShownPath(&path))?;

@@ -61,6 +61,11 @@ BANK = """<!doctype html><html><head><meta charset="utf-8"><title>Bank</title>%s
 </form></body></html>""" % EVENTS
 
 
+FOCUS_BY_SCRIPT = """<script>
+setTimeout(() => { document.querySelector("input").focus(); window.__focused = true; }, 6000);
+</script>"""
+
+
 def framing(src):
     return (
         """<!doctype html><html><head><meta charset="utf-8"><title>Amazon</title></head>
@@ -80,6 +85,10 @@ class Pages(http.server.BaseHTTPRequestHandler):
             body = BANK
         else:
             body = AMAZON
+        if "focus=script" in query:
+            # The page's own script puts the focus in its field, a while
+            # after the content script is there, with no person acting.
+            body = body.replace("</body>", FOCUS_BY_SCRIPT + "</body>")
         data = body.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -143,14 +152,24 @@ def field_of(page, selector, frame):
     return page.frame_locator("#inner").locator(selector) if frame else page.locator(selector)
 
 
-def visit(context, url, selector, frame=False):
+def visit(context, url, selector, frame=False, by_script=False):
+    """Opens `url` and puts the focus in its field: by a click, as a person
+    does, or (`by_script`) by the page's own script."""
     page = context.new_page()
     page.goto(url, wait_until="load")
     field = field_of(page, selector, frame)
+    if by_script:
+        # The page focuses its field itself (?focus=script), 6 s after it
+        # loaded: Playwright's own calls into the page count as a person's
+        # gesture for 5 s, so none is made before.
+        page.wait_for_timeout(6500)
+        if not page.evaluate("() => window.__focused === true"):
+            fail("%s never focused its field" % url)
+        return page, field
     field.wait_for(state="attached", timeout=10000)
     # The content script runs at document_idle: give it the page first.
     page.wait_for_timeout(300)
-    field.focus()
+    field.click()
     return page, field
 
 
@@ -177,15 +196,16 @@ def filled(context, url, selector, codes, frame=False):
     return value
 
 
-def not_filled(context, url, selector, frame=False):
-    page, field = visit(context, url, selector, frame)
+def not_filled(context, url, selector, frame=False, by_script=False):
+    page, field = visit(context, url, selector, frame, by_script)
     if page.url.split(":")[0] != url.split(":")[0]:
         fail("%s was loaded as %s" % (url, page.url))
     page.wait_for_timeout(int(QUIET_SECONDS * 1000))
     value = field.input_value()
     if value != "":
         fail("%s: filled with %s, which it must not be" % (url, value))
-    print("refused  %s" % url, flush=True)
+    print("refused  %s%s" % (url, " (focused by the page's script)" if by_script else ""),
+          flush=True)
     page.close()
 
 
@@ -278,6 +298,10 @@ def main():
         not_filled(context, "https://github.io/sessions/two-factor", "#app_totp")
         not_filled(context, "https://www.amazon.co.jp/frame?src=https://evil.example/ap/mfa",
                    "input[name=otpCode]", frame=True)
+        # The right page, but the focus put there by its own script, not
+        # by a person: nothing.
+        not_filled(context, "https://www.amazon.co.jp/ap/mfa?focus=script", "input[name=otpCode]",
+                   by_script=True)
         # Still filling after all those: the refusals were refusals, and the
         # http: page used up no HOTP code.
         filled(context, "https://www.amazon.co.jp/ap/mfa", "input[name=otpCode]", amazon)
