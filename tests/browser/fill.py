@@ -217,8 +217,9 @@ def tab_id(worker, url):
     fail("no tab shows %s (tabs: %s)" % (url, tabs))
 
 
-def popup(context, worker, url):
-    """The popup's text for a tab showing `url`, and the page."""
+def popup(context, worker, url, then=None):
+    """The popup's text for a tab showing `url`; `then(pop)`, if given, acts
+    in the popup before it is closed and its result comes second."""
     page = context.new_page()
     page.goto(url, wait_until="load")
     pop = context.new_page()
@@ -234,9 +235,38 @@ def popup(context, worker, url):
             fail("the popup for %s never said anything (%s)" % (url, said))
         pop.wait_for_timeout(100)
     text = pop.locator("body").inner_text()
+    after = then(pop) if then else None
     pop.close()
     page.close()
+    return (text, after) if then else text
+
+
+def copied(pop):
+    """Clicks the first Copy button and reads the clipboard back, in a page
+    of an origin that may read it (an extension's origin cannot be given
+    the permission)."""
+    pop.locator("button.copy").first.click()
+    deadline = time.time() + 5
+    while pop.locator("button.copy").first.text_content() != "Copied":
+        if time.time() > deadline:
+            fail("the Copy button never said Copied (%r)" % pop.locator("body").inner_text())
+        pop.wait_for_timeout(100)
+    reader = pop.context.new_page()
+    reader.goto("https://clipboard.example/", wait_until="load")
+    text = reader.evaluate("() => navigator.clipboard.readText()")
+    reader.close()
     return text
+
+
+def next_code(pop):
+    """Clicks an HOTP account's Next code button and reads the code shown."""
+    pop.locator("button.copy", has_text="Next code").click()
+    deadline = time.time() + 10
+    while pop.locator(".code").first.text_content() == "":
+        if time.time() > deadline:
+            fail("Next code showed nothing (%r)" % pop.locator("body").inner_text())
+        pop.wait_for_timeout(100)
+    return pop.locator(".code").first.text_content()
 
 
 def main():
@@ -307,13 +337,24 @@ def main():
         filled(context, "https://www.amazon.co.jp/ap/mfa", "input[name=otpCode]", amazon)
         filled(context, "https://www.bank.example/2fa", "#mfa", {hotp.at(2)})
 
-        text = popup(context, worker, "https://www.amazon.co.jp/ap/mfa")
+        context.grant_permissions(["clipboard-read"], origin="https://clipboard.example")
+        text, clipboard = popup(context, worker, "https://www.amazon.co.jp/ap/mfa", then=copied)
         codes = totp_codes("Amazon")
         if "Amazon" not in text or not any(c in text for c in codes) or "s left" not in text:
             fail("the popup on Amazon shows %r, not Amazon's code (%s)" % (text, sorted(codes)))
         if "GitHub" in text or "Bank" in text:
             fail("the popup on Amazon lists another site's account: %r" % text)
-        print("popup    on www.amazon.co.jp: %r" % " ".join(text.split()), flush=True)
+        if clipboard not in totp_codes("Amazon"):
+            fail("Copy put %r on the clipboard, not Amazon's code" % clipboard)
+        print("popup    on www.amazon.co.jp: %r; Copy put %s on the clipboard"
+              % (" ".join(text.split()), clipboard), flush=True)
+        # An HOTP account's code is made only when asked, and used up.
+        text, code = popup(context, worker, "https://www.bank.example/2fa", then=next_code)
+        if code != hotp.at(3) or "Next code" not in text:
+            fail("the popup on the bank shows %r, then %r, not HOTP code 3 (%s)"
+                 % (text, code, hotp.at(3)))
+        print("popup    on www.bank.example: Next code gave %s (pyotp: counter 3)" % code,
+              flush=True)
         text = popup(context, worker, "https://github.io/sessions/two-factor")
         if "No account of otp is for this site" not in text or any(
                 n in text for n in ["Amazon", "GitHub", "Bank"]):
