@@ -117,7 +117,7 @@ pub fn run(
         Ok(Some(Answer::Failed { failed })) => return Err(failed.into()),
         Ok(Some(Answer::Stale)) => ask.noted(&Note::AgentReplaced),
         Ok(Some(_)) => ask.noted(&Note::AgentUnusable(AgentError::Protocol(
-            agent::Garbled::NotJson,
+            agent::Garbled::Unexpected,
         ))),
         Ok(None) => {}
         Err(e) => ask.noted(&Note::AgentUnusable(e)),
@@ -211,7 +211,7 @@ pub fn agent_only(path: &Path, op: Op) -> Result<Outcome, AgentOnlyError> {
         Ok(Some(Answer::Failed { failed })) => Err(AgentOnlyError::Failed(failed)),
         Ok(None | Some(Answer::Stale)) => Err(AgentOnlyError::Locked),
         Ok(Some(_)) => Err(AgentOnlyError::Unusable(AgentError::Protocol(
-            agent::Garbled::NotJson,
+            agent::Garbled::Unexpected,
         ))),
         Err(e) => Err(AgentOnlyError::Unusable(e)),
     }

@@ -48,6 +48,8 @@ pub enum Garbled {
     TooLong,
     #[error("speaks another version of the protocol")]
     Version,
+    #[error("answered something other than what it was asked")]
+    Unexpected,
 }
 
 impl Kinded for AgentError {
