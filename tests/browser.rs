@@ -16,8 +16,12 @@ use common::*;
 
 use otpvault::browser::install::EXTENSION_ID;
 
-/// A vault with Amazon (amazon.co.jp), GitHub (github.com) and an HOTP
-/// account (bank.example), unlocked, and a scratch HOME for the browser.
+/// An account's name that would be an element if a page took it as HTML.
+const MARKUP: &str = "Shop <img src=x onerror=document.title='owned'>";
+
+/// A vault with Amazon (amazon.co.jp), GitHub (github.com), an HOTP
+/// account (bank.example) and one named with markup (shop.example),
+/// unlocked, and a scratch HOME for the browser.
 struct Browsing {
     u: Unlockable,
     home: tempfile::TempDir,
@@ -39,10 +43,13 @@ impl Browsing {
         );
         let out = u.v.run(&["add", "Bank"], Some(&uri));
         assert!(out.status.success(), "{}", stderr(&out));
+        // A name that is markup: the popup must show it as text.
+        u.v.add(MARKUP, &key_for("Shop"));
         for (name, site) in [
             ("Amazon", "amazon.co.jp"),
             ("GitHub", "github.com"),
             ("Bank", "bank.example"),
+            (MARKUP, "shop.example"),
         ] {
             let out = u.v.run(&["edit", name, "--add-site", site], None);
             assert!(out.status.success(), "{}", stderr(&out));
@@ -315,6 +322,23 @@ fn a_frame_begun_and_left_unfinished_ends_the_host_within_its_limit() {
 }
 
 #[test]
+fn the_host_asks_no_agent_whose_folder_others_may_enter() {
+    use std::os::unix::fs::PermissionsExt;
+    let b = Browsing::new();
+    let folder = common::unlockable::socket_dir(&b.u);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (answers, out) = host(
+        &b,
+        &frame(r#"{"request":"fill","url":"https://www.amazon.co.jp/ap/mfa"}"#),
+    );
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0]["answer"], "error", "{answers:?}");
+    assert!(answers[0].get("code").is_none());
+}
+
+#[test]
 fn the_host_never_prompts_and_says_locked_without_an_agent() {
     let b = Browsing::new();
     let out = run_with_stdin(b.otp(&["lock"]), None);
@@ -374,7 +398,8 @@ fn in_chromium_codes_fill_on_their_own_sites_only() {
         .env("EXTENSION_ID", EXTENSION_ID)
         .env("PROFILE", b.home.path().join(".config/chromium"))
         .env("CHROMIUM", &chromium)
-        .env("KEYS", serde_json::Value::Object(keys).to_string());
+        .env("KEYS", serde_json::Value::Object(keys).to_string())
+        .env("MARKUP", MARKUP);
     let out = python.output().unwrap();
     let said = format!("{}{}", stdout(&out), stderr(&out));
     // One line a page, for the log.

@@ -355,6 +355,14 @@ def main():
                  % (text, code, hotp.at(3)))
         print("popup    on www.bank.example: Next code gave %s (pyotp: counter 3)" % code,
               flush=True)
+        # A name that is markup is shown as text, and runs nothing.
+        markup = os.environ["MARKUP"]
+        text, images = popup(context, worker, "https://www.shop.example/",
+                             then=lambda pop: (pop.locator("img").count(), pop.title()))
+        if markup not in text or images != (0, "otpvault"):
+            fail("the popup on shop.example shows %r with %s images and title %r"
+                 % (text, images[0], images[1]))
+        print("popup    on www.shop.example: the name %r shown as text" % markup, flush=True)
         text = popup(context, worker, "https://github.io/sessions/two-factor")
         if "No account of otp is for this site" not in text or any(
                 n in text for n in ["Amazon", "GitHub", "Bank"]):
