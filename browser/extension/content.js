@@ -8,10 +8,10 @@
 
 (() => {
   // What a field's name, id, label or placeholder says when it wants a
-  // one-time code.
-  // Matched against the lower-cased text, camelCase split into words
-  // ("otpCode" is "otp code"); "otp" and "mfa" stand alone or between
-  // non-letters ("login_otp_input"), not inside a word ("hotpink").
+  // one-time code, matched against the lower-cased text with camelCase
+  // split into words ("otpCode" is "otp code"): "otp", "2fa" and "mfa"
+  // stand alone or between non-letters ("login_otp_input"), never inside a
+  // word ("hotpink").
   const SAYS_CODE =
     /(one[-_ ]?time|(^|[^a-z])t?otp([^a-z]|$)|(^|[^a-z])(2fa|mfa)([^a-z]|$)|two[-_ ]?factor|verification[-_ ]?code|security[-_ ]?code|auth(entication)?[-_ ]?code)/;
   const TEXT_TYPES = new Set(["text", "tel", "number", "password", ""]);

@@ -130,6 +130,8 @@ impl Manifest {
 pub enum InstallError {
     #[error("HOME is not set to an absolute path: otp cannot tell where the browser looks")]
     NoHome,
+    #[error("otp cannot tell where its own program is ({0}): run it by its full path")]
+    Unlocated(io::Error),
     #[error("the host must be an absolute path to otp, not {}", ShownPath(.0))]
     NotAbsolute(PathBuf),
     #[error("{} is a link: remove it, then run `otp browser install` again", ShownPath(.0))]
@@ -146,7 +148,9 @@ impl Kinded for InstallError {
             InstallError::NoHome | InstallError::NotAbsolute(_) | InstallError::Link(_) => {
                 ErrorKind::Usage
             }
-            InstallError::Write { .. } | InstallError::Remove { .. } => ErrorKind::Environment,
+            InstallError::Write { .. }
+            | InstallError::Remove { .. }
+            | InstallError::Unlocated(_) => ErrorKind::Environment,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
-use otpvault::browser::install::{self, Browser, State};
+use otpvault::browser::install::{self, Browser, InstallError, State};
 use otpvault::browser::{host, native};
 use otpvault::terminal::ShownPath;
 
@@ -45,10 +45,10 @@ fn browser_names() -> impl TypedValueParser<Value = Browser> {
         .try_map(|name| Browser::from_name(&name).ok_or("no such browser"))
 }
 
-/// This otp, by the absolute path a browser can start it from (as the
-/// system gives it: a link that an upgrade repoints is kept a link).
+/// This otp, by the absolute path a browser can start it from, as the
+/// system gives it (not made canonical further).
 fn this_otp() -> Result<PathBuf, Failure> {
-    std::env::current_exe().map_err(Failure::Output)
+    std::env::current_exe().map_err(|e| InstallError::Unlocated(e).into())
 }
 
 pub fn browser(command: BrowserCommand) -> Result<(), Failure> {
