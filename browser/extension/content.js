@@ -88,15 +88,24 @@
     });
   }
 
-  document.addEventListener(
-    "focusin",
-    (event) => {
-      if (!event.isTrusted) {
-        return;
-      }
-      const path = event.composedPath();
-      offer(path.length > 0 ? path[0] : event.target);
-    },
-    true,
-  );
+  /** The element an event happened at, inside open shadow roots too. */
+  function target(event) {
+    const path = event.composedPath();
+    return path.length > 0 ? path[0] : event.target;
+  }
+
+  // Focus given by a person; or a click in a field that already had it (a
+  // field the page focused when it loaded gets no new focus event).
+  for (const kind of ["focusin", "click"]) {
+    document.addEventListener(
+      kind,
+      (event) => {
+        const el = target(event);
+        if (event.isTrusted && (kind === "focusin" || el === document.activeElement)) {
+          offer(el);
+        }
+      },
+      true,
+    );
+  }
 })();

@@ -85,6 +85,8 @@ class Pages(http.server.BaseHTTPRequestHandler):
             body = BANK
         else:
             body = AMAZON
+        if "autofocus" in query:
+            body = body.replace('autocomplete="one-time-code"', 'autocomplete="one-time-code" autofocus')
         if "focus=script" in query:
             # The page's own script puts the focus in its field, a while
             # after the content script is there, with no person acting.
@@ -169,6 +171,8 @@ def visit(context, url, selector, frame=False, by_script=False):
     field.wait_for(state="attached", timeout=10000)
     # The content script runs at document_idle: give it the page first.
     page.wait_for_timeout(300)
+    if "autofocus" in url and not field.evaluate("el => el === document.activeElement"):
+        fail("%s: the page did not focus its field as it loaded" % url)
     field.click()
     return page, field
 
@@ -305,6 +309,9 @@ def main():
         amazon = lambda: totp_codes("Amazon")
         filled(context, "https://www.amazon.co.jp/ap/mfa", "input[name=otpCode]", amazon)
         filled(context, "https://github.com/sessions/two-factor", "#app_totp", lambda: totp_codes("GitHub"))
+        # Focused by the page as it loaded (as Amazon's is): filled on the
+        # first click in it.
+        filled(context, "https://www.amazon.co.jp/ap/mfa?autofocus", "input[name=otpCode]", amazon)
         # A frame is judged by its own URL: Amazon's own frame is filled.
         filled(context, "https://www.amazon.co.jp/frame?src=https://www.amazon.co.jp/ap/mfa",
                "input[name=otpCode]", amazon, frame=True)
